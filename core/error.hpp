@@ -1,0 +1,68 @@
+// The one error type of the project. It travels as a value (inside Result<T>) from wherever a thing
+// failed up to main, which maps its kind to a documented exit code and prints it as one line.
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace cat {
+
+// Each kind has its own exit code (see exit_code()); keep README and --help in step with it.
+enum class ErrorKind {
+    internal,     // a bug or an impossible state: exit 1
+    usage,        // bad flag, bad input value, failed local validation: exit 2
+    credentials,  // no credentials, or a credential source failed: exit 3
+    api,          // AWS answered with an error: exit 4
+    network,      // DNS, connect, TLS, timeouts, broken responses: exit 5
+    config,       // unreadable or invalid configuration, no region, unsafe cache dir: exit 6
+};
+
+struct Error {
+    ErrorKind kind = ErrorKind::internal;
+    std::string message;     // human-readable, never contains a secret
+    std::string code;        // AWS error code (ThrottlingException) or a short local code
+    std::string request_id;  // x-amzn-RequestId when AWS answered
+    std::string stage;       // transport stage that failed: resolve, connect, handshake, write, read
+    int http_status = 0;
+    bool retryable = false;
+
+    static Error make(ErrorKind k, std::string msg) {
+        Error e;
+        e.kind = k;
+        e.message = std::move(msg);
+        return e;
+    }
+};
+
+constexpr int exit_code(ErrorKind k) noexcept {
+    switch (k) {
+        case ErrorKind::internal: return 1;
+        case ErrorKind::usage: return 2;
+        case ErrorKind::credentials: return 3;
+        case ErrorKind::api: return 4;
+        case ErrorKind::network: return 5;
+        case ErrorKind::config: return 6;
+    }
+    return 1;
+}
+
+// One line for stderr: "message (code, request id R, HTTP 403)" with the parts that are known.
+inline std::string describe(const Error& e) {
+    std::string out = e.message;
+    std::string extra;
+    auto add = [&](const std::string& s) {
+        if (s.empty()) return;
+        if (!extra.empty()) extra += ", ";
+        extra += s;
+    };
+    if (!e.code.empty() && e.message.find(e.code) == std::string::npos) add(e.code);
+    if (!e.request_id.empty()) add("request id " + e.request_id);
+    if (e.http_status != 0 && e.message.find("HTTP ") == std::string::npos)
+        add("HTTP " + std::to_string(e.http_status));
+    if (!extra.empty()) out += " (" + extra + ")";
+    for (char& c : out)
+        if (c == '\n' || c == '\r') c = ' ';
+    return out;
+}
+
+}  // namespace cat

@@ -1,0 +1,83 @@
+#include "sigv4/crypto.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace cat::sigv4::crypto {
+namespace {
+
+// Fetched once per process: OpenSSL 3's implicit fetch in EVP_sha256()/HMAC() costs a lookup per call.
+const EVP_MD* sha256_md() {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (md == nullptr) throw std::runtime_error("OpenSSL: SHA256 is not available");
+    return md;
+}
+
+EVP_MAC* hmac_mac() {
+    static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac == nullptr) throw std::runtime_error("OpenSSL: HMAC is not available");
+    return mac;
+}
+
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+struct MacCtxFree {
+    void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
+};
+
+}  // namespace
+
+Digest sha256(std::string_view data) {
+    Digest out{};
+    thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx{EVP_MD_CTX_new()};
+    unsigned int len = 0;
+    if (!ctx || EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != out.size())
+        throw std::runtime_error("OpenSSL: SHA256 failed");
+    return out;
+}
+
+Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
+    Digest out{};
+    thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx{EVP_MAC_CTX_new(hmac_mac())};
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    std::size_t len = 0;
+    if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+        EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size())
+        throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+    return out;
+}
+
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    const std::size_t at = out.size();
+    out.resize(at + 2 * bytes.size());
+    char* p = out.data() + at;
+    for (std::uint8_t b : bytes) {
+        *p++ = digits[b >> 4];
+        *p++ = digits[b & 0x0f];
+    }
+}
+
+void wipe(void* p, std::size_t n) noexcept {
+    if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
+}
+
+void wipe(std::string& s) noexcept {
+    wipe(s.data(), s.capacity());
+    s.clear();
+}
+
+}  // namespace cat::sigv4::crypto
