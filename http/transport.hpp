@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/env.hpp"
 #include "core/result.hpp"
 
 namespace cat::http {
@@ -54,13 +55,18 @@ struct Proxy {
 
 // Proxy settings as the AWS SDKs read them: HTTPS_PROXY/https_proxy for https URLs, HTTP_PROXY/http_proxy
 // for http URLs, NO_PROXY/no_proxy a comma-separated list of hosts, domain suffixes (".example.com" or
-// "example.com" matching subdomains too), IP literals, or "*".
+// "example.com" matching subdomains too), IP literals, CIDR blocks ("10.0.0.0/8"), or "*"; an entry with
+// ":port" only matches that port. A proxy URL is "http://[user:pass@]host[:port]" (port 80 by default) or
+// "host:port".
 struct ProxySettings {
     std::string https_proxy;
     std::string http_proxy;
     std::string no_proxy;
-    // The proxy to use for `url`, or nothing for a direct connection. A malformed proxy URL is an error.
+    // The proxy to use for `url`, or nothing for a direct connection. A malformed proxy URL is an error,
+    // and so is an https:// proxy URL (TLS to the proxy itself is not supported).
     Result<std::optional<Proxy>> proxy_for(const Url& url) const;
+    // Reads HTTPS_PROXY, HTTP_PROXY and NO_PROXY (each upper case first, then lower case).
+    static ProxySettings from_env(const Env& env);
 };
 
 struct Options {

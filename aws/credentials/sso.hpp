@@ -1,0 +1,28 @@
+#pragma once
+#include "aws/credentials/provider.hpp"
+
+namespace cat::aws {
+
+// IAM Identity Center (SSO) role credentials from the token `aws sso login` cached.
+struct SsoSettings {
+    std::string session_name;  // sso_session (the [sso-session X] section); empty for legacy profiles
+    std::string start_url;     // sso_start_url
+    std::string region;        // sso_region: the portal's region
+    std::string account_id;    // sso_account_id
+    std::string role_name;     // sso_role_name
+    std::string endpoint_url;  // a configured SSO endpoint (AWS_ENDPOINT_URL_SSO, ...); empty: the regional one
+};
+
+// Reads ~/.aws/sso/cache/<sha1 hex of session_name, or of start_url for legacy profiles>.json
+// ({"accessToken", "expiresAt": RFC 3339, ...}); an expired or missing token is an error telling the user
+// to run `aws sso login` (with --profile or --sso-session). Then
+// GET https://portal.sso.<region>.amazonaws.com/federation/credentials?role_name=R&account_id=A with
+// header x-amz-sso_bearer_token; the response is {"roleCredentials": {"accessKeyId", "secretAccessKey",
+// "sessionToken", "expiration" (epoch milliseconds)}}.
+Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const SsoSettings& sso);
+
+// Exposed for tests and fuzzing.
+std::string sso_cache_file_name(std::string_view key);  // sha1 hex + ".json"
+Result<AwsCredentials> parse_sso_role_credentials(std::string_view json);
+
+}  // namespace cat::aws

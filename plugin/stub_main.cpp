@@ -1,0 +1,4 @@
+#include <cstdio>
+int main() {
+    std::puts("codeartifact-token " CAT_VERSION);
+}

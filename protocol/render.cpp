@@ -1,0 +1,131 @@
+#include "protocol/render.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstring>
+
+namespace cat::protocol {
+namespace {
+
+void wipe(std::string& s) {
+    // volatile writes: the compiler may not drop them as dead stores.
+    volatile char* p = s.data();
+    for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
+}
+
+std::string fold(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '_' || c == '-') continue;
+        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> all_fields(const Outcome& o) {
+    std::vector<std::pair<std::string, std::string>> f;
+    f.emplace_back("authorization_token", o.authorization_token);
+    f.emplace_back("expiration", rfc3339(o.expiration));
+    f.emplace_back("expiration_unix", std::to_string(o.expiration.time_since_epoch().count()));
+    f.emplace_back("domain", o.domain);
+    if (!o.domain_owner.empty()) f.emplace_back("domain_owner", o.domain_owner);
+    f.emplace_back("region", o.region);
+    if (!o.repository_endpoint.empty()) f.emplace_back("repository_endpoint", o.repository_endpoint);
+    return f;
+}
+
+}  // namespace
+
+Outcome::~Outcome() {
+    wipe(authorization_token);
+}
+
+Result<OutputMode> parse_output_mode(std::string_view s) {
+    if (s == "json") return OutputMode::json;
+    if (s == "text") return OutputMode::text;
+    if (s == "env") return OutputMode::env;
+    if (s == "terraform") return OutputMode::terraform;
+    return Error::make(ErrorKind::usage,
+                       "output \"" + std::string(s) + "\" is invalid: it must be json, text, env, github or terraform");
+}
+
+std::string rfc3339(std::chrono::sys_seconds t) {
+    const auto days = std::chrono::floor<std::chrono::days>(t);
+    const std::chrono::year_month_day ymd{days};
+    const std::chrono::hh_mm_ss hms{t - days};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> select(const Outcome& o, const Params& p) {
+    const std::string sel = p.get("select");
+    auto fields = all_fields(o);
+    if (sel.empty() || sel == "*") return fields;
+    if (sel.front() == '^') {
+        const ParamSpec* spec = find_param(sel.substr(1));
+        if (spec == nullptr || spec->cli_only)
+            return Error::make(ErrorKind::usage,
+                               "select \"" + sel + "\": no input parameter named \"" + sel.substr(1) + "\"");
+        if (spec->secret)
+            return Error::make(ErrorKind::usage, "select \"" + sel + "\": " + std::string(spec->name) +
+                                                     " is a secret and is never echoed");
+        return std::vector<std::pair<std::string, std::string>>{{std::string(spec->name), p.get(spec->name)}};
+    }
+    const std::string want = fold(sel);
+    for (auto& f : fields)
+        if (fold(f.first) == want) return std::vector<std::pair<std::string, std::string>>{std::move(f)};
+    if (want == "repositoryendpoint")
+        return Error::make(ErrorKind::usage, "select RepositoryEndpoint needs repository and format");
+    return Error::make(ErrorKind::usage, "select \"" + sel +
+                                             "\" is invalid: use *, AuthorizationToken, Expiration, ExpirationUnix, "
+                                             "Domain, DomainOwner, Region, RepositoryEndpoint or ^Parameter");
+}
+
+std::string render_json(const std::vector<std::pair<std::string, std::string>>& fields) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    for (const auto& [k, v] : fields) {
+        w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+        w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+    }
+    w.EndObject();
+    std::string out(buf.GetString(), buf.GetSize());
+    out += '\n';
+    std::memset(const_cast<char*>(buf.GetString()), 0, buf.GetSize());
+    return out;
+}
+
+Result<std::string> render_text(const Outcome& o, const Params& p) {
+    if (p.get("select").empty() || p.get("select") == "*") return o.authorization_token + "\n";
+    auto fields = select(o, p);
+    if (!fields) return std::move(fields).error();
+    return fields->front().second + "\n";
+}
+
+std::string shell_quote(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    out += '\'';
+    return out;
+}
+
+std::string render_env(const Outcome& o) {
+    std::string out = "export CODEARTIFACT_AUTH_TOKEN=" + shell_quote(o.authorization_token) + "\n";
+    out += "export CODEARTIFACT_AUTH_TOKEN_EXPIRATION=" + shell_quote(rfc3339(o.expiration)) + "\n";
+    if (!o.repository_endpoint.empty())
+        out += "export CODEARTIFACT_REPOSITORY_ENDPOINT=" + shell_quote(o.repository_endpoint) + "\n";
+    return out;
+}
+
+}  // namespace cat::protocol

@@ -1,0 +1,135 @@
+// Parameters from every front door, and the renderers.
+#define BOOST_TEST_MODULE protocol_test
+#include <boost/test/unit_test.hpp>
+
+#include "protocol/params.hpp"
+#include "protocol/render.hpp"
+
+using namespace cat::protocol;
+using namespace std::chrono;
+
+namespace {
+cat::Result<Params> cli(std::initializer_list<std::string_view> args) {
+    std::vector<std::string_view> v(args);
+    return parse_cli(v);
+}
+Outcome sample() {
+    Outcome o;
+    o.authorization_token = "tok'en";
+    o.expiration = sys_days{2026y / November / 28} + 21h + 44min + 11s;
+    o.domain = "my-domain";
+    o.domain_owner = "111122223333";
+    o.region = "us-west-2";
+    return o;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cli_flags_and_values) {
+    auto p = cli({"--domain", "d1", "--domain-owner=111122223333", "--debug", "--duration-seconds", ""});
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->get("domain") == "d1");
+    BOOST_TEST(p->get("domain_owner") == "111122223333");
+    BOOST_TEST(p->get("debug") == "true");
+    BOOST_TEST(!p->has("duration_seconds"));  // empty means unset
+    BOOST_TEST(p->secrets_from_argv.empty());
+}
+
+BOOST_AUTO_TEST_CASE(cli_errors_name_the_argument) {
+    auto typo = cli({"--domian", "x"});
+    BOOST_REQUIRE(!typo.ok());
+    BOOST_TEST(typo.error().message == "unknown option --domian (did you mean --domain?)");
+    BOOST_TEST(exit_code(typo.error().kind) == 2);
+    BOOST_TEST(cli({"--domain"}).error().message == "option --domain needs a value");
+    BOOST_TEST(cli({"stray"}).error().message.find("\"stray\"") != std::string::npos);
+    BOOST_TEST(cli({"--debug=yes"}).error().message == "option --debug takes no value");
+    BOOST_TEST(cli({"--domain", "a", "--domain", "b"}).error().message.find("more than once") != std::string::npos);
+    BOOST_TEST(cli({"--zzzzzzzz", "x"}).error().message == "unknown option --zzzzzzzz");
+}
+
+BOOST_AUTO_TEST_CASE(secret_flags_are_noted_for_a_warning) {
+    auto p = cli({"--access-key", "AKID", "--secret-key", "s3cret"});
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->secrets_from_argv == std::vector<std::string>{"secret_key"});
+}
+
+BOOST_AUTO_TEST_CASE(json_aliases_are_case_insensitive) {
+    auto p = parse_json_object(
+        R"({"Domain":"d","DOMAINOWNER":"111122223333","DurationSecond":"900","profilename":"ci","AK":"a",)"
+        R"("SK":"s","st":"t","RegionToCall":"eu-west-1","domain-owner-x":""})");
+    BOOST_REQUIRE(!p.ok());  // the last key is unknown
+    BOOST_TEST(p.error().message.find("domain-owner-x") != std::string::npos);
+    p = parse_json_object(
+        R"({"Domain":"d","DOMAINOWNER":"111122223333","DurationSecond":"900","profilename":"ci","AK":"a",)"
+        R"("SK":"s","st":"t","RegionToCall":"eu-west-1","AWSProfilesLocation":"/x"})");
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->get("domain") == "d");
+    BOOST_TEST(p->get("domain_owner") == "111122223333");
+    BOOST_TEST(p->get("duration_seconds") == "900");
+    BOOST_TEST(p->get("profile") == "ci");
+    BOOST_TEST(p->get("access_key") == "a");
+    BOOST_TEST(p->get("secret_key") == "s");
+    BOOST_TEST(p->get("session_token") == "t");
+    BOOST_TEST(p->get("region") == "eu-west-1");
+    BOOST_TEST(p->get("profile_location") == "/x");
+}
+
+BOOST_AUTO_TEST_CASE(json_decodes_go_escapes) {
+    // Terraform's encoder writes <, > and & as \u003c, \u003e, \u0026.
+    auto p = parse_json_object(R"({"domain":"a\u003cb\u003e\u0026c","region":"\u00e9\ud83d\ude00"})");
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->get("domain") == "a<b>&c");
+    BOOST_TEST(p->get("region") == "\xc3\xa9\xf0\x9f\x98\x80");
+}
+
+BOOST_AUTO_TEST_CASE(json_errors) {
+    BOOST_TEST(parse_json_object("[1]").error().message == "the input must be a JSON object of strings");
+    BOOST_TEST(parse_json_object("{\"domain\": 5}").error().message == "input \"domain\" must be a string");
+    BOOST_TEST(parse_json_object("{").error().message.find("not valid JSON") != std::string::npos);
+    BOOST_TEST(parse_json_object(R"({"domian":"x"})").error().message ==
+               "unknown input \"domian\" (did you mean \"domain\"?)");
+    BOOST_TEST(!parse_json_object(R"({"output":"text"})").ok());  // CLI-only
+}
+
+BOOST_AUTO_TEST_CASE(select_picks_fields) {
+    Params p;
+    auto all = select(sample(), p);
+    BOOST_REQUIRE(all.ok());
+    BOOST_TEST(all->size() == 6u);
+    BOOST_TEST(render_json(*all) ==
+               R"({"authorization_token":"tok'en","expiration":"2026-11-28T21:44:11Z","expiration_unix":")" +
+                   std::to_string(sample().expiration.time_since_epoch().count()) +
+                   R"(","domain":"my-domain","domain_owner":"111122223333","region":"us-west-2"})"
+                   "\n");
+    p.set("select", "AuthorizationToken");
+    BOOST_TEST(render_json(*select(sample(), p)) == "{\"authorization_token\":\"tok'en\"}\n");
+    p.set("select", "expiration");
+    BOOST_TEST(render_text(sample(), p).value() == "2026-11-28T21:44:11Z\n");
+    p.set("domain", "my-domain");
+    p.set("select", "^Domain");
+    BOOST_TEST(render_json(*select(sample(), p)) == "{\"domain\":\"my-domain\"}\n");
+    p.set("secret_key", "x");
+    p.set("select", "^SecretKey");
+    BOOST_TEST(!select(sample(), p).ok());
+    p.set("select", "Nonsense");
+    BOOST_TEST(select(sample(), p).error().message.find("\"Nonsense\" is invalid") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(text_and_env) {
+    Params p;
+    BOOST_TEST(render_text(sample(), p).value() == "tok'en\n");
+    BOOST_TEST(render_env(sample()) ==
+               "export CODEARTIFACT_AUTH_TOKEN='tok'\\''en'\n"
+               "export CODEARTIFACT_AUTH_TOKEN_EXPIRATION='2026-11-28T21:44:11Z'\n");
+}
+
+BOOST_AUTO_TEST_CASE(output_modes) {
+    BOOST_TEST(parse_output_mode("terraform").ok());
+    BOOST_TEST(parse_output_mode("yaml").error().message.find("\"yaml\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(suggestions) {
+    BOOST_TEST(suggest("domainowner", false) == "domain_owner");
+    BOOST_TEST(suggest("regoin", true) == "--region");
+    BOOST_TEST(suggest("profle", false) == "profile");
+    BOOST_TEST(suggest("completely-different", false).empty());
+}

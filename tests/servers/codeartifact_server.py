@@ -1,0 +1,810 @@
+#!/usr/bin/env python3
+"""A fake AWS CodeArtifact endpoint for the loopback tests.
+
+Listens on 127.0.0.1 (and ::1) only, over HTTPS with a throw-away test CA made at start-up, and checks
+every API request's SigV4 signature with botocore. Faults are chosen by the domain name's prefix. See
+README.md beside this file for the contract the tests are written against.
+
+Standard library plus botocore only; works with botocore 1.29 (Debian) and newer.
+"""
+
+import argparse
+import base64
+import datetime
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import secrets
+import signal
+import socket
+import socketserver
+import ssl
+import struct
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+# botocore is imported by main() while openssl makes the certificates, to start quicker.
+botocore = None
+
+DEFAULT_CREDENTIALS = ["AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"]
+SERVICE = "codeartifact"
+DEFAULT_OWNER = "111122223333"
+DEFAULT_DURATION = 43200
+MAX_SKEW_SECONDS = 15 * 60
+MAX_BODY = 64 * 1024 * 1024
+BIG_BODY_SIZE = 2 * 1024 * 1024
+ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazonaws.codeartifact/"
+SIGV4_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+# Headers that must never be signed: user-agent (proxies and SDKs rewrite it) and the hop-by-hop headers
+# that newer botocore leaves out of the canonical request, so the verdict is the same on every botocore.
+FORBIDDEN_SIGNED_HEADERS = {
+    "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+    "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
+}
+FAULT_PREFIXES = (
+    "throttle2", "retryafter", "error500", "unavailable", "resetonce", "reset", "slow", "truncated",
+    "nonjson", "html502", "denied", "expired", "badsig", "bigbody",
+)
+HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+# ---------------------------------------------------------------------------------------------------
+# Certificates (made with the openssl command-line tool; nothing is committed)
+
+OPENSSL_CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = placeholder
+[ca_ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[leaf_good]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost
+[leaf_wrong_host]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:wrong.example
+[leaf_untrusted]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost
+"""
+
+EC_KEY_ARGS = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+def _openssl_wave(d, commands):
+    """Runs several openssl commands at once and waits for them all."""
+    env = dict(os.environ)
+    env.pop("OPENSSL_CONF", None)
+    procs = [(args, subprocess.Popen(["openssl"] + args, cwd=d, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+             for args in commands]
+    failures = []
+    for args, proc in procs:
+        _, err = proc.communicate()
+        if proc.returncode != 0:
+            failures.append("openssl %s failed: %s" % (" ".join(args), err.decode("utf-8", "replace")))
+    if failures:
+        raise RuntimeError("\n".join(failures))
+
+
+def _ca(name, cn):
+    return ["req", "-config", "openssl.cnf", "-x509"] + EC_KEY_ARGS + [
+        "-keyout", name + ".key", "-out", name + ".pem", "-subj", "/CN=" + cn, "-days", "3",
+        "-extensions", "ca_ext", "-sha256"]
+
+
+def _leaf(name, ca, section, cn):
+    # OpenSSL 3's "req -x509 -CA" makes and signs the certificate in one run.
+    return ["req", "-config", "openssl.cnf", "-x509"] + EC_KEY_ARGS + [
+        "-keyout", name + ".key", "-out", name + ".pem", "-subj", "/CN=" + cn, "-days", "2",
+        "-CA", ca + ".pem", "-CAkey", ca + ".key", "-extensions", section, "-sha256"]
+
+
+def make_certificates(d):
+    """Make the test CA, its server certificates, and an unrelated CA with its own certificate."""
+    with open(os.path.join(d, "openssl.cnf"), "w") as f:
+        f.write(OPENSSL_CONFIG)
+    _openssl_wave(d, [_ca("ca", "codeartifact-token test CA"),
+                      _ca("untrusted-ca", "codeartifact-token untrusted test CA")])
+    _openssl_wave(d, [_leaf("server", "ca", "leaf_good", "localhost"),
+                      _leaf("wrong-host", "ca", "leaf_wrong_host", "wrong.example"),
+                      _leaf("untrusted-server", "untrusted-ca", "leaf_untrusted", "localhost")])
+
+
+def tls_context(d, name):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(os.path.join(d, name + ".pem"), os.path.join(d, name + ".key"))
+    try:
+        ctx.set_alpn_protocols(["http/1.1"])
+    except NotImplementedError:
+        pass
+    return ctx
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shared state
+
+
+class State:
+    def __init__(self, credentials, slow_seconds, verbose):
+        self.credentials = credentials  # access key -> secret
+        self.slow_seconds = slow_seconds
+        self.verbose = verbose
+        self.lock = threading.Lock()
+        self.log = []
+        self.domain_counts = {}
+        self.token_counter = 0
+
+    def count(self, domain):
+        with self.lock:
+            n = self.domain_counts.get(domain, 0) + 1
+            self.domain_counts[domain] = n
+            return n
+
+    def next_token(self):
+        with self.lock:
+            self.token_counter += 1
+            n = self.token_counter
+        return "eyJ" + base64.urlsafe_b64encode(secrets.token_bytes(30)).decode("ascii").rstrip("=") + \
+            "." + str(n)
+
+    def add_log(self, entry):
+        with self.lock:
+            self.log.append(entry)
+
+    def update_log(self, entry, **fields):
+        with self.lock:
+            entry.update(fields)
+
+    def log_snapshot(self, domain=None):
+        with self.lock:
+            entries = [dict(e) for e in self.log if domain is None or e.get("domain") == domain]
+        return entries
+
+    def clear_log(self):
+        with self.lock:
+            self.log = []
+
+
+class AwsError(Exception):
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def fault_of(domain):
+    if not domain:
+        return None
+    for prefix in FAULT_PREFIXES:
+        if domain.startswith(prefix + "-"):
+            return prefix
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# SigV4 verification (botocore computes the expected signature)
+
+
+def _parse_authorization(value):
+    """Returns (access_key, date, region, service, signed_headers(list), signature) or raises AwsError."""
+    def incomplete(msg):
+        return AwsError(403, "IncompleteSignatureException", msg)
+
+    algorithm, sep, rest = value.strip().partition(" ")
+    if algorithm != "AWS4-HMAC-SHA256" or not sep:
+        raise incomplete("Authorization header requires 'Credential' parameter. Authorization header "
+                         "requires 'Signature' parameter. Authorization header requires 'SignedHeaders' "
+                         "parameter. Authorization=" + value)
+    params = {}
+    for part in rest.split(","):
+        k, eq, v = part.strip().partition("=")
+        if not eq or not k:
+            raise incomplete("Authorization header is malformed: '%s'" % value)
+        if k in params:
+            raise incomplete("Authorization header has a repeated parameter '%s'" % k)
+        params[k] = v.strip()
+    missing = [k for k in ("Credential", "SignedHeaders", "Signature") if not params.get(k)]
+    if missing:
+        raise incomplete(" ".join("Authorization header requires '%s' parameter." % k for k in missing)
+                         + " Authorization=" + value)
+    scope = params["Credential"].split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request" or not all(scope):
+        raise incomplete("Credential should be scoped to a valid region, not '%s'. Credential=%s"
+                         % (scope[2] if len(scope) > 2 else "", params["Credential"]))
+    signed = params["SignedHeaders"].split(";")
+    return scope[0], scope[1], scope[2], scope[3], signed, params["Signature"]
+
+
+def _normalized_query(query):
+    """Query string as AWS sees it: each name and value decoded, then re-encoded the SigV4 way."""
+    if not query:
+        return ""
+    out = []
+    for pair in query.split("&"):
+        k, eq, v = pair.partition("=")
+        out.append(quote(unquote(k), safe="-_.~") + "=" + quote(unquote(v), safe="-_.~"))
+    return "&".join(out)
+
+
+def verify_signature(handler, body, state, info):
+    """Raises AwsError if the request is not correctly signed; fills info (a log entry) as it goes."""
+    headers = handler.headers
+    auth_values = headers.get_all("Authorization") or []
+    if not auth_values:
+        raise AwsError(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+    if len(auth_values) > 1:
+        raise AwsError(403, "IncompleteSignatureException", "More than one Authorization header")
+    access_key, scope_date, region, service, signed, signature = _parse_authorization(auth_values[0])
+    info["access_key"] = access_key
+    info["region"] = region
+
+    amz_date = headers.get("X-Amz-Date")
+    if not amz_date:
+        raise AwsError(403, "IncompleteSignatureException",
+                       "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+                       "header. Authorization=" + auth_values[0])
+    try:
+        when = datetime.datetime.strptime(amz_date, SIGV4_TIME_FORMAT).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise AwsError(403, "IncompleteSignatureException",
+                       "Date must be in ISO-8601 'basic format'. Got '%s'. See "
+                       "http://en.wikipedia.org/wiki/ISO_8601" % amz_date)
+
+    if "host" not in signed:
+        raise AwsError(403, "IncompleteSignatureException",
+                       "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+    if "x-amz-date" not in signed:
+        raise AwsError(403, "IncompleteSignatureException",
+                       "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.")
+    if headers.get("X-Amz-Security-Token") is not None and "x-amz-security-token" not in signed:
+        raise AwsError(403, "IncompleteSignatureException",
+                       "'X-Amz-Security-Token' is present but is not a 'SignedHeader' in the AWS "
+                       "Authorization.")
+    forbidden = sorted(set(signed) & FORBIDDEN_SIGNED_HEADERS)
+    if forbidden:
+        raise AwsError(403, "InvalidSignatureException",
+                       "Header(s) %s must not be signed (this test server rejects them)." % ", ".join(forbidden))
+    if service != SERVICE:
+        raise AwsError(403, "InvalidSignatureException",
+                       "Credential should be scoped to correct service: '%s'. " % SERVICE)
+    if scope_date != amz_date[:8]:
+        raise AwsError(403, "InvalidSignatureException",
+                       "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+                       "from HTTP: '%s' != '%s', from '%s'." % (scope_date, amz_date[:8], amz_date))
+
+    secret = state.credentials.get(access_key)
+    if secret is None:
+        raise AwsError(403, "UnrecognizedClientException",
+                       "The security token included in the request is invalid.")
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    skew = (when - now).total_seconds()
+    fmt = lambda t: t.strftime(SIGV4_TIME_FORMAT)
+    if skew < -MAX_SKEW_SECONDS:
+        raise AwsError(403, "InvalidSignatureException",
+                       "Signature expired: %s is now earlier than %s (%s - 15 min.)"
+                       % (amz_date, fmt(now - datetime.timedelta(seconds=MAX_SKEW_SECONDS)), fmt(now)))
+    if skew > MAX_SKEW_SECONDS:
+        raise AwsError(403, "InvalidSignatureException",
+                       "Signature not yet current: %s is still later than %s (%s + 15 min.)"
+                       % (amz_date, fmt(now + datetime.timedelta(seconds=MAX_SKEW_SECONDS)), fmt(now)))
+
+    content_sha = headers.get("X-Amz-Content-SHA256")
+    if content_sha is not None and content_sha != "UNSIGNED-PAYLOAD" and \
+            content_sha != hashlib.sha256(body).hexdigest():
+        raise AwsError(403, "InvalidSignatureException",
+                       "The provided 'x-amz-content-sha256' header does not match what was computed.")
+
+    # The request as botocore would have sent it: same method, URL and body, the signed headers only.
+    target = handler.path
+    if not target.startswith("/"):  # absolute-form
+        parts = urlsplit(target)
+        target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    path, _, query = target.partition("?")
+    url = "%s://%s%s" % (handler.server.scheme, headers.get("Host", ""), path)
+    query = _normalized_query(query)
+    if query:
+        url += "?" + query
+    request = botocore.awsrequest.AWSRequest(method=handler.command, url=url, data=body)
+    for name in signed:
+        values = headers.get_all(name)
+        if not values:
+            raise AwsError(403, "InvalidSignatureException",
+                           "Signed header '%s' is not present in the request." % name)
+        for v in values:
+            request.headers[name] = v
+    request.context["timestamp"] = amz_date
+    token = headers.get("X-Amz-Security-Token")
+    signer = botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, secret, token),
+                                     SERVICE, region)
+    canonical = signer.canonical_request(request)
+    signed_list = canonical.split("\n")[-2]
+    string_to_sign = signer.string_to_sign(request, canonical)
+    expected = signer.signature(string_to_sign, request)
+    if signed_list != ";".join(signed):
+        raise AwsError(403, "InvalidSignatureException",
+                       "SignedHeaders must be lower-case, sorted and unique: expected '%s', got '%s'."
+                       % (signed_list, ";".join(signed)))
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii", "replace")):
+        raise AwsError(403, "InvalidSignatureException",
+                       SIGNATURE_MISMATCH + "\n\nThe Canonical String for this request should have been\n'"
+                       + canonical + "'\n\nThe String-to-Sign should have been\n'" + string_to_sign + "'\n")
+
+
+# ---------------------------------------------------------------------------------------------------
+# HTTP
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-codeartifact/1"
+    sys_version = ""
+    timeout = 60
+
+    reset_requested = False
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, fmt, *args):
+        if self.server.state.verbose:
+            sys.stderr.write("[%s] %s - %s\n" % (self.server.name, self.address_string(), fmt % args))
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _read_body(self):
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if "chunked" in te:
+            chunks = []
+            total = 0
+            while True:
+                line = self.rfile.readline(65537)
+                size = int(line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                total += size
+                if total > MAX_BODY:
+                    raise ValueError("body too large")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            return b"".join(chunks)
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        n = int(length)
+        if n < 0 or n > MAX_BODY:
+            raise ValueError("bad Content-Length")
+        return self.rfile.read(n) if n else b""
+
+    def _send(self, status, body=b"", content_type="application/json", headers=None, request_id=True):
+        self.send_response(status)
+        if request_id:
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        if content_type and body is not None:
+            self.send_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+
+    def _send_json(self, status, obj, headers=None):
+        self._send(status, json.dumps(obj).encode("utf-8"), headers=headers)
+
+    def _send_aws_error(self, err):
+        headers = {"x-amzn-ErrorType": err.code + ERROR_TYPE_SUFFIX}
+        headers.update(err.headers)
+        self._send(err.status, json.dumps({"__type": err.code, "message": err.message}).encode("utf-8"),
+                   headers=headers)
+
+    def _reset(self):
+        """Abortive close: RST instead of FIN, no response."""
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        self.reset_requested = True
+
+    def _dispatch(self):
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            self._send(400, b"bad request body", content_type="text/plain", headers={"Connection": "close"},
+                       request_id=False)
+            return
+        target = self.path
+        path, _, query = target.partition("?")
+        params = parse_qs(query, keep_blank_values=True)
+        if path == "/__log" or path.startswith("/__test/"):
+            self._control(path, params, body)
+        else:
+            self._api(path, params, body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+
+    # -- control and test routes (unsigned) -----------------------------------------------------
+
+    def _control(self, path, params, body):
+        state = self.server.state
+        one = lambda k, d=None: params.get(k, [d])[0]
+        if path == "/__log":
+            if self.command == "DELETE":
+                state.clear_log()
+                self._send_json(200, {"cleared": True})
+            else:
+                self._send_json(200, state.log_snapshot(one("domain")))
+        elif path == "/__test/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in (b"hello, ", b"chunked ", b"world"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                time.sleep(0.02)
+            self.wfile.write(b"0\r\n\r\n")
+        elif path == "/__test/big":
+            size = int(one("size", "0"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            block = b"a" * 65536
+            left = size
+            while left > 0:
+                n = min(left, len(block))
+                self.wfile.write(block[:n])
+                left -= n
+        elif path == "/__test/slow":
+            time.sleep(int(one("ms", "0")) / 1000.0)
+            self._send(200, b"ok", content_type="text/plain", request_id=False)
+        elif path == "/__test/echo":
+            self._send_json(200, {
+                "method": self.command,
+                "target": self.path,
+                "headers": [[k, v] for k, v in self.headers.items()],
+                "body": body.decode("utf-8", "replace"),
+            })
+        elif path == "/__test/status":
+            code = int(one("code", "200"))
+            if code < 200 or code in (204, 304):
+                self.send_response(code)
+                self.end_headers()
+            else:
+                self._send(code, b"status %d" % code, content_type="text/plain", request_id=False)
+        elif path == "/__test/close-early":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"0123456789")
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self._send(404, b"no such test route", content_type="text/plain", request_id=False)
+
+    # -- the API --------------------------------------------------------------------------------
+
+    def _api(self, path, params, body):
+        state = self.server.state
+        domains = params.get("domain")
+        domain = domains[0] if domains else None
+        entry = {
+            "method": self.command,
+            "path": path,
+            "query": params,
+            "domain": domain,
+            "headers": {},
+            "signature_ok": False,
+            "error_code": None,
+            "access_key": None,
+            "session_token_present": self.headers.get("X-Amz-Security-Token") is not None,
+            "token_issued": None,
+            "time": time.time(),
+            "listener": self.server.name,
+            "fault": None,
+        }
+        for k, v in self.headers.items():
+            k = k.lower()
+            entry["headers"][k] = entry["headers"][k] + ", " + v if k in entry["headers"] else v
+        state.add_log(entry)
+        try:
+            try:
+                verify_signature(self, body, state, entry)
+            except AwsError:
+                raise
+            except Exception as e:  # anything unexpected in a garbled request is the client's fault
+                raise AwsError(403, "IncompleteSignatureException", "Could not parse the signature: %s" % e)
+            state.update_log(entry, signature_ok=True)
+            self._route(path, params, domain, entry)
+        except AwsError as err:
+            state.update_log(entry, error_code=err.code)
+            self._send_aws_error(err)
+
+    def _route(self, path, params, domain, entry):
+        state = self.server.state
+        one = lambda k: params.get(k, [None])[0]
+        if self.command == "POST" and path == "/v1/authorization-token":
+            route = "token"
+        elif self.command == "GET" and path == "/v1/repository/endpoint":
+            route = "endpoint"
+        else:
+            raise AwsError(404, "ResourceNotFoundException",
+                           "No resource or operation for %s %s" % (self.command, path))
+
+        fault = fault_of(domain)
+        state.update_log(entry, fault=fault)
+        n = state.count(domain) if domain else 0
+        if fault == "throttle2" and n <= 2:
+            raise AwsError(429, "ThrottlingException", "Rate exceeded", {"Retry-After": "0"})
+        if fault == "retryafter" and n <= 1:
+            raise AwsError(429, "TooManyRequestsException", "Too many requests", {"Retry-After": "1"})
+        if fault == "error500" and n <= 1:
+            raise AwsError(500, "InternalServerException", "An internal error occurred.")
+        if fault == "unavailable":
+            raise AwsError(503, "ServiceUnavailableException", "Service unavailable. Try again later.")
+        if fault == "denied":
+            raise AwsError(403, "AccessDeniedException",
+                           "User: arn:aws:iam::%s:user/test is not authorized to perform: codeartifact:%s "
+                           "on resource: arn:aws:codeartifact:%s:%s:domain/%s"
+                           % (DEFAULT_OWNER, "GetAuthorizationToken" if route == "token"
+                              else "GetRepositoryEndpoint", entry.get("region"),
+                              one("domain-owner") or DEFAULT_OWNER, domain))
+        if fault == "expired":
+            raise AwsError(403, "ExpiredTokenException", "The security token included in the request is expired")
+        if fault == "badsig":
+            raise AwsError(403, "InvalidSignatureException", SIGNATURE_MISMATCH)
+        if fault == "reset" or (fault == "resetonce" and n <= 1):
+            state.update_log(entry, error_code="ConnectionReset")
+            self._reset()
+            return
+        if fault == "html502":
+            state.update_log(entry, error_code="BadGateway")
+            self._send(502, HTML_502, content_type="text/html", request_id=False)
+            return
+
+        # Validation and the normal answer.
+        if route == "token":
+            if not domain:
+                raise AwsError(400, "ValidationException", "1 validation error detected: Value null at "
+                               "'domain' failed to satisfy constraint: Member must not be null")
+            try:
+                duration = int(one("duration") or 0)
+            except ValueError:
+                raise AwsError(400, "ValidationException", "duration must be a number of seconds")
+            if duration < 0:
+                raise AwsError(400, "ValidationException", "duration must not be negative")
+            if duration == 0:
+                duration = DEFAULT_DURATION
+            expiration = round(time.time() + duration, 3)
+            if fault == "bigbody":
+                result = {"authorizationToken": "x" * BIG_BODY_SIZE, "expiration": expiration}
+            else:
+                token = state.next_token()
+                state.update_log(entry, token_issued=token)
+                result = {"authorizationToken": token, "expiration": expiration}
+        else:
+            missing = [k for k in ("domain", "repository", "format") if not one(k)]
+            if missing:
+                raise AwsError(400, "ValidationException", "%d validation error(s) detected: Value null at "
+                               "'%s' failed to satisfy constraint: Member must not be null"
+                               % (len(missing), "', '".join(missing)))
+            endpoint = "https://%s-%s.d.codeartifact.%s.amazonaws.com/%s/%s/" % (
+                domain, one("domain-owner") or DEFAULT_OWNER, entry.get("region"), one("format"),
+                one("repository"))
+            if fault == "bigbody":
+                endpoint = "x" * BIG_BODY_SIZE
+            result = {"repositoryEndpoint": endpoint}
+
+        data = json.dumps(result).encode("utf-8")
+        if fault == "slow":
+            time.sleep(state.slow_seconds)
+        if fault == "nonjson":
+            self._send(200, b"this is not json")
+        elif fault == "truncated":
+            self.send_response(200)
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "200")
+            self.end_headers()
+            self.wfile.write(data[:40])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self._send(200, data)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address, name, scheme, ssl_ctx, state):
+        self.name = name
+        self.scheme = scheme
+        self.ssl_ctx = ssl_ctx
+        self.state = state
+        super().__init__(address, Handler)
+
+    def server_bind(self):
+        # Skip HTTPServer.server_bind's getfqdn(), which may wait on DNS.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = self.server_address[0]
+        self.server_port = self.server_address[1]
+
+    def finish_request(self, request, client_address):
+        conn = request
+        if self.ssl_ctx is not None:
+            request.settimeout(10)
+            try:
+                conn = self.ssl_ctx.wrap_socket(request, server_side=True)
+            except (OSError, ValueError) as e:  # e.g. the client rejected our certificate
+                if self.state.verbose:
+                    sys.stderr.write("[%s] TLS handshake failed: %s\n" % (self.name, e))
+                return
+        handler = None
+        try:
+            handler = self.RequestHandlerClass(conn, client_address, self)
+        finally:
+            if conn is not request:
+                self._close_tls(conn, handler is not None and handler.reset_requested)
+            elif handler is not None and handler.reset_requested:
+                conn.close()  # SO_LINGER {1,0} is set: this sends RST
+
+    @staticmethod
+    def _close_tls(conn, abortive):
+        try:
+            if not abortive:
+                try:
+                    conn.settimeout(0)
+                    conn.unwrap()  # sends close_notify; does not wait for the peer's
+                except (OSError, ValueError):
+                    pass
+                try:
+                    conn.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+        finally:
+            conn.close()
+
+    def handle_error(self, request, client_address):
+        if self.state.verbose:
+            super().handle_error(request, client_address)
+
+
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
+def write_json_atomically(path, obj):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--state-dir", required=True)
+    ap.add_argument("--credentials", action="append", metavar="AK:SECRET",
+                    help="an accepted access key and secret (repeatable); default: %s" % DEFAULT_CREDENTIALS[0])
+    ap.add_argument("--slow-seconds", type=float, default=5.0, help="delay of slow-* domains (default 5)")
+    ap.add_argument("--watch-pid", type=int, help="exit when this process is gone")
+    ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = ap.parse_args()
+
+    creds = {}
+    for pair in args.credentials or DEFAULT_CREDENTIALS:
+        ak, sep, secret = pair.partition(":")
+        if not sep or not ak or not secret:
+            ap.error("--credentials wants AK:SECRET, got %r" % pair)
+        creds[ak] = secret
+
+    d = os.path.abspath(args.state_dir)
+    os.makedirs(d, exist_ok=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    cert_errors = []
+
+    def certificates():
+        try:
+            make_certificates(d)
+        except Exception as e:  # re-raised below
+            cert_errors.append(e)
+
+    cert_thread = threading.Thread(target=certificates)
+    cert_thread.start()
+    global botocore
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    cert_thread.join()
+    if cert_errors:
+        sys.stderr.write("codeartifact_server: %s\n" % cert_errors[0])
+        return 1
+    state = State(creds, args.slow_seconds, args.verbose)
+    servers = {
+        "main": Server(("127.0.0.1", 0), "main", "https", tls_context(d, "server"), state),
+        "wrong_host": Server(("127.0.0.1", 0), "wrong_host", "https", tls_context(d, "wrong-host"), state),
+        "untrusted": Server(("127.0.0.1", 0), "untrusted", "https", tls_context(d, "untrusted-server"), state),
+        "plain": Server(("127.0.0.1", 0), "plain", "http", None, state),
+    }
+    try:
+        servers["main6"] = Server6(("::1", 0), "main6", "https", tls_context(d, "server"), state)
+    except OSError:
+        pass  # no IPv6 loopback here
+    threads = []
+    for s in servers.values():
+        t = threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        t.start()
+        threads.append(t)
+
+    ready_path = os.path.join(d, "ready.json")
+    write_json_atomically(ready_path, {
+        "ports": {k: servers[k].server_address[1]
+                  for k in ("main", "main6", "wrong_host", "untrusted", "plain") if k in servers},
+        "ca": os.path.join(d, "ca.pem"),
+        "untrusted_ca": os.path.join(d, "untrusted-ca.pem"),
+        "pid": os.getpid(),
+    })
+
+    while not stop.wait(0.25):
+        if args.watch_pid:
+            try:
+                os.kill(args.watch_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+    stoppers = [threading.Thread(target=s.shutdown) for s in servers.values()]
+    for t in stoppers:
+        t.start()
+    for t in stoppers:
+        t.join(2)
+    for s in servers.values():
+        s.server_close()
+    try:
+        os.unlink(ready_path)
+    except OSError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
