@@ -160,28 +160,32 @@ private:
         return out;
     }
 
-    Error fail(std::string_view reason, std::string_view where) const {
-        Error e = Error::make(ErrorKind::network, std::string(stage_) + " failed: " + std::string(reason) + " (" +
-                                                      std::string(where) + ")");
+    // A network error of the current stage; `retryable` when another attempt may well succeed.
+    Error error(std::string message, bool retryable) const {
+        Error e = Error::make(ErrorKind::network, std::move(message));
         e.stage = stage_;
-        e.retryable = true;
+        e.retryable = retryable;
         return e;
     }
 
+    Error fail(std::string_view reason, std::string_view where, bool retryable = false) const {
+        return error(std::string(stage_) + " failed: " + std::string(reason) + " (" + std::string(where) + ")",
+                     retryable);
+    }
+
     Error fail(const beast::error_code& ec, std::string_view where) const {
-        if (ec == beast::error::timeout) {
-            Error e = fail("", where);
-            e.message = std::string(stage_) + " timed out after " + std::to_string(budget_.count()) + " ms (" +
-                        std::string(where) + ")";
-            return e;
-        }
+        if (ec == beast::error::timeout)
+            return error(std::string(stage_) + " timed out after " + std::to_string(budget_.count()) + " ms (" +
+                             std::string(where) + ")",
+                         true);
         if (ec == net::error::eof || ec == ssl::error::stream_truncated || ec == bhttp::error::end_of_stream ||
             ec == bhttp::error::partial_message)
             return fail(stage_ == std::string_view("read") ? "connection closed before the response was complete"
                                                            : "connection closed by the peer",
-                        where);
-        if (ec == net::error::connection_reset) return fail("connection reset by peer", where);
-        return fail(ec.message(), where);
+                        where, true);
+        if (ec == net::error::connection_reset) return fail("connection reset by peer", where, true);
+        // Socket errors (refused, unreachable) may pass; TLS and HTTP protocol errors will not.
+        return fail(ec.message(), where, ec.category() == boost::system::system_category());
     }
 
     Result<std::vector<tcp::endpoint>> resolve(const std::string& host, std::uint16_t port, const std::string& where) {
@@ -198,7 +202,7 @@ private:
         std::unique_lock lock(state->mutex);
         if (!state->done_cv.wait_until(lock, until, [&] { return state->done; }))
             return fail(beast::error::timeout, where);
-        if (state->status != 0) return fail(gai_strerror(state->status), where);
+        if (state->status != 0) return fail(gai_strerror(state->status), where, state->status == EAI_AGAIN);
         if (state->endpoints.empty()) return fail("no IPv4 or IPv6 address", where);
         return std::move(state->endpoints);
     }
@@ -229,15 +233,12 @@ private:
         out = wait([&](Completion done) { bhttp::async_read(tcp_, buffer_, parser, done); });
         if (out.ec) return fail(out.ec, where);
         const unsigned status = parser.get().result_int();
-        if (status == 407)
-            return fail(proxy_->user.empty() ? "proxy requires authentication (HTTP 407); put user:password in the "
-                                               "proxy URL"
-                                             : "proxy authentication failed (HTTP 407); check the proxy user and "
-                                               "password",
-                        where);
         if (status < 200 || status > 299) {
-            Error e = fail("", where);
-            e.message = "proxy refused CONNECT: HTTP " + std::to_string(status) + " (" + where + ")";
+            std::string why = "proxy refused CONNECT: HTTP " + std::to_string(status);
+            if (status == 407)
+                why += proxy_->user.empty() ? ", proxy authentication required: put user:password in the proxy URL"
+                                            : ", proxy authentication failed: check the user and password";
+            Error e = error(why + " (" + where + ")", false);
             e.http_status = static_cast<int>(status);
             return e;
         }
@@ -303,12 +304,14 @@ private:
         const auto too_large = [&] { return fail("response larger than " + std::to_string(cap) + " bytes", where); };
 
         begin("write", options_.read_timeout);
+        // Checked before anything is sent: a bad method, target or header is the caller's bug.
         const bool method_ok = !request_.method.empty() && valid_header(request_.method, "") &&
                                request_.url.target.find_first_of(" \r\n") == std::string::npos;
-        if (!method_ok) return fail("invalid method or target", where);
+        if (!method_ok) return Error::make(ErrorKind::internal, "HTTP request with an invalid method or target");
         for (const auto& [name, value] : request_.headers)
             if (!valid_header(name, value))
-                return fail("invalid header " + (valid_header(name, "") ? name : ""), where);
+                return Error::make(ErrorKind::internal,
+                                   "HTTP request with an invalid header " + (valid_header(name, "") ? name : ""));
         auto req = build_request();
         auto out = wait([&](Completion done) { bhttp::async_write(stream, req, done); });
         if (out.ec) return fail(out.ec, where);

@@ -31,6 +31,23 @@ struct MacCtxFree {
     void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
 };
 
+// One HMAC context per thread with its digest set once: setting OSSL_MAC_PARAM_DIGEST on every
+// EVP_MAC_init fetches SHA256 again each time. EVP_MAC_init then only (re)keys it.
+EVP_MAC_CTX* hmac_ctx() {
+    thread_local const std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx = [] {
+        std::unique_ptr<EVP_MAC_CTX, MacCtxFree> c{EVP_MAC_CTX_new(hmac_mac())};
+        char digest_name[] = "SHA256";
+        const OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+            OSSL_PARAM_construct_end(),
+        };
+        if (c && EVP_MAC_CTX_set_params(c.get(), params) != 1) c.reset();
+        return c;
+    }();
+    if (!ctx) throw std::runtime_error("OpenSSL: HMAC-SHA256 is not available");
+    return ctx.get();
+}
+
 }  // namespace
 
 Digest sha256(std::string_view data) {
@@ -46,16 +63,14 @@ Digest sha256(std::string_view data) {
 
 Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
     Digest out{};
-    thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx{EVP_MAC_CTX_new(hmac_mac())};
-    char digest_name[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-        OSSL_PARAM_construct_end(),
-    };
+    EVP_MAC_CTX* ctx = hmac_ctx();
+    // A null key would make EVP_MAC_init reuse the previous one; an empty key must not.
+    static constexpr std::uint8_t no_key[1] = {0};
+    const std::uint8_t* key_bytes = key.empty() ? no_key : key.data();
     std::size_t len = 0;
-    if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
-        EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size())
+    if (EVP_MAC_init(ctx, key_bytes, key.size(), nullptr) != 1 ||
+        EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+        EVP_MAC_final(ctx, out.data(), &len, out.size()) != 1 || len != out.size())
         throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
     return out;
 }

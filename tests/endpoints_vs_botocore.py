@@ -186,6 +186,9 @@ def client_expected(case):
         return ("url", f"{parts.scheme}://{parts.netloc}{path}", signing_region)
     except botocore.exceptions.EndpointResolutionError as e:
         return ("error", e.kwargs.get("msg", str(e)))
+    except botocore.exceptions.EndpointVariantError as e:
+        # Raised by the legacy resolver (endpoints.json) a client still runs when it is created.
+        return ("skip", str(e))
     return ("error", "no request was sent")
 
 
@@ -268,6 +271,9 @@ def main():
         case = {"service": service, "region": region, "fips": fips, "dualstack": dualstack, "endpoint": endpoint,
                 "sts_regional_endpoints": mode}
         expected = client_expected(case)
+        if expected[0] == "skip":
+            print("SKIP", case, expected)
+            continue
         got = ours(run_tool(tool, [case])[0])
         client_cases += 1
         if expected[0] == "url":

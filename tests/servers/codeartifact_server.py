@@ -782,6 +782,7 @@ def main():
         "ca": os.path.join(d, "ca.pem"),
         "untrusted_ca": os.path.join(d, "untrusted-ca.pem"),
         "pid": os.getpid(),
+        "python": sys.executable,
     })
 
     while not stop.wait(0.25):
