@@ -218,10 +218,21 @@ bool is_valid_port(std::string_view port) {
     return v >= 1 && v <= 65535;
 }
 
-// Whether `region` matches `regex` (a partition's regionRegex). The regexes are compiled on each call:
-// this runs once or twice per process, and a cache would have to know which table a pattern came from.
-bool regex_matches(std::string_view regex, std::string_view region) {
-    const std::regex re(regex.begin(), regex.end(), std::regex::ECMAScript);
+std::regex compile(std::string_view regex) {
+    return std::regex(regex.begin(), regex.end(), std::regex::ECMAScript);
+}
+
+// Whether `region` matches the regionRegex of table[i]. The built-in table's are compiled once.
+bool regex_matches(std::span<const Partition> table, std::size_t i, std::string_view region) {
+    if (table.data() == builtin_partitions.data() && i < builtin_partitions.size()) {
+        static const auto compiled = [] {
+            std::array<std::regex, builtin_partitions.size()> out;
+            for (std::size_t k = 0; k < out.size(); ++k) out[k] = compile(builtin_partitions[k].region_regex);
+            return out;
+        }();
+        return std::regex_search(region.begin(), region.end(), compiled[i]);
+    }
+    const std::regex re = compile(table[i].region_regex);
     return std::regex_search(region.begin(), region.end(), re);
 }
 
@@ -232,8 +243,8 @@ std::span<const Partition> partitions() {
 }
 
 const Partition& partition_for(std::string_view region, std::span<const Partition> table) {
-    for (const Partition& p : table)
-        if (contains(p.regions, region) || regex_matches(p.region_regex, region)) return p;
+    for (std::size_t i = 0; i < table.size(); ++i)
+        if (contains(table[i].regions, region) || regex_matches(table, i, region)) return table[i];
     return table.front();
 }
 

@@ -8,6 +8,7 @@
 #include "core/result.hpp"
 #include "http/transport.hpp"
 #include "plugin/help.hpp"
+#include "protocol/github.hpp"
 #include "protocol/params.hpp"
 #include "protocol/render.hpp"
 
@@ -166,7 +167,8 @@ std::string describe_dry_run(const Plan& plan) {
     return out;
 }
 
-Result<std::string> execute(const Params& p, const Env& env, OutputMode mode, Io& io) {
+Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
+                            const std::optional<protocol::GithubOptions>& github, Io& io) {
     auto plan_or = make_plan(p, env, mode);
     if (!plan_or) return std::move(plan_or).error();
     Plan& plan = *plan_or;
@@ -207,6 +209,21 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode, Io
     }
     debug("token received, expires " + protocol::rfc3339(o.expiration));
 
+    if (github) {
+        const std::string out_path = env.get("GITHUB_OUTPUT");
+        if (out_path.empty())
+            return Error::make(ErrorKind::config,
+                               "GITHUB_OUTPUT is not set: --output github runs inside a GitHub Actions step");
+        const auto w = protocol::render_github(o, *github, protocol::random_delimiter);
+        if (auto s = io.append_file(out_path, w.output_append); !s) return s.error();
+        if (!w.env_append.empty()) {
+            const std::string env_path = env.get("GITHUB_ENV");
+            if (env_path.empty())
+                return Error::make(ErrorKind::config, "GITHUB_ENV is not set: set export-env to false outside GitHub");
+            if (auto s = io.append_file(env_path, w.env_append); !s) return s.error();
+        }
+        return w.stdout_text;
+    }
     switch (plan.mode) {
         case OutputMode::text: return protocol::render_text(o, p);
         case OutputMode::env: return protocol::render_env(o);
@@ -237,17 +254,29 @@ int run(std::span<const std::string_view> args, const Env& env, Io& io) {
     Result<std::string> output = [&]() -> Result<std::string> {
         if (!params) return params.error();
         OutputMode mode = OutputMode::json;
+        std::optional<protocol::GithubOptions> github;
         if (terraform_stdin) {
             mode = OutputMode::terraform;
+        } else if (params->get("output") == "github") {
+            // GitHub mode only when asked for (action.yml passes --output github): a Terraform or shell
+            // step inside a workflow also sees GITHUB_ACTIONS=true and keeps its own protocol.
+            auto inputs = protocol::parse_github_inputs(env);
+            if (!inputs) return std::move(inputs).error();
+            for (auto& [k, v] : inputs->params.values)
+                if (!params->has(k)) params->set(k, v);
+            github = inputs->options;
         } else if (params->has("output")) {
             auto m = protocol::parse_output_mode(params->get("output"));
             if (!m) return std::move(m).error();
             mode = *m;
         }
-        return execute(*params, env, mode, io);
+        return execute(*params, env, mode, github, io);
     }();
     if (!output) {
-        io.err("codeartifact-token: " + describe(output.error()));
+        const std::string line = describe(output.error());
+        // In a GitHub step, also as an error annotation (workflow commands are read from stdout).
+        if (params && params->get("output") == "github") io.out("::error title=codeartifact-token::" + line + "\n");
+        io.err("codeartifact-token: " + line);
         return exit_code(output.error().kind);
     }
     io.out(*output);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "plugin/app.hpp"
+#include "plugin/files.hpp"
 
 extern char** environ;
 
@@ -28,5 +29,6 @@ int main(int argc, char** argv) {
         std::fwrite(s.data(), 1, s.size(), stderr);
         std::fputc('\n', stderr);
     };
+    io.append_file = cat::plugin::append_to_file;
     return cat::plugin::run(args, cat::Env::from(environ), io);
 }

@@ -14,11 +14,12 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// Case-insensitive, and '-' and '_' are the same, so "Domain-Owner", "domain_owner" and "DomainOwner"
-// all reach domain_owner (the last through its alias).
+// Case-insensitive, with '-' and '_' ignored, so "Domain-Owner", "domain_owner", "DOMAINOWNER" and the
+// action's "domain-owner" all reach domain_owner.
 std::string fold(std::string_view s) {
-    std::string out = lower(s);
-    std::replace(out.begin(), out.end(), '-', '_');
+    std::string out;
+    for (char c : lower(s))
+        if (c != '-' && c != '_') out += c;
     return out;
 }
 

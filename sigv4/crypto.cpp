@@ -75,6 +75,34 @@ Digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view data) {
     return out;
 }
 
+HmacSha256::HmacSha256(std::span<const std::uint8_t> key) : ctx_(EVP_MAC_CTX_new(hmac_mac())) {
+    static constexpr std::uint8_t no_key[1] = {0};
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx_ == nullptr || EVP_MAC_init(ctx_, key.empty() ? no_key : key.data(), key.size(), params) != 1) {
+        EVP_MAC_CTX_free(ctx_);
+        throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+    }
+}
+
+HmacSha256::~HmacSha256() {
+    EVP_MAC_CTX_free(ctx_);
+}
+
+Digest HmacSha256::mac(std::string_view data) {
+    Digest out{};
+    std::size_t len = 0;
+    // A null key restarts from the kept states of the key given at construction.
+    if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1 ||
+        EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+        EVP_MAC_final(ctx_, out.data(), &len, out.size()) != 1 || len != out.size())
+        throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+    return out;
+}
+
 void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     const std::size_t at = out.size();

@@ -424,8 +424,11 @@ std::string authorization(const Context& ctx, std::string_view signed_headers, s
     return make_authorization(access_key_id, amz_day(ctx.time), ctx, signed_headers, sig);
 }
 
-SigningKey KeyCache::get(const Credentials& creds, std::string_view day, std::string_view region,
-                         std::string_view service) {
+KeyCache::KeyCache() = default;
+KeyCache::~KeyCache() = default;
+
+KeyCache::Entry& KeyCache::entry(const Credentials& creds, std::string_view day, std::string_view region,
+                                 std::string_view service) {
     const std::string_view parts[] = {creds.access_key_id, day, region, service};
     // id is the parts joined with '\n'; compared in place so that a hit allocates nothing.
     const auto same_id = [&](std::string_view id) {
@@ -440,24 +443,36 @@ SigningKey KeyCache::get(const Credentials& creds, std::string_view day, std::st
         return id.empty();
     };
     const Digest fingerprint = crypto::sha256(creds.secret_access_key);
-    {
-        std::lock_guard lock(mutex_);
-        for (const auto& e : entries_)
-            if (e.secret_fingerprint == fingerprint && same_id(e.id)) return e.key;
-    }
-    SigningKey key = signing_key(creds.secret_access_key, day, region, service);
+    for (auto& e : entries_)
+        if (e.secret_fingerprint == fingerprint && same_id(e.id)) return e;
+
     std::string id;
     id.reserve(parts[0].size() + day.size() + region.size() + service.size() + 3);
     for (std::size_t i = 0; i < std::size(parts); ++i) {
         if (i != 0) id += '\n';
         id += parts[i];
     }
-    std::lock_guard lock(mutex_);
-    for (const auto& e : entries_)
-        if (e.secret_fingerprint == fingerprint && e.id == id) return e.key;  // another thread was first
+    SigningKey key = signing_key(creds.secret_access_key, day, region, service);
     if (entries_.size() >= 8) entries_.erase(entries_.begin());
-    entries_.push_back({std::move(id), fingerprint, key});
-    return key;
+    entries_.push_back({std::move(id), fingerprint, key, nullptr});
+    return entries_.back();
+}
+
+SigningKey KeyCache::get(const Credentials& creds, std::string_view day, std::string_view region,
+                         std::string_view service) {
+    std::lock_guard lock(mutex_);
+    return entry(creds, day, region, service).key;
+}
+
+std::string KeyCache::signature(const Credentials& creds, std::string_view day, std::string_view region,
+                                std::string_view service, std::string_view sts) {
+    std::string out;
+    out.reserve(64);
+    std::lock_guard lock(mutex_);
+    Entry& e = entry(creds, day, region, service);
+    if (!e.hmac) e.hmac = std::make_unique<crypto::HmacSha256>(e.key.bytes());
+    crypto::append_hex(out, e.hmac->mac(sts));
+    return out;
 }
 
 Request sign(Request req, const Context& ctx, KeyCache* cache) {
@@ -469,10 +484,10 @@ Request sign(Request req, const Context& ctx, KeyCache* cache) {
     std::string names;
     const std::string creq = canonical_request(req, ctx, &names);
     const std::string sts = make_string_to_sign(creq, date, ctx.region, ctx.service);
-    const SigningKey key = cache != nullptr ? cache->get(creds, day, ctx.region, ctx.service)
-                                            : signing_key(creds.secret_access_key, day, ctx.region, ctx.service);
-    set_header(req.headers, "authorization",
-               make_authorization(creds.access_key_id, day, ctx, names, signature(key, sts)));
+    const std::string sig = cache != nullptr
+                                ? cache->signature(creds, day, ctx.region, ctx.service, sts)
+                                : signature(signing_key(creds.secret_access_key, day, ctx.region, ctx.service), sts);
+    set_header(req.headers, "authorization", make_authorization(creds.access_key_id, day, ctx, names, sig));
     if (ctx.options.omit_session_token && !creds.session_token.empty())
         set_header(req.headers, "x-amz-security-token", creds.session_token);
     return req;

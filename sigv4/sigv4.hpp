@@ -10,6 +10,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -115,17 +116,34 @@ std::string signature(const SigningKey& key, std::string_view string_to_sign);
 // Stage 5: the Authorization header value.
 std::string authorization(const Context& ctx, std::string_view signed_headers, std::string_view signature);
 
+namespace crypto {
+class HmacSha256;
+}
+
 // Caches derived signing keys per (access key, day, region, service), for repeated signing.
 class KeyCache {
 public:
+    KeyCache();
+    KeyCache(const KeyCache&) = delete;
+    KeyCache& operator=(const KeyCache&) = delete;
+    ~KeyCache();
+
     SigningKey get(const Credentials& creds, std::string_view day, std::string_view region, std::string_view service);
+    // What signature(get(creds, day, region, service), string_to_sign) returns, but the key's HMAC
+    // states are kept with it, so a repeated signature skips setting the key up.
+    std::string signature(const Credentials& creds, std::string_view day, std::string_view region,
+                          std::string_view service, std::string_view string_to_sign);
 
 private:
     struct Entry {
         std::string id;  // access key + day + region + service; identifies, holds no secret
         Digest secret_fingerprint{};
         SigningKey key;
+        std::unique_ptr<crypto::HmacSha256> hmac;  // keyed with `key`, made when first needed
     };
+    // The entry for these, derived and added when missing. The caller holds mutex_.
+    Entry& entry(const Credentials& creds, std::string_view day, std::string_view region, std::string_view service);
+
     std::mutex mutex_;
     std::vector<Entry> entries_;
 };

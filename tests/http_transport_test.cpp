@@ -142,11 +142,11 @@ std::string closed_port() {
     return std::to_string(ntohs(a.sin_port));
 }
 
-// Accepts one connection on 127.0.0.1, keeps what the client sent up to the end of its request head,
-// answers `reply` (or nothing), and closes when the client does.
+// Accepts one connection on 127.0.0.1, keeps what the client sent, answers `reply` after the request head
+// (or nothing), and closes when the client does; with `reset`, resets the connection after the head instead.
 class OneShotServer {
 public:
-    explicit OneShotServer(std::string reply) : reply_(std::move(reply)) {
+    explicit OneShotServer(std::string reply, bool reset = false) : reply_(std::move(reply)), reset_(reset) {
         fd_ = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -181,6 +181,11 @@ private:
             const auto n = recv(c, buf, sizeof buf, 0);
             if (n <= 0) break;
             received_.append(buf, static_cast<std::size_t>(n));
+            if (reset_ && contains(received_, "\r\n\r\n")) {
+                const linger hard{1, 0};  // close() sends RST
+                setsockopt(c, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+                break;
+            }
             if (!answered && !reply_.empty() && contains(received_, "\r\n\r\n")) {
                 send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
                 shutdown(c, SHUT_WR);
@@ -198,6 +203,7 @@ private:
     }
 
     std::string reply_;
+    bool reset_ = false;
     int fd_ = -1;
     std::string port_;
     std::string received_;
@@ -402,6 +408,13 @@ BOOST_AUTO_TEST_CASE(close_early) {
     BOOST_TEST(contains(e.message, "closed before the response was complete"), e.message);
 }
 
+BOOST_AUTO_TEST_CASE(reset_by_peer) {
+    OneShotServer rude("", true);
+    const auto e = failed(get(options(), "http://127.0.0.1:" + rude.port() + "/"), "read");
+    BOOST_TEST(contains(e.message, "connection reset by peer"), e.message);
+    BOOST_TEST(e.retryable);
+}
+
 BOOST_AUTO_TEST_CASE(connect_through_open_proxy) {
     auto o = options();
     o.proxy.https_proxy = "http://127.0.0.1:" + port("CAT_TEST_PROXY_OPEN");
@@ -410,6 +423,19 @@ BOOST_AUTO_TEST_CASE(connect_through_open_proxy) {
     BOOST_TEST(e.header("Host") == "127.0.0.1:" + port("CAT_TEST_PORT_MAIN"));
     BOOST_TEST(e.header("Proxy-Authorization") == "<absent>");
     BOOST_TEST(logged_connect(before, "open", "127.0.0.1:" + port("CAT_TEST_PORT_MAIN"), false));
+}
+
+BOOST_AUTO_TEST_CASE(connect_through_open_proxy_to_ipv6) {
+    const std::string p = env("CAT_TEST_PORT_MAIN6");
+    if (p.empty()) {
+        BOOST_TEST_MESSAGE("no IPv6 loopback: skipped");
+        return;
+    }
+    auto o = options();
+    o.proxy.https_proxy = "http://127.0.0.1:" + port("CAT_TEST_PROXY_OPEN");
+    const auto before = proxy_log();
+    BOOST_TEST(echo(ok(get(o, "https://[::1]:" + p + "/__test/echo"))).header("Host") == "[::1]:" + p);
+    BOOST_TEST(logged_connect(before, "open", "[::1]:" + p, false));
 }
 
 BOOST_AUTO_TEST_CASE(connect_through_auth_proxy) {

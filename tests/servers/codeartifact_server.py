@@ -315,7 +315,7 @@ def verify_signature(handler, body, state, info):
                        % (amz_date, fmt(now - datetime.timedelta(seconds=MAX_SKEW_SECONDS)), fmt(now)))
     if skew > MAX_SKEW_SECONDS:
         raise AwsError(403, "InvalidSignatureException",
-                       "Signature not yet current: %s is still later than %s (%s + 15 min.)"
+                       "Signature expired: %s is now later than %s (%s + 15 min.)"
                        % (amz_date, fmt(now + datetime.timedelta(seconds=MAX_SKEW_SECONDS)), fmt(now)))
 
     content_sha = headers.get("X-Amz-Content-SHA256")
@@ -447,10 +447,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        request_id=False)
             return
         target = self.path
+        if not target.startswith("/"):  # absolute-form
+            parts = urlsplit(target)
+            target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         path, _, query = target.partition("?")
         params = parse_qs(query, keep_blank_values=True)
         if path == "/__log" or path.startswith("/__test/"):
-            self._control(path, params, body)
+            try:
+                self._control(path, params, body)
+            except ValueError as e:  # a bad number in the query
+                self._send(400, ("bad request: %s" % e).encode("utf-8"), content_type="text/plain",
+                           request_id=False)
         else:
             self._api(path, params, body)
 
@@ -717,6 +724,18 @@ def write_json_atomically(path, obj):
     os.replace(tmp, path)
 
 
+def watched_process_alive(pid, started_as_child):
+    if started_as_child and os.getppid() != pid:
+        return False  # our parent died (it may linger as a zombie, which kill(pid, 0) still finds)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--state-dir", required=True)
@@ -734,6 +753,7 @@ def main():
             ap.error("--credentials wants AK:SECRET, got %r" % pair)
         creds[ak] = secret
 
+    started_as_child = args.watch_pid is not None and os.getppid() == args.watch_pid
     d = os.path.abspath(args.state_dir)
     os.makedirs(d, exist_ok=True)
     stop = threading.Event()
@@ -786,13 +806,8 @@ def main():
     })
 
     while not stop.wait(0.25):
-        if args.watch_pid:
-            try:
-                os.kill(args.watch_pid, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:
-                pass
+        if args.watch_pid and not watched_process_alive(args.watch_pid, started_as_child):
+            break
     stoppers = [threading.Thread(target=s.shutdown) for s in servers.values()]
     for t in stoppers:
         t.start()

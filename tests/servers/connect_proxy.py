@@ -220,12 +220,25 @@ class JsonLog:
             self.f.flush()
 
 
+def watched_process_alive(pid, started_as_child):
+    if started_as_child and os.getppid() != pid:
+        return False  # our parent died (it may linger as a zombie, which kill(pid, 0) still finds)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--state-dir", required=True)
     ap.add_argument("--watch-pid", type=int, help="exit when this process is gone")
     args = ap.parse_args()
 
+    started_as_child = args.watch_pid is not None and os.getppid() == args.watch_pid
     d = os.path.abspath(args.state_dir)
     os.makedirs(d, exist_ok=True)
     stop = threading.Event()
@@ -246,13 +259,8 @@ def main():
     os.replace(tmp, ready)
 
     while not stop.wait(0.25):
-        if args.watch_pid:
-            try:
-                os.kill(args.watch_pid, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:
-                pass
+        if args.watch_pid and not watched_process_alive(args.watch_pid, started_as_child):
+            break
     stoppers = [threading.Thread(target=s.shutdown) for s in servers.values()]
     for t in stoppers:
         t.start()

@@ -4,6 +4,7 @@
 #   tests/tools/with-servers tests/tools/servers_smoke_test.sh
 #
 # Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
+# shellcheck disable=SC2153  # (the CAT_TEST_* variables come from with-servers)
 set -u
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -71,7 +72,8 @@ body_has() { # FILE TEXT
 }
 
 # 1. A correctly signed GetAuthorizationToken over HTTPS.
-status="$(signed_curl "$work/ok" POST "$MAIN/v1/authorization-token?domain=smoke&domain-owner=111122223333&duration=900")"
+status="$(signed_curl "$work/ok" POST \
+  "$MAIN/v1/authorization-token?domain=smoke&domain-owner=111122223333&duration=900")"
 check "signed POST /v1/authorization-token -> 200" expect_status 200 "$status"
 check "token looks right" "$PY" -c '
 import json, sys, time
@@ -93,10 +95,13 @@ status="$(signed_curl "$work/bad" POST "$MAIN/v1/authorization-token?domain=smok
 check "wrong secret -> 403" expect_status 403 "$status"
 check "wrong secret -> InvalidSignatureException" body_has "$work/bad.body" '"__type": "InvalidSignatureException"'
 check "x-amzn-ErrorType header" grep -qi '^x-amzn-ErrorType: InvalidSignatureException:' "$work/bad.headers"
-status="$("${direct[@]}" -X POST -o "$work/unsigned.body" -w '%{http_code}' "$MAIN/v1/authorization-token?domain=smoke")"
+status="$("${direct[@]}" -X POST -o "$work/unsigned.body" -w '%{http_code}' \
+  "$MAIN/v1/authorization-token?domain=smoke")"
+check "unsigned -> 403" expect_status 403 "$status"
 check "unsigned -> 403 MissingAuthenticationTokenException" body_has "$work/unsigned.body" \
   MissingAuthenticationTokenException
-status="$(signed_curl "$work/tok" POST "$MAIN/v1/authorization-token?domain=smoke-token" "" "FQoGZXIvYXdzEXAMPLE//token+=")"
+status="$(signed_curl "$work/tok" POST "$MAIN/v1/authorization-token?domain=smoke-token" "" \
+  "FQoGZXIvYXdzEXAMPLE//token+=")"
 check "signed session token -> 200" expect_status 200 "$status"
 
 # 4. throttle2-x: 429, 429, then 200.
@@ -128,7 +133,8 @@ proxy_log="$CAT_TEST_STATE/proxy.log"
 out="$(curl -sS --max-time 20 --proxy "http://127.0.0.1:$CAT_TEST_PROXY_OPEN" --noproxy '' \
   --cacert "$CAT_TEST_CA" "$MAIN/__test/status?code=200")"
 check "through the open proxy" expect_status "status 200" "$out"
-check "open proxy logged the CONNECT" grep -q "\"listener\": \"open\", \"method\": \"CONNECT\", \"target\": \"127.0.0.1:$CAT_TEST_PORT_MAIN\"" "$proxy_log"
+check "open proxy logged the CONNECT" grep -qF \
+  "\"listener\": \"open\", \"method\": \"CONNECT\", \"target\": \"127.0.0.1:$CAT_TEST_PORT_MAIN\"" "$proxy_log"
 code="$(curl -sS --max-time 20 --proxy "http://127.0.0.1:$CAT_TEST_PROXY_AUTH" --noproxy '' \
   --cacert "$CAT_TEST_CA" -o /dev/null -w '%{http_connect}' "$MAIN/__test/status?code=200" 2>/dev/null)"
 check "auth proxy without credentials -> 407" expect_status 407 "$code"

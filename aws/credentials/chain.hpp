@@ -1,0 +1,45 @@
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "aws/credentials/provider.hpp"
+#include "aws/shared_config.hpp"
+#include "aws/sts.hpp"
+
+namespace cat::aws {
+
+// Asks each provider in turn. The first that succeeds wins; one that applies but fails ends the search
+// with its error; when none applies, the error lists each one and why it did not apply.
+class ChainProvider : public CredentialsProvider {
+public:
+    explicit ChainProvider(std::vector<std::unique_ptr<CredentialsProvider>> providers)
+        : providers_(std::move(providers)) {}
+    std::string name() const override { return "chain"; }
+    Result<AwsCredentials> resolve() override;
+    const std::string& winner() const { return winner_; }  // name of the provider that succeeded
+
+private:
+    std::vector<std::unique_ptr<CredentialsProvider>> providers_;
+    std::string winner_;
+};
+
+struct ChainOptions {
+    // Explicit keys (the first source).
+    std::string access_key, secret_key, session_token;
+    // The profile: its name, and whether it was chosen (flag or AWS_PROFILE) rather than defaulted.
+    std::string profile;
+    bool profile_explicit = false;
+    // --role-arn / the action's role-to-assume: assumed from whatever the chain found (AssumeRole), or
+    // with GitHub's OIDC token when that is all there is (AssumeRoleWithWebIdentity).
+    std::string role_arn;
+    std::string role_session_name;
+    std::function<Result<StsConfig>()> sts;
+    std::function<std::string(const IniSection&)> sso_endpoint;
+};
+
+// The default chain, in botocore's order: explicit, env, profile, web identity (env), GitHub OIDC (with a
+// role), container, instance metadata; then, with a role that was not assumed yet, AssumeRole.
+Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const SharedConfig& config,
+                                           const ChainOptions& options);
+
+}  // namespace cat::aws

@@ -1,0 +1,190 @@
+#include "aws/credentials/profile.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "aws/credentials/container.hpp"
+#include "aws/credentials/environment.hpp"
+#include "aws/credentials/process.hpp"
+#include "aws/credentials/sso.hpp"
+#include "aws/credentials/web_identity.hpp"
+
+namespace cat::aws {
+namespace {
+
+Error config_error(const std::string& profile, const std::string& what) {
+    return Error::make(ErrorKind::credentials, "profile " + profile + ": " + what);
+}
+
+}  // namespace
+
+Result<AssumeRoleParams> role_params(const std::string& profile, const IniSection& section) {
+    AssumeRoleParams p;
+    p.role_arn = section.get("role_arn");
+    p.role_session_name = section.get("role_session_name");
+    p.external_id = section.get("external_id");
+    if (section.has("duration_seconds")) {
+        const std::string v = section.get("duration_seconds");
+        int d = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+        if (ec != std::errc() || end != v.data() + v.size() || d < 900 || d > 43200)
+            return config_error(profile, "duration_seconds \"" + v + "\" must be a number from 900 to 43200");
+        p.duration_seconds = d;
+    }
+    return p;
+}
+
+ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
+                                 bool explicitly_selected, std::function<Result<StsConfig>()> sts,
+                                 std::function<std::string(const IniSection&)> sso_endpoint)
+    : ctx_(ctx),
+      config_(config),
+      profile_(std::move(profile)),
+      explicit_(explicitly_selected),
+      sts_(std::move(sts)),
+      sso_endpoint_(std::move(sso_endpoint)) {}
+
+Result<AwsCredentials> ProfileProvider::resolve() {
+    if (config_.profile(profile_) == nullptr) {
+        const std::string why = "no profile " + profile_ + " in " + config_.config_path + " or " +
+                                config_.credentials_path;
+        if (explicit_) return Error::make(ErrorKind::credentials, why);
+        return skip(why);
+    }
+    std::vector<std::string> visited;
+    return resolve_profile(profile_, visited, false);
+}
+
+Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string& profile,
+                                                               const std::string& source) {
+    std::unique_ptr<CredentialsProvider> provider;
+    if (source == "Environment") provider = std::make_unique<EnvironmentProvider>(ctx_.env);
+    else if (source == "Ec2InstanceMetadata") provider = std::make_unique<ImdsProvider>(ctx_);
+    else if (source == "EcsContainer") provider = std::make_unique<ContainerProvider>(ctx_);
+    else
+        return config_error(profile, "credential_source \"" + source +
+                                         "\" is not one of Environment, Ec2InstanceMetadata, EcsContainer");
+    auto creds = provider->resolve();
+    if (!creds) {
+        Error e = std::move(creds).error();
+        e.code.clear();  // a named source that does not apply is a failure here, not a skip
+        e.message = "profile " + profile + ": credential_source " + source + ": " + e.message;
+        return e;
+    }
+    return creds;
+}
+
+Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const IniSection& section,
+                                               AwsCredentials source) {
+    auto params = role_params(profile, section);
+    if (!params) return std::move(params).error();
+    auto sts = sts_();
+    if (!sts) return std::move(sts).error();
+    ctx_.debug("profile " + profile + ": assuming " + params->role_arn + " with credentials from " + source.source);
+    auto creds = assume_role(*sts, source, *params);
+    if (!creds) {
+        Error e = std::move(creds).error();
+        e.message = "profile " + profile + ": " + e.message;
+        return e;
+    }
+    creds->source = "profile " + profile + ": role " + params->role_arn;
+    return creds;
+}
+
+Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name, std::vector<std::string>& visited,
+                                                        bool as_source) {
+    const IniSection* section = config_.profile(name);
+    if (section == nullptr) {
+        return Error::make(ErrorKind::credentials, "profile " + visited.back() + ": source_profile " + name +
+                                                       " is not in " + config_.config_path + " or " +
+                                                       config_.credentials_path);
+    }
+    if (std::find(visited.begin(), visited.end(), name) != visited.end()) {
+        std::string cycle;
+        for (const auto& v : visited) cycle += v + " -> ";
+        return Error::make(ErrorKind::credentials, "profile " + profile_ + ": source_profile cycle: " + cycle + name);
+    }
+    visited.push_back(name);
+
+    const bool has_keys = section->has("aws_access_key_id") || section->has("aws_secret_access_key");
+    auto static_keys = [&]() -> Result<AwsCredentials> {
+        if (!section->has("aws_access_key_id") || !section->has("aws_secret_access_key"))
+            return config_error(name, "aws_access_key_id and aws_secret_access_key go together: give both");
+        return AwsCredentials{{section->get("aws_access_key_id"), section->get("aws_secret_access_key"),
+                               section->get("aws_session_token")},
+                              std::nullopt,
+                              "profile " + name,
+                              {}};
+    };
+
+    if (section->has("role_arn")) {
+        const std::string source_profile = section->get("source_profile");
+        const std::string credential_source = section->get("credential_source");
+        if (!source_profile.empty() && !credential_source.empty())
+            return config_error(name, "role_arn takes source_profile or credential_source, not both");
+        if (!credential_source.empty()) {
+            auto source = from_credential_source(name, credential_source);
+            if (!source) return source;
+            return assume(name, *section, std::move(*source));
+        }
+        if (!source_profile.empty()) {
+            // A profile that names itself as its source uses its own static keys (botocore allows this).
+            Result<AwsCredentials> source =
+                source_profile == name
+                    ? (has_keys ? static_keys()
+                                : config_error(name, "source_profile is the profile itself, which has no keys"))
+                    : resolve_profile(source_profile, visited, true);
+            if (!source) return source;
+            return assume(name, *section, std::move(*source));
+        }
+        if (section->has("web_identity_token_file")) {
+            auto sts = sts_();
+            if (!sts) return std::move(sts).error();
+            auto params = role_params(name, *section);
+            if (!params) return std::move(params).error();
+            return credentials_from_web_identity_file(
+                ctx_, *sts, expand_home(section->get("web_identity_token_file"), ctx_.home), *params);
+        }
+        return config_error(name, "role_arn needs source_profile, credential_source or web_identity_token_file");
+    }
+
+    // A source profile with static keys is used for them, even when it could do more (botocore).
+    if (as_source && has_keys) return static_keys();
+
+    if (section->has("sso_session") || section->has("sso_start_url")) {
+        SsoSettings sso;
+        sso.account_id = section->get("sso_account_id");
+        sso.role_name = section->get("sso_role_name");
+        if (section->has("sso_session")) {
+            sso.session_name = section->get("sso_session");
+            const auto s = config_.sso_sessions.find(sso.session_name);
+            if (s == config_.sso_sessions.end())
+                return config_error(name, "sso_session " + sso.session_name + " has no [sso-session " +
+                                              sso.session_name + "] section in " + config_.config_path);
+            sso.start_url = s->second.get("sso_start_url");
+            sso.region = s->second.get("sso_region");
+        } else {
+            sso.start_url = section->get("sso_start_url");
+            sso.region = section->get("sso_region");
+        }
+        for (auto [key, value] : {std::pair{"sso_start_url", &sso.start_url}, std::pair{"sso_region", &sso.region},
+                                  std::pair{"sso_account_id", &sso.account_id},
+                                  std::pair{"sso_role_name", &sso.role_name}}) {
+            if (value->empty()) return config_error(name, std::string("SSO configuration is missing ") + key);
+        }
+        if (sso_endpoint_) sso.endpoint_url = sso_endpoint_(*section);
+        auto creds = credentials_from_sso(ctx_, sso);
+        if (creds) creds->source = "profile " + name + ": SSO role " + sso.role_name;
+        return creds;
+    }
+    if (has_keys) return static_keys();
+    if (section->has("credential_process")) {
+        auto creds = credentials_from_process(ctx_, section->get("credential_process"), name);
+        if (creds) creds->source = "profile " + name + ": credential_process";
+        return creds;
+    }
+    if (as_source) return config_error(name, "is a source_profile but holds no credentials");
+    return skip("profile " + name + " holds no credentials");
+}
+
+}  // namespace cat::aws

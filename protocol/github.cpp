@@ -1,0 +1,118 @@
+#include "protocol/github.hpp"
+
+#include <openssl/rand.h>
+
+namespace cat::protocol {
+namespace {
+
+// Inputs only the action has, besides the parameters.
+Result<bool> boolean_input(std::string_view name, const std::string& v) {
+    std::string s;
+    for (char c : v) s += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (s == "true") return true;
+    if (s == "false") return false;
+    return Error::make(ErrorKind::usage,
+                       "input " + std::string(name) + " \"" + v + "\" is invalid: it must be true or false");
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+}  // namespace
+
+Result<GithubInputs> parse_github_inputs(const Env& env) {
+    GithubInputs in;
+    for (const auto& [key, value] : env.all()) {
+        if (!key.starts_with("INPUT_")) continue;
+        const std::string name = lower(std::string_view(key).substr(6));
+        if (name == "export-env" || name == "mask") {
+            if (value.empty()) continue;
+            auto b = boolean_input(name, value);
+            if (!b) return std::move(b).error();
+            (name == "mask" ? in.options.mask : in.options.export_env) = *b;
+            continue;
+        }
+        const ParamSpec* spec = find_param(name);
+        if (spec == nullptr || spec->cli_only) {
+            std::string msg = "unknown input " + name + " (" + key + ")";
+            if (auto hint = suggest(name, false); !hint.empty()) {
+                std::string kebab = hint;
+                for (char& c : kebab)
+                    if (c == '_') c = '-';
+                msg += " (did you mean " + kebab + "?)";
+            }
+            return Error::make(ErrorKind::usage, msg);
+        }
+        std::string v = value;
+        // The runner passes multi-line YAML scalars through; a trailing newline is never meant.
+        while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+        if (in.params.has(spec->name) && !v.empty())
+            return Error::make(ErrorKind::usage, "inputs set " + std::string(spec->name) + " twice");
+        in.params.set(spec->name, std::move(v));
+    }
+    return in;
+}
+
+std::string github_heredoc(std::string_view name, std::string_view value, std::string_view delimiter) {
+    std::string out(name);
+    out += "<<";
+    out += delimiter;
+    out += '\n';
+    out += value;
+    out += '\n';
+    out += delimiter;
+    out += '\n';
+    return out;
+}
+
+std::string random_delimiter() {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("OpenSSL: RAND_bytes failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = "ghadelimiter_";
+    for (unsigned char b : bytes) {
+        out += hex[b >> 4];
+        out += hex[b & 15];
+    }
+    return out;
+}
+
+GithubWrites render_github(const Outcome& o, const GithubOptions& options,
+                           const std::function<std::string()>& delimiter) {
+    std::vector<std::pair<std::string, std::string>> outputs = {
+        {"authorization-token", o.authorization_token},
+        {"expiration", rfc3339(o.expiration)},
+    };
+    if (!o.repository_endpoint.empty()) outputs.emplace_back("repository-endpoint", o.repository_endpoint);
+
+    std::string delim;
+    for (;;) {
+        delim = delimiter();
+        bool clash = false;
+        for (const auto& [k, v] : outputs) clash = clash || v.find(delim) != std::string::npos;
+        if (!clash) break;
+    }
+    GithubWrites w;
+    if (options.mask) {
+        // One ::add-mask:: per line: the runner masks line by line.
+        std::string_view t = o.authorization_token;
+        while (!t.empty()) {
+            const auto nl = t.find('\n');
+            const std::string_view line = t.substr(0, nl);
+            if (!line.empty()) w.stdout_text += "::add-mask::" + std::string(line) + "\n";
+            if (nl == std::string_view::npos) break;
+            t.remove_prefix(nl + 1);
+        }
+    }
+    for (const auto& [k, v] : outputs) w.output_append += github_heredoc(k, v, delim);
+    if (options.export_env) w.env_append = github_heredoc("CODEARTIFACT_AUTH_TOKEN", o.authorization_token, delim);
+    w.stdout_text += "codeartifact-token: token for domain " + o.domain + " expires " + rfc3339(o.expiration) +
+                     (options.export_env ? "; CODEARTIFACT_AUTH_TOKEN is set for later steps" : "") + "\n";
+    return w;
+}
+
+}  // namespace cat::protocol
