@@ -304,14 +304,6 @@ private:
         const auto too_large = [&] { return fail("response larger than " + std::to_string(cap) + " bytes", where); };
 
         begin("write", options_.read_timeout);
-        // Checked before anything is sent: a bad method, target or header is the caller's bug.
-        const bool method_ok = !request_.method.empty() && valid_header(request_.method, "") &&
-                               request_.url.target.find_first_of(" \r\n") == std::string::npos;
-        if (!method_ok) return Error::make(ErrorKind::internal, "HTTP request with an invalid method or target");
-        for (const auto& [name, value] : request_.headers)
-            if (!valid_header(name, value))
-                return Error::make(ErrorKind::internal,
-                                   "HTTP request with an invalid header " + (valid_header(name, "") ? name : ""));
         auto req = build_request();
         auto out = wait([&](Completion done) { bhttp::async_write(stream, req, done); });
         if (out.ec) return fail(out.ec, where);
@@ -366,6 +358,7 @@ public:
 
     Result<Response> send(const Request& request, Deadline deadline) override {
         try {
+            if (auto s = check(request); !s) return std::move(s).error();
             auto proxy = options_.proxy.proxy_for(request.url);
             if (!proxy) return std::move(proxy).error();
             ssl::context* tls = nullptr;
@@ -383,6 +376,19 @@ public:
     }
 
 private:
+    // A bad method, target or header is the caller's bug; refused before connecting. The message names
+    // the header but never shows a value.
+    static Status check(const Request& request) {
+        if (request.method.empty() || !valid_header(request.method, "") ||
+            request.url.target.find_first_of(std::string_view(" \r\n\0", 4)) != std::string::npos)
+            return Error::make(ErrorKind::internal, "HTTP request with an invalid method or target");
+        for (const auto& [name, value] : request.headers)
+            if (!valid_header(name, value))
+                return Error::make(ErrorKind::internal,
+                                   "HTTP request with an invalid header " + (valid_header(name, "") ? name : ""));
+        return Ok{};
+    }
+
     // The TLS context is made on first use and kept for later exchanges of this transport.
     Status load_trust_store() {
         if (tls_) return Ok{};

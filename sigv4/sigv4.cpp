@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "sigv4/crypto.hpp"
 
@@ -57,6 +59,20 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+// The first white space character at or after `i`, or v.size(). Header values (a session token is
+// most of a canonical request) are scanned eight bytes at a time for a byte below 0x21, then byte by
+// byte from there.
+std::size_t find_space(std::string_view v, std::size_t i) {
+    constexpr std::uint64_t ones = 0x0101010101010101, high_bits = 0x8080808080808080;
+    for (; i + 8 <= v.size(); i += 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, v.data() + i, 8);
+        if (((w - ones * 0x21) & ~w & high_bits) != 0) break;  // some byte < 0x21
+    }
+    while (i < v.size() && !is_space(v[i])) ++i;
+    return i;
+}
+
 // Trims and collapses every run of white space (including folded lines) into one space.
 void append_trimmed(std::string& out, std::string_view v) {
     std::size_t i = 0;
@@ -64,8 +80,7 @@ void append_trimmed(std::string& out, std::string_view v) {
     while (true) {
         while (i < v.size() && is_space(v[i])) ++i;
         if (i == v.size()) return;
-        std::size_t j = i;
-        while (j < v.size() && !is_space(v[j])) ++j;
+        const std::size_t j = find_space(v, i);
         if (!first) out += ' ';
         out.append(v.substr(i, j - i));
         first = false;
