@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""A fake AWS CodeArtifact endpoint for the loopback tests.
+"""A fake AWS CodeArtifact endpoint (and STS AssumeRole*) for the loopback tests.
 
 Listens on 127.0.0.1 (and ::1) only, over HTTPS with a throw-away test CA made at start-up, and checks
-every API request's SigV4 signature with botocore. Faults are chosen by the domain name's prefix. See
+every API request's SigV4 signature with botocore. Faults are chosen by the domain name's prefix (STS:
+the role name's). STS issues temporary credentials that are then accepted like the static ones. See
 README.md beside this file for the contract the tests are written against.
 
 Standard library plus botocore only; works with botocore 1.29 (Debian) and newer.
@@ -16,6 +17,7 @@ import hmac
 import http.server
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -56,6 +58,37 @@ FAULT_PREFIXES = (
     "nonjson", "html502", "denied", "expired", "badsig", "bigbody",
 )
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+API_ACTIONS = {
+    ("POST", "/v1/authorization-token"): "GetAuthorizationToken",
+    ("GET", "/v1/repository/endpoint"): "GetRepositoryEndpoint",
+}
+STATIC = "static"
+
+# STS (query protocol, XML answers).
+STS_SERVICE = "sts"
+STS_VERSION = "2011-06-15"
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+STS_ACTIONS = ("AssumeRole", "AssumeRoleWithWebIdentity")
+STS_DEFAULT_DURATION = 3600
+STS_MIN_DURATION = 900
+STS_MAX_DURATION = 43200
+STS_CHAINED_MAX_DURATION = 3600
+EXPIRED_WEB_IDENTITY_TOKEN = "expired.expired.expired"
+ROLE_ARN_RE = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})",
+                         re.ASCII)
+SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# The codes a query-protocol service such as STS sends for the signature problems verify_signature finds.
+STS_AUTH_CODES = {
+    "MissingAuthenticationTokenException": "MissingAuthenticationToken",
+    "IncompleteSignatureException": "IncompleteSignature",
+    "InvalidSignatureException": "SignatureDoesNotMatch",
+    "UnrecognizedClientException": "InvalidClientTokenId",
+    "ExpiredTokenException": "ExpiredToken",
+}
+UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 # ---------------------------------------------------------------------------------------------------
 # Certificates (made with the openssl command-line tool; nothing is committed)
@@ -153,13 +186,74 @@ def tls_context(d, name):
 
 class State:
     def __init__(self, credentials, slow_seconds, verbose):
-        self.credentials = credentials  # access key -> secret
+        # access key -> {"secret", "session_token" (None: any signed token, or none, is accepted),
+        # "issued_by" ("static" or the STS action), "arn" (the principal), "expiration" (epoch or None), ...}
+        self.lock = threading.Lock()
+        self.credentials = {}
+        self.issued = []  # the records STS issued, oldest first
+        for ak, secret in credentials.items():
+            self.register(ak, secret)
         self.slow_seconds = slow_seconds
         self.verbose = verbose
-        self.lock = threading.Lock()
         self.log = []
         self.domain_counts = {}
+        self.role_counts = {}
         self.token_counter = 0
+
+    # -- credentials ----------------------------------------------------------------------------
+
+    def register(self, access_key, secret, session_token=None):
+        record = {"access_key": access_key, "secret": secret, "session_token": session_token,
+                  "issued_by": STATIC, "arn": "arn:aws:iam::%s:user/test" % DEFAULT_OWNER, "expiration": None,
+                  "role_arn": None}
+        with self.lock:
+            self.credentials[access_key] = record
+
+    def lookup(self, access_key):
+        with self.lock:
+            record = self.credentials.get(access_key)
+            return dict(record) if record else None
+
+    def issue(self, action, role_arn, assumed_arn, session_name, duration, source_access_key):
+        """Makes, registers and returns new temporary credentials."""
+        with self.lock:
+            while True:
+                ak = "ASIA" + "".join(secrets.choice(UPPER_ALNUM) for _ in range(16))
+                if ak not in self.credentials:
+                    break
+            record = {
+                "access_key": ak,
+                "secret": "".join(secrets.choice(SECRET_ALPHABET) for _ in range(40)),
+                # Shaped like a real one: base64 (with + / characters), about 200 characters.
+                "session_token": "IQoJb3JpZ2luX2Vj" + base64.b64encode(secrets.token_bytes(138)).decode("ascii"),
+                "issued_by": action,
+                "arn": assumed_arn,
+                "expiration": int(time.time()) + duration,
+                "role_arn": role_arn,
+                "role_session_name": session_name,
+                "source_access_key": source_access_key,
+            }
+            self.credentials[ak] = record
+            self.issued.append(record)
+            return dict(record)
+
+    def issued_snapshot(self):
+        with self.lock:
+            return [{
+                "access_key": r["access_key"],
+                "role_arn": r["role_arn"],
+                "action": r["issued_by"],
+                "session_token_sha256": hashlib.sha256(r["session_token"].encode("utf-8")).hexdigest(),
+                "role_session_name": r["role_session_name"],
+                "source_access_key": r["source_access_key"],
+                "expiration": iso8601(r["expiration"]),
+            } for r in self.issued]
+
+    def count_role(self, role_arn):
+        with self.lock:
+            n = self.role_counts.get(role_arn, 0) + 1
+            self.role_counts[role_arn] = n
+            return n
 
     def count(self, domain):
         with self.lock:
@@ -182,9 +276,10 @@ class State:
         with self.lock:
             entry.update(fields)
 
-    def log_snapshot(self, domain=None):
+    def log_snapshot(self, domain=None, action=None):
         with self.lock:
-            entries = [dict(e) for e in self.log if domain is None or e.get("domain") == domain]
+            entries = [dict(e) for e in self.log if (domain is None or e.get("domain") == domain) and
+                       (action is None or e.get("action") == action)]
         return entries
 
     def clear_log(self):
@@ -199,6 +294,10 @@ class AwsError(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
+
+
+def iso8601(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def fault_of(domain):
@@ -255,15 +354,16 @@ def _normalized_query(query):
     return "&".join(out)
 
 
-def verify_signature(handler, body, state, info):
-    """Raises AwsError if the request is not correctly signed; fills info (a log entry) as it goes."""
+def verify_signature(handler, body, state, info, service=SERVICE):
+    """Raises AwsError if the request is not correctly signed for service; fills info (a log entry) as it
+    goes. Returns the credentials record the request was signed with."""
     headers = handler.headers
     auth_values = headers.get_all("Authorization") or []
     if not auth_values:
         raise AwsError(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
     if len(auth_values) > 1:
         raise AwsError(403, "IncompleteSignatureException", "More than one Authorization header")
-    access_key, scope_date, region, service, signed, signature = _parse_authorization(auth_values[0])
+    access_key, scope_date, region, scope_service, signed, signature = _parse_authorization(auth_values[0])
     info["access_key"] = access_key
     info["region"] = region
 
@@ -293,18 +393,27 @@ def verify_signature(handler, body, state, info):
     if forbidden:
         raise AwsError(403, "InvalidSignatureException",
                        "Header(s) %s must not be signed (this test server rejects them)." % ", ".join(forbidden))
-    if service != SERVICE:
+    if scope_service != service:
         raise AwsError(403, "InvalidSignatureException",
-                       "Credential should be scoped to correct service: '%s'. " % SERVICE)
+                       "Credential should be scoped to correct service: '%s'. " % service)
     if scope_date != amz_date[:8]:
         raise AwsError(403, "InvalidSignatureException",
                        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
                        "from HTTP: '%s' != '%s', from '%s'." % (scope_date, amz_date[:8], amz_date))
 
-    secret = state.credentials.get(access_key)
-    if secret is None:
+    record = state.lookup(access_key)
+    if record is None:
         raise AwsError(403, "UnrecognizedClientException",
                        "The security token included in the request is invalid.")
+    token = headers.get("X-Amz-Security-Token")
+    if record["session_token"] is not None and (
+            token is None or not hmac.compare_digest(token.encode("utf-8", "replace"),
+                                                     record["session_token"].encode("utf-8"))):
+        raise AwsError(403, "UnrecognizedClientException",
+                       "The security token included in the request is invalid.")
+    if record["expiration"] is not None and time.time() >= record["expiration"]:
+        raise AwsError(403, "ExpiredTokenException", "The security token included in the request is expired")
+    info["issued_by"] = record["issued_by"]
 
     now = datetime.datetime.now(datetime.timezone.utc)
     skew = (when - now).total_seconds()
@@ -343,9 +452,8 @@ def verify_signature(handler, body, state, info):
         for v in values:
             request.headers[name] = v
     request.context["timestamp"] = amz_date
-    token = headers.get("X-Amz-Security-Token")
-    signer = botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, secret, token),
-                                     SERVICE, region)
+    signer = botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, record["secret"], token),
+                                     service, region)
     canonical = signer.canonical_request(request)
     signed_list = canonical.split("\n")[-2]
     string_to_sign = signer.string_to_sign(request, canonical)
@@ -358,6 +466,7 @@ def verify_signature(handler, body, state, info):
         raise AwsError(403, "InvalidSignatureException",
                        SIGNATURE_MISMATCH + "\n\nThe Canonical String for this request should have been\n'"
                        + canonical + "'\n\nThe String-to-Sign should have been\n'" + string_to_sign + "'\n")
+    return record
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -452,14 +561,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         path, _, query = target.partition("?")
         params = parse_qs(query, keep_blank_values=True)
-        if path == "/__log" or path.startswith("/__test/"):
+        if path in ("/__log", "/__credentials") or path.startswith(("/__test/", "/__credentials/")):
             try:
                 self._control(path, params, body)
             except ValueError as e:  # a bad number in the query
                 self._send(400, ("bad request: %s" % e).encode("utf-8"), content_type="text/plain",
                            request_id=False)
+        elif path == "/" and self.command in ("GET", "POST") and (
+                "Action" in params or self._content_type() == "application/x-www-form-urlencoded"):
+            self._sts(path, params, body)
         else:
             self._api(path, params, body)
+
+    def _content_type(self):
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
@@ -473,7 +588,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 state.clear_log()
                 self._send_json(200, {"cleared": True})
             else:
-                self._send_json(200, state.log_snapshot(one("domain")))
+                self._send_json(200, state.log_snapshot(one("domain"), one("action")))
+        elif path == "/__credentials" and self.command == "POST":
+            try:
+                req = json.loads(body.decode("utf-8"))
+                ak, secret, token = req["access_key"], req["secret_key"], req.get("session_token")
+                if not (isinstance(ak, str) and ak and isinstance(secret, str) and secret and
+                        (token is None or isinstance(token, str) and token)):
+                    raise ValueError("access_key and secret_key must be non-empty strings, session_token "
+                                     "a non-empty string or absent")
+            except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
+                self._send_json(400, {"error": "want {\"access_key\", \"secret_key\"[, \"session_token\"]}: "
+                                               "%s" % e})
+                return
+            state.register(ak, secret, token)
+            self._send_json(200, {"registered": ak})
+        elif path == "/__credentials/issued" and self.command == "GET":
+            self._send_json(200, state.issued_snapshot())
         elif path == "/__test/chunked":
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
@@ -526,10 +657,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # -- the API --------------------------------------------------------------------------------
 
-    def _api(self, path, params, body):
-        state = self.server.state
-        domains = params.get("domain")
-        domain = domains[0] if domains else None
+    def _new_entry(self, path, params, domain, service, action):
         entry = {
             "method": self.command,
             "path": path,
@@ -544,10 +672,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "time": time.time(),
             "listener": self.server.name,
             "fault": None,
+            "region": None,
+            "service": service,
+            "action": action,
+            "issued_by": None,
+            # STS only (null on CodeArtifact entries):
+            "role_arn": None,
+            "role_session_name": None,
+            "external_id": None,
+            "duration_seconds": None,
+            "source_access_key": None,
+            "issued_access_key": None,
+            "web_identity_token_sha256": None,
         }
         for k, v in self.headers.items():
             k = k.lower()
             entry["headers"][k] = entry["headers"][k] + ", " + v if k in entry["headers"] else v
+        return entry
+
+    def _api(self, path, params, body):
+        state = self.server.state
+        domains = params.get("domain")
+        domain = domains[0] if domains else None
+        entry = self._new_entry(path, params, domain, SERVICE, API_ACTIONS.get((self.command, path)))
         state.add_log(entry)
         try:
             try:
@@ -653,6 +800,162 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             self._send(200, data)
+
+    # -- STS ------------------------------------------------------------------------------------
+
+    def _sts(self, path, query_params, body):
+        state = self.server.state
+        params = dict(query_params)
+        if self._content_type() == "application/x-www-form-urlencoded" and body:
+            try:
+                params.update(parse_qs(body.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                pass  # then the parameters are missing, and validation says so
+        one = lambda k: params.get(k, [None])[0]
+        action = one("Action")
+        token = one("WebIdentityToken")
+        duration_param = one("DurationSeconds")
+        entry = self._new_entry(path, query_params, None, STS_SERVICE, action)
+        entry.update(role_arn=one("RoleArn"), role_session_name=one("RoleSessionName"),
+                     external_id=one("ExternalId"),
+                     duration_seconds=int(duration_param) if duration_param and duration_param.isdigit()
+                     else duration_param,
+                     web_identity_token_sha256=hashlib.sha256(token.encode("utf-8")).hexdigest()
+                     if token is not None and action == "AssumeRoleWithWebIdentity" else None)
+        state.add_log(entry)
+        request_id = str(uuid.uuid4())
+        try:
+            if action == "AssumeRoleWithWebIdentity":
+                # Unsigned by design: an Authorization header, if any, is ignored.
+                caller = None
+                state.update_log(entry, signature_ok=None)
+            else:
+                try:
+                    caller = verify_signature(self, body, state, entry, STS_SERVICE)
+                except AwsError as err:  # in the words of a query-protocol service
+                    raise AwsError(err.status, STS_AUTH_CODES.get(err.code, err.code), err.message, err.headers)
+                except Exception as e:
+                    raise AwsError(403, "IncompleteSignature", "Could not parse the signature: %s" % e)
+                state.update_log(entry, signature_ok=True, source_access_key=caller["access_key"])
+            xml = self._sts_action(action, one, caller, token, entry, request_id)
+            self._send(200, xml.encode("utf-8"), content_type="text/xml", headers={"x-amzn-RequestId": request_id},
+                       request_id=False)
+        except AwsError as err:
+            code = err.code
+            state.update_log(entry, error_code=code)
+            doc = ('<ErrorResponse xmlns="%s">\n  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n'
+                    '    <Message>%s</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n'
+                    % (STS_NS, "Receiver" if err.status >= 500 else "Sender", xml_escape(code),
+                       xml_escape(err.message), request_id))
+            self._send(err.status, doc.encode("utf-8"), content_type="text/xml",
+                       headers=dict(err.headers, **{"x-amzn-RequestId": request_id}), request_id=False)
+
+    def _sts_action(self, action, one, caller, token, entry, request_id):
+        """Validates, applies the role's fault, issues credentials; returns the result's XML document."""
+        state = self.server.state
+        if not action:
+            raise AwsError(400, "MissingAction", "Could not find operation: the request has no Action")
+        version = one("Version")
+        if version is None:
+            raise AwsError(400, "MissingParameter", "The request must contain the parameter Version")
+        if action not in STS_ACTIONS or version != STS_VERSION:
+            raise AwsError(400, "InvalidAction", "Could not find operation %s for version %s" % (action, version))
+
+        errors = []
+        role_arn = one("RoleArn")
+        session_name = one("RoleSessionName")
+        external_id = one("ExternalId")
+        duration_param = one("DurationSeconds")
+        m = ROLE_ARN_RE.fullmatch(role_arn or "")
+        if role_arn is None:
+            errors.append("Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+        elif not m:
+            errors.append("Value '%s' at 'roleArn' failed to satisfy constraint: Member must be a role ARN "
+                          "(arn:aws:iam::<12 digits>:role/<name>)" % role_arn)
+        if session_name is None:
+            errors.append("Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
+        elif not SESSION_NAME_RE.fullmatch(session_name):
+            errors.append("Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy "
+                          "regular expression pattern: [\\w+=,.@-]* and have length 2..64" % session_name)
+        if action == "AssumeRole" and external_id is not None and not EXTERNAL_ID_RE.fullmatch(external_id):
+            errors.append("Value '%s' at 'externalId' failed to satisfy constraint: Member must satisfy regular "
+                          "expression pattern: [\\w+=,.@:\\/-]* and have length 2..1224" % external_id)
+        duration = STS_DEFAULT_DURATION
+        if duration_param is not None:
+            if duration_param.isdigit() and STS_MIN_DURATION <= int(duration_param) <= STS_MAX_DURATION:
+                duration = int(duration_param)
+            else:
+                errors.append("Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have "
+                              "value between %d and %d" % (duration_param, STS_MIN_DURATION, STS_MAX_DURATION))
+        if errors:
+            raise AwsError(400, "ValidationError", "%d validation error%s detected: %s"
+                           % (len(errors), "" if len(errors) == 1 else "s", "; ".join(errors)))
+        if caller is not None and caller["issued_by"] != STATIC and duration > STS_CHAINED_MAX_DURATION:
+            raise AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit "
+                           "for roles assumed by role chaining.")
+
+        claims = {}
+        if action == "AssumeRoleWithWebIdentity":
+            if not token:
+                raise AwsError(400, "InvalidIdentityToken", "No web identity token was provided.")
+            if not JWT_RE.fullmatch(token):
+                raise AwsError(400, "InvalidIdentityToken", "The ID Token provided is not a valid JWT. "
+                               "(You may see this error if you sent an Access Token)")
+            if token == EXPIRED_WEB_IDENTITY_TOKEN:
+                raise AwsError(400, "ExpiredTokenException", "Token expired: current date/time %s must be before "
+                               "the expiration date/time 2020-01-01T00:00:00Z" % iso8601(time.time()))
+            claims = jwt_claims(token)
+
+        partition, account, _, role_name = m.groups()
+        if role_name.startswith("throttle-") and state.count_role(role_arn) <= 1:
+            raise AwsError(400, "Throttling", "Rate exceeded")
+        if role_name.startswith("deny-"):
+            if caller is None:
+                raise AwsError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+            raise AwsError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on "
+                           "resource: %s" % (caller["arn"], role_arn))
+
+        role_id = "AROA" + base64.b32encode(hashlib.sha256(role_arn.encode("utf-8")).digest()).decode("ascii")[:17]
+        assumed_arn = "arn:%s:sts::%s:assumed-role/%s/%s" % (partition, account, role_name, session_name)
+        creds = state.issue(action, role_arn, assumed_arn, session_name, duration,
+                            caller["access_key"] if caller else None)
+        state.update_log(entry, issued_access_key=creds["access_key"])
+        e = xml_escape
+        credentials = ("<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey>"
+                       "<SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>"
+                       % (creds["access_key"], e(creds["secret"]), e(creds["session_token"]),
+                          iso8601(creds["expiration"])))
+        user = ("<AssumedRoleUser><AssumedRoleId>%s:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser>"
+                % (role_id, e(session_name), e(assumed_arn)))
+        if action == "AssumeRole":
+            result = credentials + user + "<PackedPolicySize>0</PackedPolicySize>"
+        else:
+            issuer = str(claims.get("iss") or "https://oidc.test.example")
+            provider = "arn:%s:iam::%s:oidc-provider/%s" % (partition, account, issuer.split("://", 1)[-1])
+            aud = claims.get("aud") or "sts.amazonaws.com"
+            if isinstance(aud, list):
+                aud = aud[0] if aud else "sts.amazonaws.com"
+            result = (credentials + "<SubjectFromWebIdentityToken>%s</SubjectFromWebIdentityToken>"
+                      % e(str(claims.get("sub") or "test-subject")) + user
+                      + "<PackedPolicySize>0</PackedPolicySize><Provider>%s</Provider><Audience>%s</Audience>"
+                      % (e(provider), e(str(aud))))
+        return ('<%sResponse xmlns="%s">\n  <%sResult>%s</%sResult>\n  <ResponseMetadata><RequestId>%s'
+                '</RequestId></ResponseMetadata>\n</%sResponse>\n'
+                % (action, STS_NS, action, result, action, request_id, action))
+
+
+def xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def jwt_claims(token):
+    """The payload of a JWT as a dict, or {} if it does not decode (the signature is never checked)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8"))
+        return claims if isinstance(claims, dict) else {}
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return {}
 
 
 class Server(http.server.ThreadingHTTPServer):
