@@ -159,7 +159,8 @@ Result<Proxy> parse_proxy(std::string_view text, std::string_view variable) {
         if (scheme == "https")
             return Error::make(ErrorKind::config, std::string(variable) +
                                                       ": https:// proxy URLs (TLS to the proxy) are not supported; "
-                                                      "use an http:// proxy URL (requests are still tunnelled TLS)");
+                                                      "use an http:// proxy URL (https requests through it stay "
+                                                      "end-to-end TLS)");
         if (scheme != "http") return fail("unsupported proxy scheme \"" + scheme + "\" (only http:// is supported)");
         s.remove_prefix(sep + 3);
     }

@@ -78,6 +78,8 @@ ROLE_ARN_RE = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/((?:[\
                          re.ASCII)
 SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+WEB_IDENTITY_TOKEN_IN_QUERY_RE = re.compile(r"((?:^|[?&\s])WebIdentityToken=)[^&\s]*")
+DIGITS_RE = re.compile(r"[0-9]{1,9}")
 JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # The codes a query-protocol service such as STS sends for the signature problems verify_signature finds.
 STS_AUTH_CODES = {
@@ -486,7 +488,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         if self.server.state.verbose:
-            sys.stderr.write("[%s] %s - %s\n" % (self.server.name, self.address_string(), fmt % args))
+            line = WEB_IDENTITY_TOKEN_IN_QUERY_RE.sub(r"\1REDACTED", fmt % args)
+            sys.stderr.write("[%s] %s - %s\n" % (self.server.name, self.address_string(), line))
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -815,10 +818,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         action = one("Action")
         token = one("WebIdentityToken")
         duration_param = one("DurationSeconds")
-        entry = self._new_entry(path, query_params, None, STS_SERVICE, action)
+        # The web identity token is a secret: the log has its SHA-256 only.
+        logged_query = {k: ["REDACTED"] * len(v) if k == "WebIdentityToken" else v for k, v in query_params.items()}
+        entry = self._new_entry(path, logged_query, None, STS_SERVICE, action)
         entry.update(role_arn=one("RoleArn"), role_session_name=one("RoleSessionName"),
                      external_id=one("ExternalId"),
-                     duration_seconds=int(duration_param) if duration_param and duration_param.isdigit()
+                     duration_seconds=int(duration_param) if DIGITS_RE.fullmatch(duration_param or "")
                      else duration_param,
                      web_identity_token_sha256=hashlib.sha256(token.encode("utf-8")).hexdigest()
                      if token is not None and action == "AssumeRoleWithWebIdentity" else None)
@@ -844,9 +849,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             code = err.code
             state.update_log(entry, error_code=code)
             doc = ('<ErrorResponse xmlns="%s">\n  <Error>\n    <Type>%s</Type>\n    <Code>%s</Code>\n'
-                    '    <Message>%s</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n'
-                    % (STS_NS, "Receiver" if err.status >= 500 else "Sender", xml_escape(code),
-                       xml_escape(err.message), request_id))
+                   '    <Message>%s</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n</ErrorResponse>\n'
+                   % (STS_NS, "Receiver" if err.status >= 500 else "Sender", xml_escape(code),
+                      xml_escape(err.message), request_id))
             self._send(err.status, doc.encode("utf-8"), content_type="text/xml",
                        headers=dict(err.headers, **{"x-amzn-RequestId": request_id}), request_id=False)
 
@@ -882,7 +887,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           "expression pattern: [\\w+=,.@:\\/-]* and have length 2..1224" % external_id)
         duration = STS_DEFAULT_DURATION
         if duration_param is not None:
-            if duration_param.isdigit() and STS_MIN_DURATION <= int(duration_param) <= STS_MAX_DURATION:
+            if DIGITS_RE.fullmatch(duration_param) and STS_MIN_DURATION <= int(duration_param) <= STS_MAX_DURATION:
                 duration = int(duration_param)
             else:
                 errors.append("Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have "

@@ -176,5 +176,244 @@ fi
 rc=$?
 check "TLS 1.1 refused" test "$rc" -ne 0
 
+# 8. STS: AssumeRole (signed), role chaining, AssumeRoleWithWebIdentity (unsigned), faults, credentials the
+# tests register, and the log. The Python part prints "PASS name" or "FAIL name: why" per check.
+sts_results="$("$PY" - "$MAIN" "$PLAIN" "$CAT_TEST_CA" "$AK" "$SECRET" <<'PYEOF' 2>&1
+import base64, functools, hashlib, json, re, ssl, sys, time, traceback, urllib.request
+import botocore, botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+main, plain, ca, ak, secret = sys.argv[1:6]
+session = botocore.session.get_session()
+no_retries = Config(retries={"total_max_attempts": 1})
+unsigned = Config(signature_version=botocore.UNSIGNED, retries={"total_max_attempts": 1})
+ctx = ssl.create_default_context(cafile=ca)
+ROLE = "arn:aws:iam::123456789012:role/smoke-role"
+WEB_ROLE = "arn:aws:iam::123456789012:role/web"
+got = {}
+
+
+@functools.lru_cache(maxsize=None)
+def client(service, ak=None, secret=None, token=None, endpoint=main, config=no_retries, region="us-east-1"):
+    return session.create_client(service, endpoint_url=endpoint, region_name=region, aws_access_key_id=ak,
+                                 aws_secret_access_key=secret, aws_session_token=token, verify=ca,
+                                 config=config)
+
+
+def codeartifact(ak, secret, token=None):
+    return client("codeartifact", ak, secret, token, region="us-west-2")
+
+
+def check(name, fn):
+    try:
+        fn()
+        print("PASS %s" % name)
+    except Exception as e:
+        detail = "".join(traceback.format_exception_only(type(e), e)).strip().replace("\n", " | ")
+        print("FAIL %s: %s" % (name, detail[:500]))
+
+
+def fails_with(want, call):
+    """A check: call() must fail with (status, code) == want."""
+    def run():
+        try:
+            call()
+        except ClientError as e:
+            have = (e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"])
+            assert have == want, have
+            return
+        raise AssertionError("succeeded")
+    return run
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, context=ctx, timeout=20) as r:
+        return json.load(r)
+
+
+def post_json(url, obj):
+    req = urllib.request.Request(url, method="POST", data=json.dumps(obj).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=20) as r:
+        assert r.status == 200, r.status
+
+
+def assume_role():
+    r = client("sts", ak, secret).assume_role(RoleArn=ROLE, RoleSessionName="smoke-session",
+                                              ExternalId="smoke-external", DurationSeconds=900)
+    c = r["Credentials"]
+    assert re.fullmatch(r"ASIA[A-Z0-9]{16}", c["AccessKeyId"]), c["AccessKeyId"]
+    assert len(c["SecretAccessKey"]) == 40 and len(c["SessionToken"]) >= 150, c
+    assert abs(c["Expiration"].timestamp() - (time.time() + 900)) < 120, c["Expiration"]
+    u = r["AssumedRoleUser"]
+    assert u["Arn"] == "arn:aws:sts::123456789012:assumed-role/smoke-role/smoke-session", u
+    assert re.fullmatch(r"AROA[A-Z0-9]+:smoke-session", u["AssumedRoleId"]), u
+    assert r["PackedPolicySize"] == 0, r
+    e = get_json(plain + "/__log?action=AssumeRole")[-1]
+    assert (e["source_access_key"], e["issued_access_key"], e["external_id"], e["duration_seconds"],
+            e["role_session_name"], e["issued_by"]) == \
+        (ak, c["AccessKeyId"], "smoke-external", 900, "smoke-session", "static"), e
+    got.update(c)
+
+
+def codeartifact_with_issued():
+    r = codeartifact(got["AccessKeyId"], got["SecretAccessKey"], got["SessionToken"]) \
+        .get_authorization_token(domain="smoke-sts")
+    assert r["authorizationToken"].startswith("eyJ"), r
+    log = get_json(plain + "/__log?domain=smoke-sts")
+    assert len(log) == 1 and log[0]["access_key"] == got["AccessKeyId"], log
+    assert log[0]["issued_by"] == "AssumeRole" and log[0]["signature_ok"], log
+
+
+def chain():
+    r = client("sts", got["AccessKeyId"], got["SecretAccessKey"], got["SessionToken"], endpoint=plain,
+               region="eu-west-1").assume_role(RoleArn="arn:aws:iam::210987654321:role/chained",
+                                               RoleSessionName="hop2")
+    assert r["AssumedRoleUser"]["Arn"] == "arn:aws:sts::210987654321:assumed-role/chained/hop2", r
+    issued = get_json(plain + "/__credentials/issued")
+    assert [i["role_arn"] for i in issued][-2:] == [ROLE, "arn:aws:iam::210987654321:role/chained"], issued
+    assert issued[-1]["access_key"] == r["Credentials"]["AccessKeyId"], issued
+    assert issued[-1]["source_access_key"] == got["AccessKeyId"], issued
+    assert issued[-1]["session_token_sha256"] == \
+        hashlib.sha256(r["Credentials"]["SessionToken"].encode()).hexdigest(), issued
+    assert r["Credentials"]["SecretAccessKey"] not in json.dumps(issued)
+
+
+payload = base64.urlsafe_b64encode(json.dumps({"sub": "system:serviceaccount:ns:sa", "aud": "sts.amazonaws.com",
+                                               "iss": "https://oidc.example/id/SMOKE"}).encode()).decode().rstrip("=")
+JWT = "eyJhbGciOiJSUzI1NiJ9." + payload + ".c2lnbmF0dXJl"
+
+
+def web_identity():
+    r = client("sts", config=unsigned).assume_role_with_web_identity(
+        RoleArn=WEB_ROLE, RoleSessionName="web-session", WebIdentityToken=JWT)
+    c = r["Credentials"]
+    assert re.fullmatch(r"ASIA[A-Z0-9]{16}", c["AccessKeyId"]), r
+    assert r["SubjectFromWebIdentityToken"] == "system:serviceaccount:ns:sa", r
+    assert r["Audience"] == "sts.amazonaws.com", r
+    assert r["Provider"] == "arn:aws:iam::123456789012:oidc-provider/oidc.example/id/SMOKE", r
+    codeartifact(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]).get_authorization_token(domain="smoke-web")
+    e = get_json(plain + "/__log?action=AssumeRoleWithWebIdentity")[-1]
+    assert e["web_identity_token_sha256"] == hashlib.sha256(JWT.encode()).hexdigest(), e
+    assert e["issued_access_key"] == c["AccessKeyId"] and e["signature_ok"] is None, e
+    everything = json.dumps(get_json(plain + "/__log"))
+    assert JWT not in everything and payload not in everything, "the web identity token is in the log"
+    assert get_json(plain + "/__log?domain=smoke-web")[0]["issued_by"] == "AssumeRoleWithWebIdentity"
+
+
+def throttle():
+    sts = client("sts", ak, secret)
+    role = "arn:aws:iam::123456789012:role/throttle-smoke"
+    fails_with((400, "Throttling"), lambda: sts.assume_role(RoleArn=role, RoleSessionName="x1"))()
+    sts.assume_role(RoleArn=role, RoleSessionName="x1")
+
+
+def registered():
+    post_json(plain + "/__credentials", {"access_key": "AKIDSMOKEREGISTERED1", "secret_key": "smoke/secret+key"})
+    codeartifact("AKIDSMOKEREGISTERED1", "smoke/secret+key").get_authorization_token(domain="smoke-registered")
+    post_json(plain + "/__credentials",
+              {"access_key": "ASIASMOKEREGISTERED2", "secret_key": "s2", "session_token": "tok/2+=="})
+    codeartifact("ASIASMOKEREGISTERED2", "s2", "tok/2+==").get_authorization_token(domain="smoke-registered")
+    fails_with((403, "UnrecognizedClientException"), lambda: codeartifact(
+        "ASIASMOKEREGISTERED2", "s2", "other").get_authorization_token(domain="smoke-registered"))()
+    log = get_json(plain + "/__log?domain=smoke-registered")
+    assert [e["access_key"] for e in log] == ["AKIDSMOKEREGISTERED1"] + ["ASIASMOKEREGISTERED2"] * 2, log
+    assert log[0]["issued_by"] == "static" and log[0]["signature_ok"], log
+
+
+def raw_sts(service, query, body):
+    """A hand-made request, signed by botocore for service; returns (status, parsed XML root)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    import urllib.error
+    import xml.etree.ElementTree as ET
+    req = AWSRequest(method="POST", url=main + "/" + query, data=body.encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    SigV4Auth(Credentials(ak, secret), service, "us-west-2").add_auth(req)
+    r = urllib.request.Request(req.url, data=req.body, method="POST", headers=dict(req.headers.items()))
+    try:
+        with urllib.request.urlopen(r, context=ctx, timeout=20) as resp:
+            return resp.status, ET.fromstring(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, ET.fromstring(e.read())
+
+
+NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+
+
+def raw_in_query():
+    status, root = raw_sts("sts", "?Action=AssumeRole&Version=2011-06-15&RoleArn=" +
+                           "arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fquery&RoleSessionName=q1", "")
+    assert status == 200 and root.tag == NS + "AssumeRoleResponse", (status, root.tag)
+    for path in ("AssumeRoleResult/Credentials/AccessKeyId", "AssumeRoleResult/Credentials/SecretAccessKey",
+                 "AssumeRoleResult/Credentials/SessionToken", "AssumeRoleResult/Credentials/Expiration",
+                 "AssumeRoleResult/AssumedRoleUser/AssumedRoleId", "AssumeRoleResult/AssumedRoleUser/Arn",
+                 "AssumeRoleResult/PackedPolicySize", "ResponseMetadata/RequestId"):
+        assert root.find("/".join(NS + p for p in path.split("/"))) is not None, path
+    exp = root.find(NS + "AssumeRoleResult/" + NS + "Credentials/" + NS + "Expiration").text
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", exp), exp
+
+
+def raw_wrong_service():
+    status, root = raw_sts("codeartifact", "", "Action=AssumeRole&Version=2011-06-15&RoleArn=" +
+                           "arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fquery&RoleSessionName=q1")
+    assert root.tag == NS + "ErrorResponse", root.tag
+    error = root.find(NS + "Error")
+    have = (status, error.find(NS + "Type").text, error.find(NS + "Code").text)
+    assert have == (403, "Sender", "SignatureDoesNotMatch"), have
+    assert root.find(NS + "RequestId") is not None
+
+
+check("AssumeRole signed with AKIDEXAMPLE -> ASIA credentials, logged", assume_role)
+if got:
+    check("issued credentials sign a CodeArtifact call (log: issued AK, issued_by)", codeartifact_with_issued)
+    check("issued credentials AssumeRole again (chain, plain listener)", chain)
+    check("CodeArtifact with the issued AK but no session token -> 403 UnrecognizedClientException",
+          fails_with((403, "UnrecognizedClientException"), lambda: codeartifact(
+              got["AccessKeyId"], got["SecretAccessKey"]).get_authorization_token(domain="smoke-sts2")))
+    check("AssumeRole with the issued AK but no session token -> 403 InvalidClientTokenId",
+          fails_with((403, "InvalidClientTokenId"), lambda: client(
+              "sts", got["AccessKeyId"], got["SecretAccessKey"]).assume_role(RoleArn=ROLE, RoleSessionName="x1")))
+    check("chained AssumeRole over 1 hour -> 400 ValidationError",
+          fails_with((400, "ValidationError"), lambda: client(
+              "sts", got["AccessKeyId"], got["SecretAccessKey"], got["SessionToken"]).assume_role(
+                  RoleArn=ROLE, RoleSessionName="x1", DurationSeconds=7200)))
+check("AssumeRole with a wrong secret -> 403 SignatureDoesNotMatch",
+      fails_with((403, "SignatureDoesNotMatch"),
+                 lambda: client("sts", ak, "wrong").assume_role(RoleArn=ROLE, RoleSessionName="x1")))
+check("AssumeRole, parameters in the query string -> AWS's XML", raw_in_query)
+check("AssumeRole signed for codeartifact -> 403 SignatureDoesNotMatch (AWS's error XML)", raw_wrong_service)
+check("AssumeRoleWithWebIdentity unsigned -> credentials that sign CodeArtifact; token only hashed in the log",
+      web_identity)
+check("AssumeRoleWithWebIdentity with a non-JWT token -> 400 InvalidIdentityToken",
+      fails_with((400, "InvalidIdentityToken"), lambda: client("sts", config=unsigned).assume_role_with_web_identity(
+          RoleArn=WEB_ROLE, RoleSessionName="web-session", WebIdentityToken="not-a-jwt")))
+check("AssumeRoleWithWebIdentity with expired.expired.expired -> 400 ExpiredTokenException",
+      fails_with((400, "ExpiredTokenException"), lambda: client(
+          "sts", config=unsigned).assume_role_with_web_identity(
+              RoleArn=WEB_ROLE, RoleSessionName="web-session", WebIdentityToken="expired.expired.expired")))
+check("deny- role -> 403 AccessDenied",
+      fails_with((403, "AccessDenied"), lambda: client("sts", ak, secret).assume_role(
+          RoleArn="arn:aws:iam::123456789012:role/deny-smoke", RoleSessionName="x1")))
+check("bad role ARN -> 400 ValidationError",
+      fails_with((400, "ValidationError"), lambda: client("sts", ak, secret).assume_role(
+          RoleArn="arn:aws:iam::1234:role/short-account", RoleSessionName="x1")))
+check("throttle- role -> 400 Throttling, then success", throttle)
+check("POST /__credentials, then calls with those keys (and their session token) -> 200", registered)
+print("DONE")
+PYEOF
+)"
+while IFS= read -r line; do
+  case "$line" in
+    "PASS "*) check "sts: ${line#PASS }" true ;;
+    "FAIL "*) check "sts: ${line#FAIL }" false ;;
+    DONE) ;;
+    *) [ -n "$line" ] && echo "  $line" ;;
+  esac
+done <<<"$sts_results"
+grep -qx DONE <<<"$sts_results" || check "sts: the Python part ran to the end" false
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
