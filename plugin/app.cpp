@@ -136,9 +136,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, OutputMode mode) {
         if (!s) return std::move(s).error();
         *target = std::chrono::seconds{*s};
     }
-    plan.transport.proxy.https_proxy = env.has("HTTPS_PROXY") ? env.get("HTTPS_PROXY") : env.get("https_proxy");
-    plan.transport.proxy.http_proxy = env.has("HTTP_PROXY") ? env.get("HTTP_PROXY") : env.get("http_proxy");
-    plan.transport.proxy.no_proxy = env.has("NO_PROXY") ? env.get("NO_PROXY") : env.get("no_proxy");
+    plan.transport.proxy = http::ProxySettings::from_env(env);
     std::string attempts = p.get("max_attempts");
     if (attempts.empty()) attempts = env.get("AWS_MAX_ATTEMPTS");
     if (!attempts.empty()) {
