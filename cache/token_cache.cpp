@@ -172,11 +172,11 @@ struct Entry {
 // Parses and validates an entry's bytes in place (so the token is not copied into a parser's buffers);
 // "" and `out` filled when it is one of ours for `stem`, else why not.
 std::string parse_entry(std::string& buf, const std::string& stem, Entry& out) {
-    if (buf.find('\0') != std::string::npos) return "contains a NUL byte";
+    if (buf.find('\0') != std::string::npos) return "corrupt entry: it contains a NUL byte";
     rapidjson::Document doc;
     doc.ParseInsitu(buf.data());
-    if (doc.HasParseError()) return "not valid JSON (corrupt or truncated)";
-    if (!doc.IsObject()) return "not a JSON object";
+    if (doc.HasParseError()) return "corrupt entry: not valid JSON (truncated?)";
+    if (!doc.IsObject()) return "corrupt entry: not a JSON object";
     auto string_member = [&](const char* name) -> const rapidjson::Value* {
         const auto it = doc.FindMember(name);
         return it != doc.MemberEnd() && it->value.IsString() ? &it->value : nullptr;
@@ -188,17 +188,17 @@ std::string parse_entry(std::string& buf, const std::string& stem, Entry& out) {
     };
     const auto* format = string_member("format");
     if (format == nullptr || std::string_view(format->GetString(), format->GetStringLength()) != kFormat)
-        return "not in format " + std::string(kFormat);
+        return "foreign entry: not in format " + std::string(kFormat);
     const auto* key = string_member("key");
     if (key == nullptr || std::string_view(key->GetString(), key->GetStringLength()) != stem)
-        return "written for another key";
+        return "foreign entry: written for another key";
     const auto* token = string_member("authorization_token");
     if (token == nullptr || token->GetStringLength() == 0 || token->GetStringLength() > kMaxTokenBytes)
-        return "authorization_token missing or not a string";
+        return "corrupt entry: authorization_token is missing, empty or not a string";
     const auto expiration = int_member("expiration");
     const auto issued_at = int_member("issued_at");
     if (!expiration || !issued_at || *expiration <= 0 || *issued_at <= 0 || *issued_at > *expiration)
-        return "expiration or issued_at missing or invalid";
+        return "corrupt entry: expiration or issued_at is missing or invalid";
     out.token.assign(token->GetString(), token->GetStringLength());
     out.expiration = sys_seconds{seconds{*expiration}};
     out.issued_at = sys_seconds{seconds{*issued_at}};
@@ -273,9 +273,15 @@ seconds default_margin(sys_seconds issued_at, sys_seconds expiration) {
     return std::min(kMaxDefaultMargin, lifetime / 4);
 }
 
+namespace {
+// A negative margin would serve expired tokens: it counts as zero.
+seconds effective_margin(sys_seconds issued_at, sys_seconds expiration, std::optional<seconds> margin) {
+    return margin ? std::max(*margin, seconds{0}) : default_margin(issued_at, expiration);
+}
+}  // namespace
+
 bool is_fresh(sys_seconds issued_at, sys_seconds expiration, sys_seconds now, std::optional<seconds> margin) {
-    const seconds m = margin ? *margin : default_margin(issued_at, expiration);
-    return expiration - now > m;
+    return expiration - now > effective_margin(issued_at, expiration, margin);
 }
 
 Result<TokenCache> TokenCache::open(std::string dir, DebugFn debug) {
@@ -375,7 +381,7 @@ std::optional<CachedToken> TokenCache::lookup_stem(const std::string& stem, sys_
         return std::nullopt;
     }
     if (st.st_size < 0 || static_cast<std::size_t>(st.st_size) > kMaxEntryBytes) {
-        say(stem, "ignored: the entry is too large");
+        say(stem, "ignored: the entry is too large to be ours");
         return std::nullopt;
     }
 
@@ -396,12 +402,12 @@ std::optional<CachedToken> TokenCache::lookup_stem(const std::string& stem, sys_
 
     Entry entry;
     if (auto why = parse_entry(buf, stem, entry); !why.empty()) {
-        say(stem, "ignored: the entry is " + why);
+        say(stem, "ignored: " + why + " (replaced on the next store)");
         return std::nullopt;
     }
     const auto left = (entry.expiration - now).count();
     if (!is_fresh(entry.issued_at, entry.expiration, now, margin)) {
-        const seconds m = margin ? *margin : default_margin(entry.issued_at, entry.expiration);
+        const seconds m = effective_margin(entry.issued_at, entry.expiration, margin);
         say(stem, "stale: expires in " + std::to_string(left) + "s, refresh margin " + std::to_string(m.count()) + "s");
         return std::nullopt;
     }
