@@ -82,7 +82,8 @@ using DebugFn = std::function<void(const std::string&)>;
 // The refresh margin when none is given: a quarter of the token's lifetime, at most 15 minutes.
 std::chrono::seconds default_margin(std::chrono::sys_seconds issued_at, std::chrono::sys_seconds expiration);
 
-// An entry is served only while expiration - now > margin (the explicit margin, else default_margin).
+// An entry is served only while expiration - now > margin (the explicit margin, else default_margin). A
+// negative margin counts as zero: an expired token is never served.
 bool is_fresh(std::chrono::sys_seconds issued_at, std::chrono::sys_seconds expiration, std::chrono::sys_seconds now,
               std::optional<std::chrono::seconds> margin);
 
@@ -110,7 +111,8 @@ public:
     // The cached token when there is a valid, fresh entry; otherwise fetch_fn's, stored for the next
     // caller. On a miss, waits up to `lock_timeout` for the key's lock and looks again before fetching.
     // A fetch error is returned as it is and nothing is written. A failure to write the entry is only
-    // reported through `debug`: the token is returned all the same.
+    // reported through `debug`: the token is returned all the same. `now` and `fetch_fn` must be set;
+    // `now` is read again after waiting for the lock (and just before fetching, as the entry's issued_at).
     Result<CachedToken> get_or_fetch(const CacheKey& key, const NowFn& now, std::optional<std::chrono::seconds> margin,
                                      const FetchFn& fetch_fn,
                                      std::chrono::milliseconds lock_timeout = default_lock_timeout);
