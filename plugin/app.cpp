@@ -5,6 +5,7 @@
 
 #include "aws/codeartifact.hpp"
 #include "aws/endpoints.hpp"
+#include "cache/token_cache.hpp"
 #include "core/result.hpp"
 #include "http/transport.hpp"
 #include "plugin/help.hpp"
@@ -47,10 +48,14 @@ struct Plan {
     std::string endpoint_source;
     sigv4::Credentials credentials;
     std::string credentials_source;
+    std::string identity;  // the access key id, or the role of assumed-role credentials (never secret)
     http::Options transport;
     aws::RetryPolicy retry;
     aws::TokenRequest token;
     std::optional<aws::EndpointRequest> repository;
+    bool use_cache = true;
+    std::string cache_dir;
+    std::optional<std::chrono::seconds> refresh_margin;
 };
 
 Result<Plan> make_plan(const Params& p, const Env& env, OutputMode mode) {
@@ -77,6 +82,27 @@ Result<Plan> make_plan(const Params& p, const Env& env, OutputMode mode) {
         plan.repository = std::move(r);
     } else if (p.has("endpoint_type")) {
         return usage("endpoint_type needs repository and format");
+    }
+
+    // Whether to use the token cache.
+    if (p.has("cache")) {
+        const std::string c = p.get("cache");
+        if (c != "true" && c != "false") return usage("cache \"" + c + "\" is invalid: it must be true or false");
+        plan.use_cache = c == "true";
+    }
+    if (truthy(p.get("no_cache"))) plan.use_cache = false;
+    if (plan.use_cache) {
+        plan.cache_dir = p.get("cache_dir");
+        if (plan.cache_dir.empty()) {
+            auto dir = cache::default_cache_dir(env, env.get("HOME"));
+            if (!dir) return std::move(dir).error();
+            plan.cache_dir = std::move(*dir);
+        }
+    }
+    if (p.has("refresh_margin")) {
+        auto m = parse_int("refresh_margin", p.get("refresh_margin"), 0, 43200);
+        if (!m) return std::move(m).error();
+        plan.refresh_margin = std::chrono::seconds{*m};
     }
 
     // Where to send it.
@@ -115,11 +141,13 @@ Result<Plan> make_plan(const Params& p, const Env& env, OutputMode mode) {
             return Error::make(ErrorKind::credentials, "access_key and secret_key go together: give both");
         plan.credentials = {p.get("access_key"), p.get("secret_key"), p.get("session_token")};
         plan.credentials_source = "explicit parameters";
+        plan.identity = plan.credentials.access_key_id;
     } else if (env.has("AWS_ACCESS_KEY_ID") && env.has("AWS_SECRET_ACCESS_KEY")) {
         std::string token = env.get("AWS_SESSION_TOKEN");
         if (token.empty()) token = env.get("AWS_SECURITY_TOKEN");
         plan.credentials = {env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY"), std::move(token)};
         plan.credentials_source = "environment";
+        plan.identity = plan.credentials.access_key_id;
     } else {
         return Error::make(ErrorKind::credentials,
                            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass "
@@ -187,16 +215,48 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     cc.region = plan.region;
     cc.credentials = plan.credentials;
     cc.retry = plan.retry;
-    cc.attempt_timeout = plan.transport.connect_timeout * 3 + plan.transport.read_timeout;
+    const auto cc_attempt_timeout = plan.transport.connect_timeout * 3 + plan.transport.read_timeout;
+    cc.attempt_timeout = cc_attempt_timeout;
     cc.user_agent = std::string("codeartifact-token/") + CAT_VERSION;
     if (plan.debug) cc.debug = debug;
     aws::Client client(*transport, std::move(cc));
 
-    auto token = client.get_authorization_token(plan.token);
+    auto fetch = [&]() -> Result<cache::FetchedToken> {
+        auto t = client.get_authorization_token(plan.token);
+        if (!t) return std::move(t).error();
+        return cache::FetchedToken(std::move(t->authorization_token), t->expiration);
+    };
+    Result<cache::CachedToken> token = [&]() -> Result<cache::CachedToken> {
+        if (!plan.use_cache) {
+            auto f = fetch();
+            if (!f) return std::move(f).error();
+            return cache::CachedToken(std::move(f->token), f->expiration, false);
+        }
+        auto c = cache::TokenCache::open(plan.cache_dir, plan.debug ? cache::DebugFn(debug) : cache::DebugFn{});
+        if (!c) {
+            Error e = std::move(c).error();
+            e.message += " (or pass --no-cache)";
+            return e;
+        }
+        // Different credentials never share an entry: the key holds the caller's identity (the role for
+        // assumed roles, whose key ids change with every AssumeRole).
+        const cache::CacheKey key{
+            plan.endpoint.scheme + "://" + http::host_header(plan.endpoint) + plan.endpoint.target,
+            plan.region,
+            plan.token.domain,
+            plan.token.domain_owner,
+            plan.token.duration_seconds ? std::to_string(*plan.token.duration_seconds) : "",
+            plan.identity};
+        const auto lock_timeout = cc_attempt_timeout * plan.retry.max_attempts + std::chrono::seconds{5};
+        return c->get_or_fetch(
+            key, [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); },
+            plan.refresh_margin, fetch, std::chrono::duration_cast<std::chrono::milliseconds>(lock_timeout));
+    }();
     if (!token) return std::move(token).error();
     protocol::Outcome o;
-    o.authorization_token = token->authorization_token;
+    o.authorization_token = token->token;
     o.expiration = token->expiration;
+    o.from_cache = token->from_cache;
     o.domain = plan.token.domain;
     o.domain_owner = plan.token.domain_owner;
     o.region = plan.region;
@@ -205,7 +265,8 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
         if (!url) return std::move(url).error();
         o.repository_endpoint = *url;
     }
-    debug("token received, expires " + protocol::rfc3339(o.expiration));
+    debug(std::string(o.from_cache ? "token from the cache" : "token received") + ", expires " +
+          protocol::rfc3339(o.expiration));
 
     if (github) {
         const std::string out_path = env.get("GITHUB_OUTPUT");
@@ -229,6 +290,10 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
         case OutputMode::terraform: {
             auto fields = protocol::select(o, p);
             if (!fields) return std::move(fields).error();
+            // json reports whether the token came from the cache; Terraform's object keeps its shape.
+            const std::string sel = p.get("select");
+            if (plan.mode == OutputMode::json && (sel.empty() || sel == "*"))
+                fields->emplace_back("from_cache", o.from_cache ? "true" : "false");
             return protocol::render_json(*fields);
         }
     }

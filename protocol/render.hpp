@@ -19,6 +19,7 @@ struct Outcome {
     std::string domain_owner;
     std::string region;
     std::string repository_endpoint;
+    bool from_cache = false;  // reported in json output (not in Terraform's, whose shape stays fixed)
 
     Outcome() = default;
     Outcome(const Outcome&) = default;

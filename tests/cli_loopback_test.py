@@ -30,7 +30,8 @@ issued = log[0].get("token_issued") if log else None
 check("json: the token the endpoint issued", doc.get("authorization_token") == issued, doc)
 check("json: all values are strings", all(isinstance(v, str) for v in doc.values()), doc)
 check("json: keys", set(doc) == {"authorization_token", "expiration", "expiration_unix", "domain",
-                                 "domain_owner", "region"}, doc)
+                                 "domain_owner", "region", "from_cache"}, doc)
+check("json: not from the cache", doc.get("from_cache") == "false", doc)
 check("json: duration sent", log and log[0]["query"].get("duration") == ["900"], log)
 check("json: expiration is RFC 3339 and matches expiration_unix",
       doc.get("expiration", "").endswith("Z") and
