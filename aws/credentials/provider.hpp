@@ -53,6 +53,10 @@ inline constexpr std::string_view not_applicable = "NotApplicable";
 Error skip(std::string reason);
 bool skipped(const Error& e);
 
+// The default ProviderContext::read_file (files.cpp): the whole file, at most 16 MiB. Errors are
+// ErrorKind::config and name the path and the reason ("cannot read /x/token: No such file or directory").
+Result<std::string> read_whole_file(const std::string& path);
+
 class CredentialsProvider {
 public:
     virtual ~CredentialsProvider() = default;
