@@ -59,7 +59,8 @@ Result<SharedConfig> load_shared_config(const Env& env, std::string_view home, s
         if (!ini) return std::move(ini).error();
         for (auto& [name, section] : ini->sections) {
             std::string_view n = name;
-            auto merge_into = [&](auto& map, std::string key) {
+            // &section = section: clang before 16 cannot capture a structured binding implicitly.
+            auto merge_into = [&, &section = section](auto& map, std::string key) {
                 auto& target = map[std::move(key)];
                 for (auto& [k, v] : section.values) target.values[k] = v;
                 for (auto& [k, v] : section.nested) target.nested[k] = v;

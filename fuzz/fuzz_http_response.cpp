@@ -85,7 +85,7 @@ void fuzz_response(std::string_view bytes, std::uint8_t control) {
     auto ec = read(parser, s, header_bytes, true);
     if (ec) return;  // header_limit/body_limit: "response larger than"; anything else: a read error
     FUZZ_CHECK(parser.is_header_done());
-    FUZZ_CHECK(header_bytes <= cap);
+    FUZZ_CHECK(header_bytes <= std::min(cap, max_header_bytes));
     const std::size_t left = cap - std::min(cap, header_bytes);
     if (const auto length = parser.content_length(); length && *length > left) return;  // too large
     parser.body_limit(left);
@@ -123,11 +123,9 @@ void fuzz_connect(std::string_view bytes, std::uint8_t control) {
     std::size_t used = 0;
     if (read(parser, s, used, false)) return;
     FUZZ_CHECK(parser.is_done());
-    FUZZ_CHECK(used <= connect_header_limit + 4);  // + the final CRLF pair, which Beast does not count
+    FUZZ_CHECK(used <= connect_header_limit);
     const unsigned status = parser.get().result_int();
     FUZZ_CHECK(status <= 999);
-    // The transport refuses bytes after the CONNECT answer ("proxy sent data before the TLS handshake").
-    (void)(s.buffer.empty() && s.rest.empty());
 }
 
 }  // namespace

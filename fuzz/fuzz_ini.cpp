@@ -11,7 +11,8 @@ namespace {
 
 bool trimmed(std::string_view s) {
     constexpr std::string_view space = " \t\r\f\v";
-    return s.empty() || (space.find(s.front()) == std::string_view::npos && space.find(s.back()) == std::string_view::npos);
+    return s.empty() ||
+           (space.find(s.front()) == std::string_view::npos && space.find(s.back()) == std::string_view::npos);
 }
 
 bool has_upper(std::string_view s) {

@@ -1,0 +1,24 @@
+// SLOT (not built yet: add it to fuzz/CMakeLists.txt when aws/credentials/sso.cpp has merged).
+// IAM Identity Center: aws::parse_sso_role_credentials on the GetRoleCredentials JSON, and the cache file
+// name for the input as a session name or start URL.
+#include "aws/credentials/sso.hpp"
+#include "fuzz/fuzz_common.hpp"
+
+using namespace cat;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view json = fuzz::as_view(data, size);
+    if (auto creds = aws::parse_sso_role_credentials(json)) {
+        FUZZ_CHECK(!creds->keys.access_key_id.empty());
+        FUZZ_CHECK(!creds->keys.secret_access_key.empty());
+    } else {
+        fuzz::check_error(creds.error());
+        // The response holds secrets: an error about it must not quote it.
+        if (json.size() >= 16) FUZZ_CHECK(creds.error().message.find(json) == std::string::npos);
+    }
+
+    const std::string name = aws::sso_cache_file_name(json);
+    FUZZ_CHECK(name.size() == 40 + 5 && name.ends_with(".json"));
+    for (char c : name.substr(0, 40)) FUZZ_CHECK((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    return 0;
+}

@@ -1,0 +1,168 @@
+#include "plugin/plan.hpp"
+
+#include <charconv>
+
+#include "cache/token_cache.hpp"
+
+namespace cat::plugin {
+namespace {
+
+using protocol::Params;
+
+Error usage(std::string msg) { return Error::make(ErrorKind::usage, std::move(msg)); }
+
+bool truthy(std::string_view v) {
+    std::string s(v);
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s == "true" || s == "1" || s == "yes";
+}
+
+Result<long long> parse_int(std::string_view name, std::string_view text, long long min, long long max) {
+    long long v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max)
+        return usage(std::string(name) + " \"" + std::string(text) + "\" is invalid: it must be a whole number from " +
+                     std::to_string(min) + " to " + std::to_string(max));
+    return v;
+}
+
+// The first non-empty of: a parameter, environment variables, a profile setting.
+std::string first_of(const Params& p, std::string_view param, const Env& env,
+                     std::initializer_list<std::string_view> vars, const aws::IniSection& profile,
+                     std::string_view setting) {
+    if (!param.empty() && p.has(param)) return p.get(param);
+    for (auto v : vars)
+        if (env.has(v)) return env.get(v);
+    return setting.empty() ? std::string() : profile.get(setting);
+}
+
+}  // namespace
+
+Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mode) {
+    Plan plan;
+    plan.mode = mode;
+    plan.debug = truthy(p.get("debug"));
+    plan.dry_run = truthy(p.get("dry_run"));
+
+    // What to ask for: checked first, so a bad request fails before any file or network is touched.
+    plan.token.domain = p.get("domain");
+    plan.token.domain_owner = p.get("domain_owner");
+    if (p.has("duration_seconds")) {
+        auto d = parse_int("duration_seconds", p.get("duration_seconds"), 0, 43200);
+        if (!d) return std::move(d).error();
+        plan.token.duration_seconds = *d;
+    }
+    if (auto s = aws::validate(plan.token); !s) return s.error();
+    if (p.has("repository") || p.has("format")) {
+        if (!p.has("repository") || !p.has("format"))
+            return usage("repository and format go together: give both to get the repository endpoint");
+        aws::EndpointRequest r{plan.token.domain, plan.token.domain_owner, p.get("repository"), p.get("format"),
+                               p.get("endpoint_type")};
+        if (auto s = aws::validate(r); !s) return s.error();
+        plan.repository = std::move(r);
+    } else if (p.has("endpoint_type")) {
+        return usage("endpoint_type needs repository and format");
+    }
+
+    // The token cache.
+    if (p.has("cache")) {
+        const std::string c = p.get("cache");
+        if (c != "true" && c != "false") return usage("cache \"" + c + "\" is invalid: it must be true or false");
+        plan.use_cache = c == "true";
+    }
+    if (truthy(p.get("no_cache"))) plan.use_cache = false;
+    if (plan.use_cache) {
+        plan.cache_dir = p.get("cache_dir");
+        if (plan.cache_dir.empty()) {
+            auto dir = cache::default_cache_dir(env, env.get("HOME"));
+            if (!dir) return std::move(dir).error();
+            plan.cache_dir = std::move(*dir);
+        }
+    }
+    if (p.has("refresh_margin")) {
+        auto m = parse_int("refresh_margin", p.get("refresh_margin"), 0, 43200);
+        if (!m) return std::move(m).error();
+        plan.refresh_margin = std::chrono::seconds{*m};
+    }
+
+    // The shared config files and the profile.
+    auto config = aws::load_shared_config(env, env.get("HOME"), p.get("profile_location"), aws::read_optional_file);
+    if (!config) return std::move(config).error();
+    plan.config = std::move(*config);
+    plan.profile = aws::selected_profile(p.get("profile"), env);
+    plan.profile_explicit = p.has("profile") || env.has("AWS_PROFILE") || env.has("AWS_DEFAULT_PROFILE");
+    if (const auto* section = plan.config.profile(plan.profile)) plan.profile_settings = *section;
+    const aws::IniSection& prof = plan.profile_settings;
+
+    // Where: --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region (> instance metadata,
+    // later, when it is the credential source).
+    plan.region = first_of(p, "region", env, {"AWS_REGION", "AWS_DEFAULT_REGION"}, prof, "region");
+    plan.use_fips = truthy(first_of(p, "", env, {"AWS_USE_FIPS_ENDPOINT"}, prof, "use_fips_endpoint"));
+    plan.use_dualstack = truthy(first_of(p, "", env, {"AWS_USE_DUALSTACK_ENDPOINT"}, prof, "use_dualstack_endpoint"));
+    auto sts_mode = aws::parse_sts_regional_endpoints(
+        first_of(p, "", env, {"AWS_STS_REGIONAL_ENDPOINTS"}, prof, "sts_regional_endpoints"), "sts_regional_endpoints");
+    if (!sts_mode) return std::move(sts_mode).error();
+    plan.sts_regional_endpoints = *sts_mode;
+    plan.endpoint_config.flag = p.get("endpoint_url");
+    plan.endpoint_config.env = [env](std::string_view name) -> std::optional<std::string> {
+        if (!env.has(name)) return std::nullopt;
+        return env.get(name);
+    };
+    plan.endpoint_config.profile_endpoint_url = prof.get("endpoint_url");
+    plan.endpoint_config.profile_ignore_configured_endpoint_urls = prof.get("ignore_configured_endpoint_urls");
+
+    // Who.
+    plan.access_key = p.get("access_key");
+    plan.secret_key = p.get("secret_key");
+    plan.session_token = p.get("session_token");
+    plan.role_arn = p.get("role_arn");
+
+    // How.
+    plan.transport.ca_bundle = aws::expand_home(first_of(p, "ca_bundle", env, {"AWS_CA_BUNDLE"}, prof, "ca_bundle"),
+                                                env.get("HOME"));
+    for (auto [name, target] : {std::pair{"connect_timeout", &plan.transport.connect_timeout},
+                                std::pair{"read_timeout", &plan.transport.read_timeout}}) {
+        if (!p.has(name)) continue;
+        auto s = parse_int(name, p.get(name), 1, 3600);
+        if (!s) return std::move(s).error();
+        *target = std::chrono::seconds{*s};
+    }
+    plan.transport.proxy = http::ProxySettings::from_env(env);
+    const std::string attempts = first_of(p, "max_attempts", env, {"AWS_MAX_ATTEMPTS"}, prof, "max_attempts");
+    if (!attempts.empty()) {
+        auto n = parse_int("max_attempts", attempts, 1, 20);
+        if (!n) return std::move(n).error();
+        plan.retry.max_attempts = static_cast<int>(*n);
+    }
+    plan.attempt_timeout = plan.transport.connect_timeout * 3 + plan.transport.read_timeout;
+    return plan;
+}
+
+Result<ResolvedEndpoint> resolve_service_endpoint(const Plan& plan, std::string_view service_id) {
+    aws::EndpointConfig ec = plan.endpoint_config;
+    const bool codeartifact = service_id == "codeartifact";
+    if (!codeartifact) ec.flag.clear();  // --endpoint-url is CodeArtifact's
+    ec.profile_service_endpoint_url =
+        plan.config.service_endpoint_url(plan.profile_settings, aws::services_section_key(service_id));
+    auto configured = aws::configured_endpoint(service_id, ec);
+    if (!configured) return std::move(configured).error();
+    aws::EndpointParams ep;
+    ep.region = plan.region;
+    ep.use_fips = plan.use_fips;
+    ep.use_dualstack = plan.use_dualstack;
+    ep.endpoint_override = configured->url;
+    ep.sts_regional_endpoints = plan.sts_regional_endpoints;
+    auto endpoint = codeartifact ? aws::codeartifact_endpoint(ep) : aws::sts_endpoint(ep);
+    if (!endpoint) return std::move(endpoint).error();
+    auto parsed = http::parse_url(endpoint->url);
+    if (!parsed) {
+        Error e = std::move(parsed).error();
+        e.kind = ErrorKind::config;
+        e.message = "endpoint " + endpoint->url + ": " + e.message;
+        return e;
+    }
+    return ResolvedEndpoint{std::move(*parsed), endpoint->signing_region,
+                            configured->url.empty() ? "the regional endpoint" : configured->source};
+}
+
+}  // namespace cat::plugin

@@ -1,0 +1,67 @@
+// From parameters and environment to everything one run needs: what to ask for, where, how, and the
+// settings the credential chain reads. Pure except for reading the shared config files.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "aws/codeartifact.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/shared_config.hpp"
+#include "core/env.hpp"
+#include "core/result.hpp"
+#include "http/transport.hpp"
+#include "protocol/params.hpp"
+#include "protocol/render.hpp"
+
+namespace cat::plugin {
+
+struct Plan {
+    protocol::OutputMode mode = protocol::OutputMode::json;
+    bool debug = false;
+    bool dry_run = false;
+
+    // What to ask for.
+    aws::TokenRequest token;
+    std::optional<aws::EndpointRequest> repository;
+
+    // The shared config and the selected profile (an empty section when the profile does not exist).
+    aws::SharedConfig config;
+    std::string profile;
+    bool profile_explicit = false;
+    aws::IniSection profile_settings;
+
+    // Where: the region may still be empty here, when instance metadata is to tell it.
+    std::string region;
+    bool use_fips = false;
+    bool use_dualstack = false;
+    aws::EndpointConfig endpoint_config;  // configured endpoint URLs (flag, env, profile)
+    aws::StsRegionalEndpoints sts_regional_endpoints = aws::StsRegionalEndpoints::regional;
+
+    // Who: explicit keys and a role to assume; the chain does the rest.
+    std::string access_key, secret_key, session_token;
+    std::string role_arn;
+
+    // How.
+    http::Options transport;
+    aws::RetryPolicy retry;
+    std::chrono::milliseconds attempt_timeout{};
+
+    // The token cache.
+    bool use_cache = true;
+    std::string cache_dir;
+    std::optional<std::chrono::seconds> refresh_margin;
+};
+
+Result<Plan> make_plan(const protocol::Params& p, const Env& env, protocol::OutputMode mode);
+
+// The CodeArtifact endpoint for the plan's region and settings; `source` says where it came from.
+struct ResolvedEndpoint {
+    http::Url url;
+    std::string signing_region;
+    std::string source;
+};
+Result<ResolvedEndpoint> resolve_service_endpoint(const Plan& plan, std::string_view service_id);
+
+}  // namespace cat::plugin
