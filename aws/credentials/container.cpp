@@ -461,6 +461,9 @@ Result<AwsCredentials> ImdsProvider::resolve() {
                     ")");
     if (roles->status != 200) return imds.unexpected(*roles, "the role listing");
     const std::string_view listing = detail::trim(roles->body);
+    if (listing.empty())
+        return credentials_error("the instance metadata service at " + imds.where() +
+                                 " returned an empty role listing");
     const std::string role(detail::trim(listing.substr(0, listing.find('\n'))));
     if (!valid_role_name(role))
         return credentials_error("the instance metadata service at " + imds.where() +

@@ -226,8 +226,8 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
             return creds;
         }
         if (r) {
-            sigv4::crypto::wipe(r->body);
             error = parse_error(*r, operation);
+            sigv4::crypto::wipe(r->body);
             if (r->status == 401 || error.code == "UnauthorizedException") {
                 Error e = credentials_error("the SSO session has expired or is invalid (" + who + "): " + login);
                 e.code = error.code;
