@@ -206,6 +206,7 @@ BOOST_AUTO_TEST_CASE(parses_the_forms_credential_sources_write) {
     BOOST_TEST((a::parse_rfc3339("2026-03-01T14:34:56+02:00") == base));
     BOOST_TEST((a::parse_rfc3339("2026-03-01T10:04:56-0230") == base));
     BOOST_TEST((a::parse_rfc3339("2026-03-01T12:34:56+00") == base));
+    BOOST_TEST((a::parse_rfc3339("2026-03-01T12:34:56UTC") == base));
     BOOST_TEST(a::format_rfc3339(base) == "2026-03-01T12:34:56Z");
 }
 
@@ -1297,6 +1298,17 @@ BOOST_AUTO_TEST_CASE(garbage_and_server_errors) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(its_own_transport_ignores_the_proxy) {
+    // botocore sends container credential requests directly: a configured (dead) proxy must not matter.
+    RealFixture f;
+    f.ctx.transport_options.proxy.http_proxy = "http://127.0.0.1:" + std::to_string(closed_port());
+    f.ctx.env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", metadata_url() + "/container/creds");
+    f.ctx.env.set("AWS_CONTAINER_AUTHORIZATION_TOKEN", getenv_str("CAT_TEST_CONTAINER_TOKEN"));
+    a::ContainerProvider p(f.ctx);
+    auto c = p.resolve();
+    BOOST_TEST(c.ok(), why(c));
+}
+
 BOOST_AUTO_TEST_CASE(nothing_listening_is_an_error) {
     RealFixture f;
     f.ctx.env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI",
@@ -1357,6 +1369,19 @@ BOOST_AUTO_TEST_CASE(faults) {
     e = run("/error-code/");
     BOOST_TEST(!a::skipped(e));
     BOOST_TEST(contains(e.message, "AssumeRoleUnauthorizedAccess"));
+}
+
+BOOST_AUTO_TEST_CASE(goes_through_the_configured_proxy) {
+    // botocore applies the environment's proxies to IMDS: a dead proxy means nothing answers.
+    RealFixture f;
+    const std::string proxy = "127.0.0.1:" + std::to_string(closed_port());
+    f.ctx.transport_options.proxy.http_proxy = "http://" + proxy;
+    f.ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata_url());
+    a::ImdsProvider p(f.ctx);
+    auto c = p.resolve();
+    BOOST_REQUIRE(!c.ok());
+    BOOST_TEST(a::skipped(c.error()));
+    BOOST_TEST(contains(c.error().message, "proxy " + proxy), c.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(nothing_listening_is_a_skip) {

@@ -280,8 +280,8 @@ public:
         std::optional<Error> network;
         int status = 0;
         for (int attempt = 1; attempt <= s_.attempts; ++attempt) {
-            ctx_.debug("imds: PUT " + s_.where + std::string(token_path) + " (attempt " + std::to_string(attempt) +
-                       ")");
+            detail::debug(
+                ctx_, "imds: PUT " + s_.where + std::string(token_path) + " (attempt " + std::to_string(attempt) + ")");
             auto r = transport_->send(req, deadline());
             if (!r) {
                 network = std::move(r).error();
@@ -306,8 +306,12 @@ public:
                 reason += " (in a container on EC2, the instance's metadata hop limit may be too low for IMDSv2)";
             return skip(std::move(reason));
         }
-        Error e = credentials_error("the instance metadata service at " + s_.where + " refused an IMDSv2 token (HTTP " +
-                                    std::to_string(status) + "); IMDSv1 is not used");
+        Error e =
+            credentials_error(status == 403 || status == 404 || status == 405
+                                  ? "the instance metadata service at " + s_.where + " refused an IMDSv2 token (HTTP " +
+                                        std::to_string(status) + "); IMDSv1 is not used"
+                                  : "the instance metadata service at " + s_.where + " answered HTTP " +
+                                        std::to_string(status) + " to the IMDSv2 token request");
         e.http_status = status;
         return e;
     }
@@ -323,7 +327,7 @@ public:
         std::optional<http::Response> last;
         Error network;
         for (int attempt = 1; attempt <= s_.attempts; ++attempt) {
-            ctx_.debug("imds: GET " + s_.where + path + " (attempt " + std::to_string(attempt) + ")");
+            detail::debug(ctx_, "imds: GET " + s_.where + path + " (attempt " + std::to_string(attempt) + ")");
             auto r = transport_->send(req, deadline());
             if (!r) {
                 network = std::move(r).error();
@@ -409,12 +413,12 @@ Result<AwsCredentials> ContainerProvider::resolve() {
 
     const std::string where = detail::describe_url(*url);
     const std::string source = "container credentials endpoint " + where;
-    detail::ProviderTransport transport(ctx_, container_timeout, container_timeout);
+    detail::ProviderTransport transport(ctx_, container_timeout, container_timeout, /*use_proxy=*/false);
     Error last;
     for (int attempt = 1; attempt <= container_attempts; ++attempt) {
         if (attempt > 1) detail::pause(ctx_, container_pause);
-        ctx_.debug("container: GET " + where + (token->empty() ? "" : " with an Authorization header") + " (attempt " +
-                   std::to_string(attempt) + ")");
+        detail::debug(ctx_, "container: GET " + where + (token->empty() ? "" : " with an Authorization header") +
+                                " (attempt " + std::to_string(attempt) + ")");
         auto r = transport->send(req, http::Clock::now() + 2 * container_timeout);
         if (!r) {
             last = prefixed(std::move(r).error(), source + ": ", ErrorKind::credentials);

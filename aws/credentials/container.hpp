@@ -12,8 +12,8 @@ namespace cat::aws {
 // SecretAccessKey, Token, Expiration (RFC 3339), RoleArn (optional).
 //
 // As botocore: 3 attempts, 1 s apart (ctx.sleep), each with 2 s to connect and 2 s to read; every failure
-// is retried (network, non-200, unparsable JSON). Neither variable set: skipped. Set but failing: an error
-// (ErrorKind::credentials; config for a bad URL, host or token).
+// is retried (network, non-200, unparsable JSON); no proxy (unless ctx.transport, used as given, has one). Neither
+// variable set: skipped. Set but failing: an error (ErrorKind::credentials; config for a bad URL, host or token).
 class ContainerProvider : public CredentialsProvider {
 public:
     explicit ContainerProvider(const ProviderContext& ctx) : ctx_(ctx) {}
@@ -38,7 +38,8 @@ struct ImdsConfig {
 // AWS_EC2_METADATA_DISABLED=true (any case) turns it off; AWS_EC2_METADATA_SERVICE_ENDPOINT (or the
 // profile's ec2_metadata_service_endpoint) replaces http://169.254.169.254 (AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE
 // =IPv6: http://[fd00:ec2::254]); AWS_METADATA_SERVICE_TIMEOUT (seconds to connect and to read, default 1)
-// and AWS_METADATA_SERVICE_NUM_ATTEMPTS (default 1) bound it so a machine without IMDS fails fast.
+// and AWS_METADATA_SERVICE_NUM_ATTEMPTS (default 1) bound it so a machine without IMDS fails fast. The
+// proxy settings of ctx.transport_options apply, as botocore applies the environment's proxies to IMDS.
 //
 // Skipped (with the reason) when disabled, when nothing answers the token request (refused, unreachable,
 // timed out), and when the instance has no role (404 on the role listing). An IMDS that answers but

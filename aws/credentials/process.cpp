@@ -253,7 +253,7 @@ Result<AwsCredentials> credentials_from_process(const ProviderContext& ctx, std:
     }
     if (argv->empty())
         return Error::make(ErrorKind::config, "credential_process of profile " + std::string(profile) + " is empty");
-    ctx.debug("profile " + std::string(profile) + ": running " + quoted);
+    detail::debug(ctx, "profile " + std::string(profile) + ": running " + quoted);
     auto run = ctx.run_process ? ctx.run_process(*argv) : run_process(*argv);
     if (!run) {
         Error e = std::move(run).error();

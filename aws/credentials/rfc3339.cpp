@@ -52,6 +52,8 @@ std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view s) {
     int offset_minutes = 0;
     if (s[pos] == 'Z' || s[pos] == 'z') {
         ++pos;
+    } else if (s.substr(pos) == "UTC") {
+        pos += 3;
     } else if (s[pos] == '+' || s[pos] == '-') {
         const int sign = s[pos] == '-' ? -1 : 1;
         ++pos;

@@ -10,9 +10,9 @@
 
 namespace cat::aws {
 
-// YYYY-MM-DD, 'T' (or 't' or a space), hh:mm:ss, optional ".fraction" (truncated), then 'Z', 'z', or an
-// offset +hh:mm / +hhmm / +hh. A time without a zone is refused: it would be ambiguous. Nothing when the
-// text is not such a time or names an impossible date.
+// YYYY-MM-DD, 'T' (or 't' or a space), hh:mm:ss, optional ".fraction" (truncated), then 'Z', 'z', an
+// offset +hh:mm / +hhmm / +hh, or "UTC" (older AWS CLI versions wrote it in the SSO token cache). A time without a zone
+// is refused: it would be ambiguous. Nothing when the text is not such a time or names an impossible date.
 std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view text);
 
 // "2024-05-01T12:34:56Z", for messages.

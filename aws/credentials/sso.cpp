@@ -183,7 +183,7 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
     const std::string name = sso_cache_file_name(key);
     if (name.empty()) return Error::make(ErrorKind::internal, "OpenSSL: SHA-1 is not available");
     const std::string path = home + "/.aws/sso/cache/" + name;
-    ctx.debug("sso: reading the cached token for " + who + " from " + path);
+    detail::debug(ctx, "sso: reading the cached token for " + who + " from " + path);
     auto content = ctx.read_file ? ctx.read_file(path) : read_whole_file(path);
     if (!content)
         return credentials_error("no usable cached SSO token for " + who + " (" + content.error().message +
@@ -192,7 +192,7 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
     std::string why;
     const auto token = parse_cached_token(*content, why);
     if (!token) return credentials_error("the cached SSO token " + path + " is invalid (" + why + "): " + login);
-    const auto now = std::chrono::floor<std::chrono::seconds>(ctx.now());
+    const auto now = std::chrono::floor<std::chrono::seconds>(detail::now(ctx));
     if (token->expires_at <= now)
         return credentials_error("the SSO token for " + who + " expired at " + format_rfc3339(token->expires_at) +
                                  ": " + login);
@@ -215,8 +215,8 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
     std::mt19937_64 random{std::random_device{}()};
     const auto uniform01 = [&random] { return std::uniform_real_distribution<double>(0.0, 1.0)(random); };
     for (int attempt = 1;; ++attempt) {
-        ctx.debug("sso: GET " + where + " (" + std::string(operation) + ", account " + sso.account_id + ", role " +
-                  sso.role_name + ", attempt " + std::to_string(attempt) + ")");
+        detail::debug(ctx, "sso: GET " + where + " (" + std::string(operation) + ", account " + sso.account_id +
+                               ", role " + sso.role_name + ", attempt " + std::to_string(attempt) + ")");
         auto r = transport->send(req, http::Clock::now() + options.connect_timeout + options.read_timeout);
         Error error;
         if (r && r->status == 200) {

@@ -11,11 +11,12 @@
 namespace cat::aws::detail {
 
 // The transport a provider sends through: ctx.transport when set, else one of its own made from
-// ctx.transport_options with the provider's timeouts.
+// ctx.transport_options with the provider's timeouts, and without the proxy when `use_proxy` is false
+// (botocore sends container credential requests directly).
 class ProviderTransport {
 public:
     ProviderTransport(const ProviderContext& ctx, std::chrono::milliseconds connect_timeout,
-                      std::chrono::milliseconds read_timeout) {
+                      std::chrono::milliseconds read_timeout, bool use_proxy = true) {
         if (ctx.transport != nullptr) {
             transport_ = ctx.transport;
             return;
@@ -23,6 +24,7 @@ public:
         http::Options options = ctx.transport_options;
         options.connect_timeout = connect_timeout;
         options.read_timeout = read_timeout;
+        if (!use_proxy) options.proxy = {};
         owned_ = http::make_transport(std::move(options));
         transport_ = owned_.get();
     }
@@ -33,6 +35,14 @@ private:
     std::unique_ptr<http::Transport> owned_;
     http::Transport* transport_ = nullptr;
 };
+
+inline void debug(const ProviderContext& ctx, const std::string& message) {
+    if (ctx.debug) ctx.debug(message);
+}
+
+inline std::chrono::system_clock::time_point now(const ProviderContext& ctx) {
+    return ctx.now ? ctx.now() : std::chrono::system_clock::now();
+}
 
 inline void pause(const ProviderContext& ctx, std::chrono::milliseconds d) {
     if (ctx.sleep)
