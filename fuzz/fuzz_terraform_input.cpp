@@ -45,9 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         doc.Parse(json.data(), json.size() - 1);
         FUZZ_CHECK(!doc.HasParseError() && doc.IsObject());
         FUZZ_CHECK(doc.MemberCount() == fields->size());
-        std::size_t i = 0;
-        for (const auto& m : doc.GetObject()) {
-            const auto& [k, v] = (*fields)[i++];
+        // By index: comparing RapidJSON 1.1's member iterators is ambiguous in C++20 (clang warns).
+        for (std::size_t i = 0; i < fields->size(); ++i) {
+            const auto& m = *(doc.MemberBegin() + static_cast<std::ptrdiff_t>(i));
+            const auto& [k, v] = (*fields)[i];
             FUZZ_CHECK(std::string_view(m.name.GetString(), m.name.GetStringLength()) == k);
             FUZZ_CHECK(m.value.IsString());
             FUZZ_CHECK(std::string_view(m.value.GetString(), m.value.GetStringLength()) == v);

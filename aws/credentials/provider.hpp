@@ -28,8 +28,8 @@ struct AwsCredentials {
 };
 
 struct ProcessOutput {
-    int exit_code = 0;
-    std::string out;  // standard output; standard error is passed through to ours
+    int exit_code = 0;  // the exit status; negative when a signal ended the process (-9: SIGKILL)
+    std::string out;    // standard output; standard error is passed through to ours
 };
 
 // Everything a provider touches outside itself, so tests substitute each piece.
@@ -43,6 +43,8 @@ struct ProviderContext {
     std::function<Result<std::string>(const std::string& path)> read_file;
     // Runs argv (no shell) with our environment and stderr; default: fork/exec.
     std::function<Result<ProcessOutput>(const std::vector<std::string>& argv)> run_process;
+    // Pauses between attempts (the container endpoint, the SSO portal); default: really sleep.
+    std::function<void(std::chrono::milliseconds)> sleep;
     std::function<void(const std::string&)> debug = [](const std::string&) {};
 };
 

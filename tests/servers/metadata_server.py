@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""A loopback HTTP server that plays the credential endpoints of the metadata tests (standard library only).
+
+One plain-HTTP listener on 127.0.0.1 serves:
+
+  container credentials  GET /container/creds                  Authorization: <--container-token>
+  IMDSv2                 PUT /latest/api/token                  X-aws-ec2-metadata-token-ttl-seconds: 1..21600
+                         GET /latest/meta-data/iam/security-credentials/[<role>]
+                         GET /latest/meta-data/placement/region X-aws-ec2-metadata-token: <a token it issued>
+  SSO portal             GET /federation/credentials?role_name=R&account_id=A
+                                                                x-amz-sso_bearer_token: <--sso-token>
+
+Every route also answers under a fault prefix, so a test chooses a misbehaviour through the URL it
+configures (e.g. AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT/no-role):
+
+  /no-role/...       IMDS: the role listing is 404 (an instance without a role)
+  /v1-only/...       IMDS: the token PUT is 403
+  /garbage/...       IMDS and container: 200 with a body that is not JSON
+  /error-code/...    IMDS: the role's JSON has Code "AssumeRoleUnauthorizedAccess"
+  /fail-500/...      container: HTTP 500 with a JSON message
+
+The credentials it hands out are fixed by flags (defaults ASIAMETADATAEXAMPLE / ...), so tests can check
+them. Writes STATE/metadata_server-ready.json {"port": N} atomically when it listens, and logs every
+request as a JSON line (method, path, query, headers) to STATE/metadata_server.log.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+NAME = "metadata_server"
+FAULTS = ("no-role", "v1-only", "garbage", "error-code", "fail-500")
+
+
+class State:
+    def __init__(self, args, log_path):
+        self.args = args
+        self.log_path = log_path
+        self.lock = threading.Lock()
+        self.imds_tokens = {}  # token -> expiry (monotonic)
+
+    def log(self, entry):
+        line = json.dumps(entry, sort_keys=True)
+        with self.lock:
+            with open(self.log_path, "a") as f:
+                f.write(line + "\n")
+
+    def issue_token(self, ttl):
+        token = "imds-" + secrets.token_urlsafe(24)
+        with self.lock:
+            self.imds_tokens[token] = time.monotonic() + ttl
+        return token
+
+    def token_ok(self, token):
+        with self.lock:
+            expiry = self.imds_tokens.get(token)
+        return expiry is not None and time.monotonic() < expiry
+
+
+def iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "metadata-test-server"
+
+    def log_message(self, fmt, *args):  # quiet: requests go to the JSON log
+        pass
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def _send(self, status, body, content_type="text/plain", headers=()):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status, obj, headers=()):
+        self._send(status, json.dumps(obj), "application/json", headers)
+
+    def _credentials(self):
+        a = self.state.args
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return {
+            "AccessKeyId": a.access_key,
+            "SecretAccessKey": a.secret_key,
+            "Token": a.session_token,
+            "Expiration": iso(now + datetime.timedelta(hours=6)),
+        }
+
+    def _route(self):
+        parsed = urllib.parse.urlsplit(self.path)
+        path = parsed.path
+        fault = ""
+        for f in FAULTS:
+            if path.startswith("/" + f + "/"):
+                fault = f
+                path = path[len(f) + 1:]
+                break
+        query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+        return fault, path, query
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        fault, path, query = self._route()
+        self.state.log({
+            "method": self.command,
+            "path": self.path,
+            "route": path,
+            "fault": fault,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "body_bytes": len(body),
+        })
+        if path.startswith("/container/"):
+            return self._container(fault, path)
+        if path.startswith("/latest/"):
+            return self._imds(fault, path)
+        if path == "/federation/credentials":
+            return self._sso(query)
+        self._send(404, "no such route\n")
+
+    do_GET = _handle
+    do_PUT = _handle
+    do_POST = _handle
+
+    # -- container ---------------------------------------------------------------------------------
+
+    def _container(self, fault, path):
+        if path != "/container/creds" or self.command != "GET":
+            return self._json(404, {"message": "no such container route"})
+        if self.headers.get("Authorization") != self.state.args.container_token:
+            return self._json(401, {"message": "missing or wrong Authorization header"})
+        if fault == "garbage":
+            return self._send(200, "<html>this is not JSON</html>", "text/html")
+        if fault == "fail-500":
+            return self._json(500, {"message": "the agent is having a bad day"})
+        creds = self._credentials()
+        creds["RoleArn"] = self.state.args.role_arn
+        self._json(200, creds)
+
+    # -- IMDSv2 ------------------------------------------------------------------------------------
+
+    def _imds(self, fault, path):
+        a = self.state.args
+        if path == "/latest/api/token":
+            if self.command != "PUT":
+                return self._send(405, "method not allowed\n")
+            if fault == "v1-only":
+                return self._send(403, "forbidden\n")
+            ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
+            if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+                return self._send(400, "missing or invalid X-aws-ec2-metadata-token-ttl-seconds\n")
+            token = self.state.issue_token(int(ttl))
+            return self._send(200, token, headers=[("X-aws-ec2-metadata-token-ttl-seconds", ttl)])
+        if self.command != "GET":
+            return self._send(405, "method not allowed\n")
+        if not self.state.token_ok(self.headers.get("X-aws-ec2-metadata-token", "")):
+            return self._send(401, "unauthorized\n")
+        prefix = "/latest/meta-data/iam/security-credentials/"
+        if path == prefix:
+            if fault == "no-role":
+                return self._send(404, "not found\n")
+            return self._send(200, a.role + "\n")
+        if path.startswith(prefix):
+            if path[len(prefix):] != a.role or fault == "no-role":
+                return self._send(404, "not found\n")
+            if fault == "garbage":
+                return self._send(200, "<html>this is not JSON</html>", "text/html")
+            now = datetime.datetime.now(datetime.timezone.utc)
+            if fault == "error-code":
+                return self._json(200, {"Code": "AssumeRoleUnauthorizedAccess",
+                                        "Message": "EC2 cannot assume the role " + a.role,
+                                        "LastUpdated": iso(now)})
+            creds = {"Code": "Success", "LastUpdated": iso(now), "Type": "AWS-HMAC"}
+            creds.update(self._credentials())
+            return self._json(200, creds)
+        if path == "/latest/meta-data/placement/region":
+            return self._send(200, a.region)
+        self._send(404, "not found\n")
+
+    # -- SSO portal --------------------------------------------------------------------------------
+
+    def _sso(self, query):
+        a = self.state.args
+        if self.command != "GET":
+            return self._json(405, {"message": "method not allowed"})
+        if self.headers.get("x-amz-sso_bearer_token") != a.sso_token:
+            return self._json(401, {"message": "Session token not found or invalid"},
+                              headers=[("x-amzn-ErrorType", "UnauthorizedException:http://internal.amazon.com/"),
+                                       ("x-amzn-RequestId", "sso-req-401")])
+        role = query.get("role_name", [""])[0]
+        account = query.get("account_id", [""])[0]
+        if not role or not account:
+            return self._json(400, {"message": "role_name and account_id are required"},
+                              headers=[("x-amzn-ErrorType", "InvalidRequestException")])
+        if role != a.sso_role or account != a.sso_account:
+            return self._json(403, {"message": "No access"},
+                              headers=[("x-amzn-ErrorType", "ForbiddenException"),
+                                       ("x-amzn-RequestId", "sso-req-403")])
+        expiration = int((time.time() + 3600) * 1000)
+        self._json(200, {"roleCredentials": {
+            "accessKeyId": a.access_key,
+            "secretAccessKey": a.secret_key,
+            "sessionToken": a.session_token,
+            "expiration": expiration,
+        }})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, state):
+        super().__init__(address, Handler)
+        self.state = state
+
+
+def write_json_atomically(path, obj):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--state-dir", required=True)
+    ap.add_argument("--container-token", default="container-test-token",
+                    help="the Authorization value /container/creds requires")
+    ap.add_argument("--sso-token", default="sso-test-access-token",
+                    help="the x-amz-sso_bearer_token value the SSO portal requires")
+    ap.add_argument("--sso-account", default="111122223333")
+    ap.add_argument("--sso-role", default="MetadataTestRole")
+    ap.add_argument("--role", default="metadata-test-role", help="the IMDS instance role")
+    ap.add_argument("--role-arn", default="arn:aws:iam::111122223333:role/metadata-test-role")
+    ap.add_argument("--region", default="eu-west-3", help="what placement/region answers")
+    ap.add_argument("--access-key", default="ASIAMETADATAEXAMPLE")
+    ap.add_argument("--secret-key", default="metadataSecretKeyEXAMPLE0123456789abcdef")
+    ap.add_argument("--session-token", default="metadataSessionTokenEXAMPLE")
+    ap.add_argument("--watch-pid", type=int, help="exit when this process is gone")
+    args = ap.parse_args()
+
+    d = os.path.abspath(args.state_dir)
+    os.makedirs(d, exist_ok=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    state = State(args, os.path.join(d, NAME + ".log"))
+    server = Server(("127.0.0.1", 0), state)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    ready_path = os.path.join(d, NAME + "-ready.json")
+    write_json_atomically(ready_path, {"port": server.server_address[1], "pid": os.getpid()})
+
+    while not stop.wait(0.25):
+        if args.watch_pid:
+            try:
+                os.kill(args.watch_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+    server.shutdown()
+    server.server_close()
+    try:
+        os.unlink(ready_path)
+    except OSError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
