@@ -94,6 +94,17 @@ void BM_Signature(benchmark::State& state) {
 }
 BENCHMARK(BM_Signature);
 
+// The same through a warm KeyCache, which keeps the key's HMAC states.
+void BM_Signature_CachedKey(benchmark::State& state) {
+    const sv::Context ctx = context();
+    const std::string sts =
+        sv::string_to_sign(sv::canonical_request(sv::with_signer_headers(request(), ctx), ctx), ctx);
+    sv::KeyCache cache;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(cache.signature(credentials(), "20261128", "us-west-2", "codeartifact", sts));
+}
+BENCHMARK(BM_Signature_CachedKey);
+
 }  // namespace
 
 BENCHMARK_MAIN();

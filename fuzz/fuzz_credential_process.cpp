@@ -1,4 +1,3 @@
-// SLOT (not built yet: add it to fuzz/CMakeLists.txt when aws/credentials/process.cpp has merged).
 // credential_process: the input up to the first NUL is a command line for aws::split_command_line, the
 // rest the program's stdout for aws::parse_process_output.
 #include "aws/credentials/process.hpp"
@@ -42,6 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(!creds->keys.access_key_id.empty());
         FUZZ_CHECK(!creds->keys.secret_access_key.empty());
     } else {
+        FUZZ_CHECK(creds.error().kind == ErrorKind::credentials);
+        FUZZ_CHECK(fuzz::one_line(creds.error().message));
         fuzz::check_error(creds.error());
         // The output holds secrets: an error about it must not quote it.
         if (output.size() >= 16) FUZZ_CHECK(creds.error().message.find(output) == std::string::npos);

@@ -1,4 +1,3 @@
-// SLOT (not built yet: add it to fuzz/CMakeLists.txt when aws/credentials/container.cpp has merged).
 // The JSON of the ECS/EKS container endpoint and of EC2 instance metadata: aws::parse_metadata_credentials.
 // Byte 0 picks the source name (bit 0: imds, else container); the JSON follows.
 #include "aws/credentials/container.hpp"
@@ -14,6 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(!creds->keys.access_key_id.empty());
         FUZZ_CHECK(!creds->keys.secret_access_key.empty());
     } else {
+        FUZZ_CHECK(creds.error().kind == ErrorKind::credentials);
+        FUZZ_CHECK(fuzz::one_line(creds.error().message));
         fuzz::check_error(creds.error());
         // The document holds secrets: an error about it must not quote it.
         if (json.size() >= 16) FUZZ_CHECK(creds.error().message.find(json) == std::string::npos);

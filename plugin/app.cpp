@@ -27,9 +27,11 @@ std::string describe_dry_run(const Plan& plan, const http::Url& endpoint, const 
                              const sigv4::Credentials& credentials) {
     sigv4::Request req = aws::get_authorization_token_request(plan.token, endpoint);
     req.headers.push_back({"User-Agent", std::string("codeartifact-token/") + CAT_VERSION});
-    const sigv4::Context ctx{
-        region, "codeartifact", std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()),
-        &credentials, {}};
+    const sigv4::Context ctx{region,
+                             "codeartifact",
+                             std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()),
+                             &credentials,
+                             {}};
     req = sigv4::sign(std::move(req), ctx);
     std::string out = req.method + " " + endpoint.scheme + "://" + req.host + req.path;
     if (!req.query.empty()) out += "?" + sigv4::canonical_query(req.query);
@@ -67,7 +69,9 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     aws::ProviderContext ctx;
     ctx.env = env;
     ctx.home = env.get("HOME");
-    ctx.transport = transport.get();
+    // Providers make their own transports: the container endpoint bypasses proxies and IMDS has its own
+    // short timeouts (as botocore). STS calls share the main transport through StsConfig.
+    ctx.transport = nullptr;
     ctx.transport_options = plan.transport;
     ctx.run_process = aws::run_process;
     ctx.debug = debug;
@@ -77,6 +81,7 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     chain.session_token = plan.session_token;
     chain.profile = plan.profile;
     chain.profile_explicit = plan.profile_explicit;
+    chain.profile_from_flag = plan.profile_from_flag;
     chain.role_arn = plan.role_arn;
     chain.sts = [&]() -> Result<aws::StsConfig> {
         auto ep = resolve_service_endpoint(plan, "STS");
@@ -99,11 +104,15 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
         auto configured = aws::configured_endpoint("SSO", ec);
         return configured ? configured->url : std::string();
     };
+    chain.imds = {plan.profile_settings.get("ec2_metadata_service_endpoint"),
+                  plan.profile_settings.get("ec2_metadata_service_endpoint_mode"),
+                  plan.profile_settings.get("metadata_service_timeout"),
+                  plan.profile_settings.get("metadata_service_num_attempts")};
     auto creds = aws::resolve_credentials(ctx, plan.config, chain);
     if (!creds) return std::move(creds).error();
     if (plan.region.empty() && creds->source.find("instance metadata") != std::string::npos) {
         // On EC2 with instance-profile credentials, the instance's own region.
-        aws::ImdsProvider imds(ctx);
+        aws::ImdsProvider imds(ctx, chain.imds);
         if (auto r = imds.region(); r) {
             plan.region = *r;
             debug("region " + plan.region + " from instance metadata");
@@ -114,9 +123,9 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     auto endpoint = resolve_service_endpoint(plan, "codeartifact");
     if (!endpoint) return std::move(endpoint).error();
     const std::string region = endpoint->signing_region;
-    debug("region " + region + ", endpoint " + endpoint->url.scheme + "://" + http::host_header(endpoint->url) +
-          " (" + endpoint->source + "), credentials from " + creds->source + " (access key " +
-          creds->keys.access_key_id + ")");
+    debug("region " + region + ", endpoint " + endpoint->url.scheme + "://" + http::host_header(endpoint->url) + " (" +
+          endpoint->source + "), credentials from " + creds->source + " (access key " + creds->keys.access_key_id +
+          ")");
     if (plan.dry_run) return describe_dry_run(plan, endpoint->url, region, creds->keys);
 
     aws::ClientConfig cc;

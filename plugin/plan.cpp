@@ -9,7 +9,9 @@ namespace {
 
 using protocol::Params;
 
-Error usage(std::string msg) { return Error::make(ErrorKind::usage, std::move(msg)); }
+Error usage(std::string msg) {
+    return Error::make(ErrorKind::usage, std::move(msg));
+}
 
 bool truthy(std::string_view v) {
     std::string s(v);
@@ -91,6 +93,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     plan.config = std::move(*config);
     plan.profile = aws::selected_profile(p.get("profile"), env);
     plan.profile_explicit = p.has("profile") || env.has("AWS_PROFILE") || env.has("AWS_DEFAULT_PROFILE");
+    plan.profile_from_flag = p.has("profile");
     if (const auto* section = plan.config.profile(plan.profile)) plan.profile_settings = *section;
     const aws::IniSection& prof = plan.profile_settings;
 
@@ -118,8 +121,8 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     plan.role_arn = p.get("role_arn");
 
     // How.
-    plan.transport.ca_bundle = aws::expand_home(first_of(p, "ca_bundle", env, {"AWS_CA_BUNDLE"}, prof, "ca_bundle"),
-                                                env.get("HOME"));
+    plan.transport.ca_bundle =
+        aws::expand_home(first_of(p, "ca_bundle", env, {"AWS_CA_BUNDLE"}, prof, "ca_bundle"), env.get("HOME"));
     for (auto [name, target] : {std::pair{"connect_timeout", &plan.transport.connect_timeout},
                                 std::pair{"read_timeout", &plan.transport.read_timeout}}) {
         if (!p.has(name)) continue;

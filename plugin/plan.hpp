@@ -30,6 +30,7 @@ struct Plan {
     aws::SharedConfig config;
     std::string profile;
     bool profile_explicit = false;
+    bool profile_from_flag = false;
     aws::IniSection profile_settings;
 
     // Where: the region may still be empty here, when instance metadata is to tell it.

@@ -32,7 +32,9 @@ struct MacCtxFree {
 };
 
 // One HMAC context per thread with its digest set once: setting OSSL_MAC_PARAM_DIGEST on every
-// EVP_MAC_init fetches SHA256 again each time. EVP_MAC_init then only (re)keys it.
+// EVP_MAC_init fetches SHA256 again each time. EVP_MAC_init then only (re)keys it. Between calls it
+// holds the hash states of the last key it was given, as the context before it did; OpenSSL cleanses
+// them when the thread ends.
 EVP_MAC_CTX* hmac_ctx() {
     thread_local const std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx = [] {
         std::unique_ptr<EVP_MAC_CTX, MacCtxFree> c{EVP_MAC_CTX_new(hmac_mac())};

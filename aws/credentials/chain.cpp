@@ -26,9 +26,9 @@ Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const Sha
                                            const ChainOptions& o) {
     std::vector<std::unique_ptr<CredentialsProvider>> chain;
     chain.push_back(std::make_unique<StaticProvider>(o.access_key, o.secret_key, o.session_token));
-    chain.push_back(std::make_unique<EnvironmentProvider>(ctx.env));
-    chain.push_back(std::make_unique<ProfileProvider>(ctx, config, o.profile, o.profile_explicit, o.sts,
-                                                      o.sso_endpoint));
+    if (!o.profile_from_flag) chain.push_back(std::make_unique<EnvironmentProvider>(ctx.env));
+    chain.push_back(
+        std::make_unique<ProfileProvider>(ctx, config, o.profile, o.profile_explicit, o.sts, o.sso_endpoint, o.imds));
     // Web identity and GitHub OIDC need an STS client; create it only if one of them applies.
     StsConfig lazy_sts;
     const bool web_identity = ctx.env.has("AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -42,7 +42,7 @@ Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const Sha
     AssumeRoleParams role{o.role_arn, o.role_session_name, {}, {}};
     if (!o.role_arn.empty()) chain.push_back(std::make_unique<GitHubOidcProvider>(ctx, lazy_sts, role));
     chain.push_back(std::make_unique<ContainerProvider>(ctx));
-    chain.push_back(std::make_unique<ImdsProvider>(ctx));
+    chain.push_back(std::make_unique<ImdsProvider>(ctx, o.imds));
 
     ChainProvider provider(std::move(chain));
     auto creds = provider.resolve();

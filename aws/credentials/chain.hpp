@@ -2,6 +2,7 @@
 #include <memory>
 #include <vector>
 
+#include "aws/credentials/container.hpp"
 #include "aws/credentials/provider.hpp"
 #include "aws/shared_config.hpp"
 #include "aws/sts.hpp"
@@ -29,12 +30,16 @@ struct ChainOptions {
     // The profile: its name, and whether it was chosen (flag or AWS_PROFILE) rather than defaulted.
     std::string profile;
     bool profile_explicit = false;
+    // Named on the command line (--profile, or the profile input): as in botocore, the environment's keys
+    // are then not used, since the caller asked for the profile by name.
+    bool profile_from_flag = false;
     // --role-arn / the action's role-to-assume: assumed from whatever the chain found (AssumeRole), or
     // with GitHub's OIDC token when that is all there is (AssumeRoleWithWebIdentity).
     std::string role_arn;
     std::string role_session_name;
     std::function<Result<StsConfig>()> sts;
     std::function<std::string(const IniSection&)> sso_endpoint;
+    ImdsConfig imds;  // the profile's ec2_metadata_service_* and metadata_service_* settings
 };
 
 // The default chain, in botocore's order: explicit, env, profile, web identity (env), GitHub OIDC (with a

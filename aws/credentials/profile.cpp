@@ -36,18 +36,19 @@ Result<AssumeRoleParams> role_params(const std::string& profile, const IniSectio
 
 ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
                                  bool explicitly_selected, std::function<Result<StsConfig>()> sts,
-                                 std::function<std::string(const IniSection&)> sso_endpoint)
+                                 std::function<std::string(const IniSection&)> sso_endpoint, ImdsConfig imds)
     : ctx_(ctx),
       config_(config),
       profile_(std::move(profile)),
       explicit_(explicitly_selected),
       sts_(std::move(sts)),
-      sso_endpoint_(std::move(sso_endpoint)) {}
+      sso_endpoint_(std::move(sso_endpoint)),
+      imds_(std::move(imds)) {}
 
 Result<AwsCredentials> ProfileProvider::resolve() {
     if (config_.profile(profile_) == nullptr) {
-        const std::string why = "no profile " + profile_ + " in " + config_.config_path + " or " +
-                                config_.credentials_path;
+        const std::string why =
+            "no profile " + profile_ + " in " + config_.config_path + " or " + config_.credentials_path;
         if (explicit_) return Error::make(ErrorKind::credentials, why);
         return skip(why);
     }
@@ -55,12 +56,14 @@ Result<AwsCredentials> ProfileProvider::resolve() {
     return resolve_profile(profile_, visited, false);
 }
 
-Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string& profile,
-                                                               const std::string& source) {
+Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string& profile, const std::string& source) {
     std::unique_ptr<CredentialsProvider> provider;
-    if (source == "Environment") provider = std::make_unique<EnvironmentProvider>(ctx_.env);
-    else if (source == "Ec2InstanceMetadata") provider = std::make_unique<ImdsProvider>(ctx_);
-    else if (source == "EcsContainer") provider = std::make_unique<ContainerProvider>(ctx_);
+    if (source == "Environment")
+        provider = std::make_unique<EnvironmentProvider>(ctx_.env);
+    else if (source == "Ec2InstanceMetadata")
+        provider = std::make_unique<ImdsProvider>(ctx_, imds_);
+    else if (source == "EcsContainer")
+        provider = std::make_unique<ContainerProvider>(ctx_);
     else
         return config_error(profile, "credential_source \"" + source +
                                          "\" is not one of Environment, Ec2InstanceMetadata, EcsContainer");
@@ -153,6 +156,7 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
 
     if (section->has("sso_session") || section->has("sso_start_url")) {
         SsoSettings sso;
+        sso.profile = name;
         sso.account_id = section->get("sso_account_id");
         sso.role_name = section->get("sso_role_name");
         if (section->has("sso_session")) {
@@ -167,9 +171,9 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
             sso.start_url = section->get("sso_start_url");
             sso.region = section->get("sso_region");
         }
-        for (auto [key, value] : {std::pair{"sso_start_url", &sso.start_url}, std::pair{"sso_region", &sso.region},
-                                  std::pair{"sso_account_id", &sso.account_id},
-                                  std::pair{"sso_role_name", &sso.role_name}}) {
+        for (auto [key, value] :
+             {std::pair{"sso_start_url", &sso.start_url}, std::pair{"sso_region", &sso.region},
+              std::pair{"sso_account_id", &sso.account_id}, std::pair{"sso_role_name", &sso.role_name}}) {
             if (value->empty()) return config_error(name, std::string("SSO configuration is missing ") + key);
         }
         if (sso_endpoint_) sso.endpoint_url = sso_endpoint_(*section);

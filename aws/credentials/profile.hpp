@@ -1,4 +1,5 @@
 #pragma once
+#include "aws/credentials/container.hpp"
 #include "aws/credentials/provider.hpp"
 #include "aws/shared_config.hpp"
 #include "aws/sts.hpp"
@@ -20,13 +21,12 @@ public:
     // settings, asked for only when a role is assumed.
     ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
                     bool explicitly_selected, std::function<Result<StsConfig>()> sts,
-                    std::function<std::string(const IniSection&)> sso_endpoint = {});
+                    std::function<std::string(const IniSection&)> sso_endpoint = {}, ImdsConfig imds = {});
     std::string name() const override { return "profile " + profile_; }
     Result<AwsCredentials> resolve() override;
 
 private:
-    Result<AwsCredentials> resolve_profile(const std::string& name, std::vector<std::string>& visited,
-                                           bool as_source);
+    Result<AwsCredentials> resolve_profile(const std::string& name, std::vector<std::string>& visited, bool as_source);
     Result<AwsCredentials> from_credential_source(const std::string& profile, const std::string& source);
     Result<AwsCredentials> assume(const std::string& profile, const IniSection& section, AwsCredentials source);
 
@@ -36,6 +36,7 @@ private:
     bool explicit_;
     std::function<Result<StsConfig>()> sts_;
     std::function<std::string(const IniSection&)> sso_endpoint_;
+    ImdsConfig imds_;
 };
 
 // role_arn, role_session_name, external_id and duration_seconds of a profile section.

@@ -1,0 +1,290 @@
+"""Every credential source end to end: the program resolves credentials through its chain, against
+loopback peers (the CodeArtifact endpoint's STS emulation, the metadata server's container, IMDS and SSO
+endpoints, the GitHub OIDC token server, real credential_process children), and the CodeArtifact request
+must then be signed with the credentials the chain produced: the endpoint checks it with botocore and logs
+which access key signed it. Each case gets its own HOME and environment.
+
+Run by CTest as: tests/tools/with-servers python3 tests/credentials_chain_test.py (CAT_BINARY set).
+"""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from harness import (EXAMPLE_AK, EXAMPLE_SK, check, clean_env, finish, main_url, post_json, run, server_log,
+                     unique)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STATE = tempfile.mkdtemp(prefix="cat-chain-")
+PY = os.environ.get("CAT_PYTHON", sys.executable)
+
+
+def start(script, *args, ready):
+    p = subprocess.Popen([PY, os.path.join(HERE, "servers", script), "--state-dir", STATE,
+                          "--watch-pid", str(os.getpid()), *args],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    path = os.path.join(STATE, ready)
+    for _ in range(600):
+        if os.path.exists(path):
+            return json.load(open(path))["port"]
+        if p.poll() is not None:
+            raise SystemExit(f"{script} exited with {p.returncode}")
+        time.sleep(0.05)
+    raise SystemExit(f"{script} did not start")
+
+
+def jwt(sub="repo:org/repo:ref:refs/heads/main"):
+    enc = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).rstrip(b"=").decode()
+    return enc({"alg": "RS256"}) + "." + enc({"sub": sub, "aud": "sts.amazonaws.com",
+                                              "iss": "https://token.actions.githubusercontent.com"}) + ".sig"
+
+
+OIDC_REQUEST_TOKEN = "oidc-request-token-" + os.urandom(6).hex()
+GITHUB_JWT = jwt()
+meta_port = start("metadata_server.py", ready="metadata_server-ready.json")
+oidc_port = start("oidc_server.py", "--request-token", OIDC_REQUEST_TOKEN, "--jwt", GITHUB_JWT,
+                  ready="oidc-ready.json")
+META = f"http://127.0.0.1:{meta_port}"
+META_AK, META_SK, META_ST = "ASIAMETADATAEXAMPLE", "metadataSecretKeyEXAMPLE0123456789abcdef", "metadataSessionTokenEXAMPLE"
+post_json("/__credentials", {"access_key": META_AK, "secret_key": META_SK, "session_token": META_ST})
+
+SECRETS = [EXAMPLE_SK, META_SK, META_ST, OIDC_REQUEST_TOKEN, GITHUB_JWT, "sso-test-access-token",
+           "container-test-token"]
+
+
+def home_with(config="", credentials="", files=None):
+    env = clean_env(AWS_REGION="us-west-2", AWS_CA_BUNDLE=os.environ["CAT_TEST_CA"],
+                    AWS_ENDPOINT_URL_CODEARTIFACT=main_url(), AWS_ENDPOINT_URL_STS=main_url())
+    aws = os.path.join(env["HOME"], ".aws")
+    os.makedirs(aws)
+    if config:
+        open(os.path.join(aws, "config"), "w").write(config)
+    if credentials:
+        open(os.path.join(aws, "credentials"), "w").write(credentials)
+    for path, text in (files or {}).items():
+        full = os.path.join(env["HOME"], path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        open(full, "w").write(text)
+    return env
+
+
+def fetch(env, *args):
+    d = unique("chain")
+    rc, out, err = run(["--domain", d, "--no-cache", "--debug", *args], env)
+    log = [e for e in server_log(d)]
+    return rc, out, err, log
+
+
+def signer(log):
+    """The access key that signed the CodeArtifact call, if the endpoint accepted the signature."""
+    return log[-1]["access_key"] if log and log[-1].get("signature_ok") and log[-1].get("token_issued") else None
+
+
+def no_secret(name, err):
+    leaked = [s[:6] + "..." for s in SECRETS if s in err]
+    check(name + ": no secret in --debug output", not leaked, leaked)
+
+
+def sts_calls(action=None):
+    return [e for e in server_log() if e.get("service") == "sts" and (action is None or e.get("action") == action)]
+
+
+# --- static keys in the shared files ------------------------------------------------------------------
+env = home_with(credentials=f"[default]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n")
+rc, out, err, log = fetch(env)
+check("profile default from ~/.aws/credentials", rc == 0 and signer(log) == EXAMPLE_AK, err)
+no_secret("profile default", err)
+
+env = home_with(config=f"[profile ci]\nregion = eu-central-1\naws_access_key_id = {EXAMPLE_AK}\n"
+                       f"aws_secret_access_key = {EXAMPLE_SK}\n")
+env.pop("AWS_REGION")
+rc, out, err, log = fetch(env, "--profile", "ci")
+check("--profile ci from ~/.aws/config, region from the profile",
+      rc == 0 and signer(log) == EXAMPLE_AK and log[-1].get("region") == "eu-central-1", (err, log[-1:]))
+rc, out, err, log = fetch(dict(env, AWS_PROFILE="ci"))
+check("AWS_PROFILE selects the profile", rc == 0 and signer(log) == EXAMPLE_AK, err)
+rc, out, err, log = fetch(env, "--profile", "nope")
+check("a named profile that does not exist is an error (exit 3)", rc == 3 and "no profile nope" in err, err)
+
+other = os.path.join(tempfile.mkdtemp(), "creds")
+open(other, "w").write(f"[default]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n")
+env = home_with()
+rc, out, err, log = fetch(env, "--profile-location", other)
+check("--profile-location names the credentials file", rc == 0 and signer(log) == EXAMPLE_AK, err)
+rc, out, err, log = fetch(dict(env, AWS_SHARED_CREDENTIALS_FILE=other))
+check("AWS_SHARED_CREDENTIALS_FILE", rc == 0 and signer(log) == EXAMPLE_AK, err)
+
+# --- roles --------------------------------------------------------------------------------------------
+base = f"[profile base]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n"
+env = home_with(config=base +
+                "[profile first]\nrole_arn = arn:aws:iam::111122223333:role/first\nsource_profile = base\n"
+                "role_session_name = first-session\n"
+                "[profile second]\nrole_arn = arn:aws:iam::111122223333:role/second\nsource_profile = first\n"
+                "external_id = ext-123\nduration_seconds = 900\n")
+before = len(sts_calls("AssumeRole"))
+rc, out, err, log = fetch(env, "--profile", "second")
+calls = sts_calls("AssumeRole")[before:]
+check("role chain base -> first -> second: two AssumeRole calls", len(calls) == 2, calls)
+if len(calls) == 2:
+    check("... the first signed with the base keys", calls[0]["source_access_key"] == EXAMPLE_AK and
+          calls[0]["role_session_name"] == "first-session", calls[0])
+    check("... the second with the first role's credentials, external id and duration",
+          calls[1]["source_access_key"] == calls[0]["issued_access_key"] and calls[1]["external_id"] == "ext-123"
+          and str(calls[1]["duration_seconds"]) == "900", calls[1])
+    check("... CodeArtifact signed with the second role's credentials",
+          rc == 0 and signer(log) == calls[1]["issued_access_key"] and log[-1]["issued_by"] == "AssumeRole", log[-1:])
+no_secret("role chain", err)
+
+env = home_with(config="[profile a]\nrole_arn = arn:aws:iam::111122223333:role/a\nsource_profile = b\n"
+                       "[profile b]\nrole_arn = arn:aws:iam::111122223333:role/b\nsource_profile = a\n")
+rc, out, err, log = fetch(env, "--profile", "a")
+check("a source_profile cycle is an error naming it", rc == 3 and "cycle" in err, err)
+
+env = home_with(config="[profile x]\nrole_arn = arn:aws:iam::111122223333:role/x\nsource_profile = base\n"
+                       "credential_source = Environment\n" + base)
+rc, out, err, log = fetch(env, "--profile", "x")
+check("source_profile and credential_source together are an error", rc == 3 and "not both" in err, err)
+
+env = home_with(config="[profile envrole]\nrole_arn = arn:aws:iam::111122223333:role/from-env\n"
+                       "credential_source = Environment\n")
+env.update(AWS_ACCESS_KEY_ID=EXAMPLE_AK, AWS_SECRET_ACCESS_KEY=EXAMPLE_SK)
+rc, out, err, log = fetch(env, "--profile", "envrole")
+check("credential_source = Environment", rc == 0 and signer(log) and signer(log).startswith("ASIA"), err)
+
+env = home_with(config="[profile denied]\nrole_arn = arn:aws:iam::111122223333:role/deny-me\nsource_profile = base\n" + base)
+rc, out, err, log = fetch(env, "--profile", "denied")
+check("AssumeRole AccessDenied: exit 4 with the STS code and request id", rc == 4 and "AccessDenied" in err
+      and "request id" in err and log == [], err)
+
+# --role-arn with keys from the environment: AssumeRole from them.
+env = home_with()
+env.update(AWS_ACCESS_KEY_ID=EXAMPLE_AK, AWS_SECRET_ACCESS_KEY=EXAMPLE_SK)
+before = len(sts_calls("AssumeRole"))
+rc, out, err, log = fetch(env, "--role-arn", "arn:aws:iam::111122223333:role/flag-role")
+calls = sts_calls("AssumeRole")[before:]
+check("--role-arn with env keys: AssumeRole, then CodeArtifact with the role", rc == 0 and len(calls) == 1 and
+      calls[0]["role_arn"].endswith("role/flag-role") and signer(log) == calls[0]["issued_access_key"], (err, calls))
+
+# --- web identity -------------------------------------------------------------------------------------
+token_file = os.path.join(tempfile.mkdtemp(), "token")
+open(token_file, "w").write(jwt("system:serviceaccount:ci:builder") + "\n")
+SECRETS.append(open(token_file).read().strip())
+env = home_with()
+env.update(AWS_WEB_IDENTITY_TOKEN_FILE=token_file, AWS_ROLE_ARN="arn:aws:iam::111122223333:role/irsa",
+           AWS_ROLE_SESSION_NAME="irsa-session")
+before = len(sts_calls("AssumeRoleWithWebIdentity"))
+rc, out, err, log = fetch(env)
+calls = sts_calls("AssumeRoleWithWebIdentity")[before:]
+check("web identity from env (IRSA): AssumeRoleWithWebIdentity, unsigned", len(calls) == 1 and
+      calls[0]["role_session_name"] == "irsa-session" and
+      calls[0]["web_identity_token_sha256"] == hashlib.sha256(SECRETS[-1].encode()).hexdigest(), calls)
+check("... CodeArtifact signed with its credentials", rc == 0 and calls and signer(log) == calls[0]["issued_access_key"], err)
+no_secret("web identity", err)
+
+env = home_with(config=f"[profile wi]\nrole_arn = arn:aws:iam::111122223333:role/wi\nweb_identity_token_file = {token_file}\n")
+rc, out, err, log = fetch(env, "--profile", "wi")
+check("web_identity_token_file in a profile", rc == 0 and signer(log) and signer(log).startswith("ASIA"), err)
+
+# --- GitHub Actions OIDC ------------------------------------------------------------------------------
+env = home_with()
+env.update(ACTIONS_ID_TOKEN_REQUEST_URL=f"http://127.0.0.1:{oidc_port}/token?api-version=2.0",
+           ACTIONS_ID_TOKEN_REQUEST_TOKEN=OIDC_REQUEST_TOKEN, GITHUB_ACTIONS="true")
+before = len(sts_calls("AssumeRoleWithWebIdentity"))
+rc, out, err, log = fetch(env, "--role-arn", "arn:aws:iam::111122223333:role/github")
+calls = sts_calls("AssumeRoleWithWebIdentity")[before:]
+check("GitHub OIDC: token from the runner's endpoint, then AssumeRoleWithWebIdentity",
+      len(calls) == 1 and calls[0]["web_identity_token_sha256"] == hashlib.sha256(GITHUB_JWT.encode()).hexdigest()
+      and calls[0]["role_session_name"] == "GitHubActions", calls)
+check("... CodeArtifact signed with the role", rc == 0 and calls and signer(log) == calls[0]["issued_access_key"], err)
+no_secret("GitHub OIDC", err)
+oidc_log = [json.loads(l) for l in open(os.path.join(STATE, "oidc.log"))]
+check("... the OIDC request had the bearer token and audience sts.amazonaws.com",
+      oidc_log and oidc_log[-1].get("bearer_ok") and "sts.amazonaws.com" in json.dumps(oidc_log[-1]), oidc_log[-1:])
+
+# --- credential_process -------------------------------------------------------------------------------
+bin_dir = tempfile.mkdtemp()
+good = os.path.join(bin_dir, "creds helper")
+open(good, "w").write("#!/bin/sh\necho \"helper ran with $1\" >&2\n"
+                      f"printf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"{EXAMPLE_AK}\", \"SecretAccessKey\": \"{EXAMPLE_SK}\"}}'\n")
+bad = os.path.join(bin_dir, "failing")
+open(bad, "w").write("#!/bin/sh\necho 'helper: the vault is sealed' >&2\nexit 7\n")
+for f in (good, bad):
+    os.chmod(f, 0o700)
+env = home_with(config=f"[profile proc]\ncredential_process = \"{good}\" --arg 'two words'\n"
+                       f"[profile badproc]\ncredential_process = {bad}\n")
+rc, out, err, log = fetch(env, "--profile", "proc")
+check("credential_process: run without a shell, its stderr passed through",
+      rc == 0 and signer(log) == EXAMPLE_AK and "helper ran with --arg" in err, err)
+no_secret("credential_process", err)
+rc, out, err, log = fetch(env, "--profile", "badproc")
+check("credential_process failure quotes the command and status, stderr passed through",
+      rc == 3 and f'credential_process "{bad}" exited with status 7' in err and "vault is sealed" in err, err)
+
+# --- SSO ----------------------------------------------------------------------------------------------
+future = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+sso_config = ("[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = MetadataTestRole\n"
+              "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n")
+cache_name = hashlib.sha1(b"corp").hexdigest() + ".json"
+env = home_with(config=sso_config, files={f".aws/sso/cache/{cache_name}": json.dumps(
+    {"accessToken": "sso-test-access-token", "expiresAt": future, "region": "us-east-1"})})
+env["AWS_ENDPOINT_URL_SSO"] = META
+rc, out, err, log = fetch(env, "--profile", "dev")
+check("SSO: the cached token exchanged at the portal for role credentials", rc == 0 and signer(log) == META_AK, err)
+no_secret("SSO", err)
+env = home_with(config=sso_config, files={f".aws/sso/cache/{cache_name}": json.dumps(
+    {"accessToken": "sso-test-access-token", "expiresAt": past})})
+env["AWS_ENDPOINT_URL_SSO"] = META
+rc, out, err, log = fetch(env, "--profile", "dev")
+check("SSO: an expired token says to log in", rc == 3 and "aws sso login" in err, err)
+
+# --- container and instance metadata ------------------------------------------------------------------
+env = home_with()
+env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{META}/container/creds",
+           AWS_CONTAINER_AUTHORIZATION_TOKEN="container-test-token")
+rc, out, err, log = fetch(env)
+check("container credentials endpoint (EKS Pod Identity style)", rc == 0 and signer(log) == META_AK, err)
+no_secret("container", err)
+
+env = home_with()
+env.pop("AWS_EC2_METADATA_DISABLED")
+env.pop("AWS_REGION")
+env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META
+rc, out, err, log = fetch(env)
+check("instance metadata (IMDSv2), region from the instance", rc == 0 and signer(log) == META_AK and
+      log[-1].get("region") == "eu-west-3", (err, log[-1:]))
+
+env = home_with(config="[profile imds]\nrole_arn = arn:aws:iam::111122223333:role/from-imds\n"
+                       "credential_source = Ec2InstanceMetadata\n")
+env.pop("AWS_EC2_METADATA_DISABLED")
+env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META
+rc, out, err, log = fetch(env, "--profile", "imds")
+check("credential_source = Ec2InstanceMetadata", rc == 0 and signer(log) and signer(log).startswith("ASIA"), err)
+
+# --- nothing anywhere ---------------------------------------------------------------------------------
+env = home_with()
+env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9"
+env.pop("AWS_EC2_METADATA_DISABLED")
+rc, out, err, log = fetch(env)
+check("no credentials anywhere: exit 3, every source named with its reason",
+      rc == 3 and all(s in err for s in ("explicit", "env:", "profile default", "web identity", "container", "imds")),
+      err)
+
+# --- configuration from the profile -------------------------------------------------------------------
+env = home_with(config=f"[profile svc]\nservices = local\nregion = ap-southeast-2\n"
+                       f"aws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n"
+                       f"ca_bundle = {os.environ['CAT_TEST_CA']}\nmax_attempts = 2\n"
+                       f"[services local]\ncodeartifact =\n  endpoint_url = {main_url()}\n")
+for k in ("AWS_REGION", "AWS_CA_BUNDLE", "AWS_ENDPOINT_URL_CODEARTIFACT"):
+    env.pop(k)
+d = unique("unavailable")
+rc, out, err = run(["--domain", d, "--profile", "svc", "--no-cache"], env)
+log = server_log(d)
+check("endpoint from the profile's services section, ca_bundle and max_attempts from the profile",
+      rc == 4 and len(log) == 2 and log[0].get("region") == "ap-southeast-2", (err, len(log)))
+
+finish()
