@@ -27,7 +27,7 @@ std::string parent_of(const std::string& path) {
 
 // mkdir -p with mode 0700 for the folders it creates.
 Status make_dirs(const std::string& dir) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(dir.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode)) return Ok{};
         return Error::make(ErrorKind::config, "cannot create files in " + dir + ": it is not a folder");
@@ -85,7 +85,7 @@ FileReader filesystem_reader() {
         std::ifstream in(path, std::ios::binary);
         if (!in) {
             const int err = errno;
-            struct stat st{};
+            struct stat st {};
             if (::stat(path.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
                 return std::optional<std::string>{};
             return fs_error("read", path, err == 0 ? EACCES : err);

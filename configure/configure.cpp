@@ -29,11 +29,13 @@ constexpr std::array<Tool, 14> tools{{{"npm", "npm"},
                                       {"cargo", "cargo"},
                                       {"swift", "swift"},
                                       {"bundler", "ruby"}}};
-constexpr std::array<std::string_view, 14> tool_names{"npm",    "pnpm",  "yarn",   "pip",   "uv",
+constexpr std::array<std::string_view, 14> tool_names{"npm",    "pnpm",   "yarn",  "pip",    "uv",
                                                       "twine",  "poetry", "maven", "gradle", "nuget",
-                                                      "dotnet", "cargo", "swift",  "bundler"};
+                                                      "dotnet", "cargo",  "swift", "bundler"};
 
-Error usage(std::string msg) { return Error::make(ErrorKind::usage, std::move(msg)); }
+Error usage(std::string msg) {
+    return Error::make(ErrorKind::usage, std::move(msg));
+}
 
 bool is_one_of(std::string_view tool, std::initializer_list<std::string_view> names) {
     return std::find(names.begin(), names.end(), tool) != names.end();
@@ -149,7 +151,9 @@ std::string upper_underscored(std::string_view s) {
     return out;
 }
 
-std::string scope_of(std::string_view ns) { return std::string(ns.starts_with('@') ? ns.substr(1) : ns); }
+std::string scope_of(std::string_view ns) {
+    return std::string(ns.starts_with('@') ? ns.substr(1) : ns);
+}
 
 // Everything plan(), env_vars() and notes() need, checked once.
 struct Context {
@@ -244,7 +248,9 @@ const edit::IniDialect properties{.fold_keys = false,
                                   .separators = "=: \t",
                                   .write_separator = "="};
 
-std::string quoted(std::string_view s) { return edit::json_string(s); }  // YAML double quotes, same escapes
+std::string quoted(std::string_view s) {
+    return edit::json_string(s);
+}  // YAML double quotes, same escapes
 
 Status plan_npm(const Context& c, FileEdit& f) {
     const std::string key = c.scope.empty() ? "registry" : "@" + c.scope + ":registry";
@@ -315,10 +321,10 @@ Status plan_twine(const Context& c, FileEdit& f) {
         // Without [distutils], twine knows only [pypi]; listing the sections keeps them all usable.
         std::string servers;
         auto sections = edit::ini_sections(f.after, configparser);
-        if (std::find(sections.begin(), sections.end(), "pypi") == sections.end()) sections.insert(sections.begin(), "pypi");
+        if (std::find(sections.begin(), sections.end(), "pypi") == sections.end())
+            sections.insert(sections.begin(), "pypi");
         for (const auto& s : sections)
-            if (s != "distutils" && s != c.name && servers.find(" " + s + " ") == std::string::npos)
-                servers += s + " ";
+            if (s != "distutils" && s != c.name && servers.find(" " + s + " ") == std::string::npos) servers += s + " ";
         servers += c.name;
         f.after = edit::ini_set(f.after, configparser, "distutils", "index-servers", servers);
     }
@@ -354,9 +360,9 @@ Status plan_maven(const Context& c, FileEdit& f) {
     }
     const S profile{"profile", "id", "", c.name};
     const S repo{"repository", "id", "", c.name};
-    if (auto s = set({settings, {"profiles", "", "", ""}, profile, {"repositories", "", "", ""}, repo,
-                      {"url", "", "", ""}},
-                     c.ep.url());
+    if (auto s =
+            set({settings, {"profiles", "", "", ""}, profile, {"repositories", "", "", ""}, repo, {"url", "", "", ""}},
+                c.ep.url());
         !s)
         return s;
     const std::vector<S> active{settings, {"activeProfiles", "", "", ""}, {"activeProfile", "", "", c.name}};
@@ -405,8 +411,8 @@ Status plan_nuget(const Context& c, FileEdit& f) {
 }
 
 Status plan_cargo_config(const Context& c, FileEdit& f) {
-    if (auto s = set_toml(f, {{"registries", c.name}, false, "", ""}, "index",
-                          edit::toml_string("sparse+" + c.ep.url()));
+    if (auto s =
+            set_toml(f, {{"registries", c.name}, false, "", ""}, "index", edit::toml_string("sparse+" + c.ep.url()));
         !s)
         return s;
     if (c.in.extra_index) return Ok{};
@@ -462,7 +468,9 @@ Status plan_bundler(const Context& c, FileEdit& f) {
 
 }  // namespace
 
-std::span<const std::string_view> known_tools() { return tool_names; }
+std::span<const std::string_view> known_tools() {
+    return tool_names;
+}
 
 Result<std::string_view> repository_format(std::string_view tool) {
     for (const auto& t : tools)
@@ -515,7 +523,8 @@ Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std
     auto ctx = context(in);
     if (!ctx) return std::move(ctx).error();
     const Context& c = *ctx;
-    auto main_path = in.config_file.empty() ? default_config_path(in.tool, env, home) : Result<std::string>(in.config_file);
+    auto main_path =
+        in.config_file.empty() ? default_config_path(in.tool, env, home) : Result<std::string>(in.config_file);
     if (!main_path) return std::move(main_path).error();
     Files files{read, {}};
     const auto edit_file = [&](const std::string& path, auto&& fn) -> Status {
@@ -675,30 +684,36 @@ std::vector<std::string> notes(const ConfigureInput& in, bool env_output) {
                         ": npmRegistryServer: \"" + c.ep.url() + "\" and npmAuthToken: \"${CODEARTIFACT_AUTH_TOKEN}\"");
         } else if (t == "maven") {
             n.push_back("Maven reads no credential from the environment by itself: in settings.xml, the <server> <id>" +
-                        c.name + "</id> takes <username>aws</username><password>${env.CODEARTIFACT_AUTH_TOKEN}</password>");
+                        c.name +
+                        "</id> takes <username>aws</username><password>${env.CODEARTIFACT_AUTH_TOKEN}</password>");
         } else if (t == "nuget" || t == "dotnet") {
             n.push_back("the variable gives the credential of the package source named " + nuget_name(c) +
                         ", which a NuGet.Config must define (value " + c.ep.url() + "v3/index.json)");
         } else if (t == "swift") {
             n.push_back("SwiftPM reads registry credentials only from .netrc or the keychain: use the files");
         } else if (t == "bundler" && !in.extra_index) {
-            n.push_back("the mirror of rubygems.org has no shell-variable form: set it with bundle config set --global "
-                        "mirror.https://rubygems.org/ " +
-                        c.ep.url() + ", or use Gemfile source \"" + c.ep.url() + "\"");
+            n.push_back(
+                "the mirror of rubygems.org has no shell-variable form: set it with bundle config set --global "
+                "mirror.https://rubygems.org/ " +
+                c.ep.url() + ", or use Gemfile source \"" + c.ep.url() + "\"");
         } else if (t == "cargo" && !in.extra_index) {
-            n.push_back("replacing crates.io needs a config file: [source.crates-io] replace-with = \"" + c.name + "\"");
+            n.push_back("replacing crates.io needs a config file: [source.crates-io] replace-with = \"" + c.name +
+                        "\"");
         }
         return n;
     }
     if (t == "poetry")
-        n.push_back("publish with poetry publish -r " + c.name + "; to install from it, pyproject.toml needs a source "
-                    "named " + c.name + " with url " + c.ep.url() + "simple/");
+        n.push_back("publish with poetry publish -r " + c.name +
+                    "; to install from it, pyproject.toml needs a source "
+                    "named " +
+                    c.name + " with url " + c.ep.url() + "simple/");
     else if (t == "twine")
         n.push_back("upload with twine upload -r " + c.name);
     else if (t == "gradle")
-        n.push_back("in the build, repositories { maven { name = \"codeartifact\"; url = "
-                    "uri(providers.gradleProperty(\"codeartifactUrl\").get()); credentials(PasswordCredentials::class) "
-                    "} } reads these properties");
+        n.push_back(
+            "in the build, repositories { maven { name = \"codeartifact\"; url = "
+            "uri(providers.gradleProperty(\"codeartifactUrl\").get()); credentials(PasswordCredentials::class) "
+            "} } reads these properties");
     else if (t == "cargo" && in.extra_index)
         n.push_back("depend on its crates with registry = \"" + c.name + "\"");
     return n;

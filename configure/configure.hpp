@@ -20,10 +20,11 @@
 namespace cat::configure {
 
 struct ConfigureInput {
-    std::string tool;                 // npm, pnpm, yarn, pip, uv, twine, poetry, maven, gradle, nuget, dotnet,
-                                      // cargo, swift, bundler
-    std::string repository_endpoint;  // from GetRepositoryEndpoint with repository_format(tool), e.g.
-                                      // https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/my-repo/
+    std::string tool;  // npm, pnpm, yarn, pip, uv, twine, poetry, maven, gradle, nuget, dotnet,
+                       // cargo, swift, bundler
+    std::string
+        repository_endpoint;  // from GetRepositoryEndpoint with repository_format(tool), e.g.
+                              // https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/my-repo/
     std::string token;
     std::string domain;
     std::string domain_owner;

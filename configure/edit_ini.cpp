@@ -170,8 +170,7 @@ const IniEntry* find_entry(const IniFile& f, const IniDialect& d, std::string_vi
     return found;
 }
 
-std::string with_value(std::string_view line, std::size_t value_begin, std::string_view value,
-                       const IniDialect& d) {
+std::string with_value(std::string_view line, std::size_t value_begin, std::string_view value, const IniDialect& d) {
     std::string out(line.substr(0, value_begin));
     if (value_begin == line.size() && !out.empty() && out.back() != ' ' && out.back() != '\t' &&
         d.write_separator.ends_with(' '))

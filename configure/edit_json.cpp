@@ -38,8 +38,8 @@ private:
     Error fail(std::string_view why) const {
         std::size_t line = 1;
         for (std::size_t k = 0; k < i_ && k < t_.size(); ++k) line += t_[k] == '\n';
-        return Error::make(ErrorKind::config,
-                           std::string(file_) + " line " + std::to_string(line) + ": invalid JSON (" + std::string(why) + ")");
+        return Error::make(ErrorKind::config, std::string(file_) + " line " + std::to_string(line) +
+                                                  ": invalid JSON (" + std::string(why) + ")");
     }
     void ws() {
         while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\r' || t_[i_] == '\n')) ++i_;
@@ -159,7 +159,8 @@ Result<std::string> json_set(std::string_view text, std::span<const std::string>
     if (!root) return std::move(root).error();
     std::size_t cur = *root;
     if (!p.values[cur].object)
-        return Error::make(ErrorKind::config, std::string(file) + ": the document is not a JSON object; edit it by hand");
+        return Error::make(ErrorKind::config,
+                           std::string(file) + ": the document is not a JSON object; edit it by hand");
     // Style: the separator between key and value, and the indentation step, from the first member we see.
     std::string sep = " : ";
     std::string unit = "  ";
@@ -185,8 +186,8 @@ Result<std::string> json_set(std::string_view text, std::span<const std::string>
                 return t;
             }
             if (!p.values[found->value].object)
-                return Error::make(ErrorKind::config, std::string(file) + ": \"" + path[k] +
-                                                          "\" is not an object; edit it by hand");
+                return Error::make(ErrorKind::config,
+                                   std::string(file) + ": \"" + path[k] + "\" is not an object; edit it by hand");
             cur = found->value;
             continue;
         }

@@ -1,6 +1,8 @@
 // The TOML editor (Cargo, uv, Poetry): tables and key/value statements found line by line, with multi-line
 // strings, arrays and inline tables followed so that their inner lines are never taken for statements.
+#include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include "configure/editors.hpp"
 
@@ -13,8 +15,9 @@ struct Statement {
     bool array = false;             // [[header]]
     std::size_t first = 0;          // lines, inclusive
     std::size_t last = 0;
-    std::size_t value_begin = 0;    // keyval: offset of the value in the first line
-    std::string string_value;       // keyval whose value is a one-line string
+    std::size_t value_begin = 0;  // keyval: offset of the value in the first line
+    std::size_t value_end = 0;    // keyval: offset after the value in the last line
+    std::string string_value;     // keyval whose value is a one-line string
     bool is_string = false;
 };
 
@@ -75,24 +78,28 @@ std::optional<std::vector<std::string>> read_key(std::string_view s, std::size_t
     }
 }
 
-// Follows a value from (line, col) to its end: returns the last line of the value.
-std::size_t value_end(const Lines& lines, std::size_t line, std::size_t col) {
+// Follows a value from (line, col) to its end: the last line of the value, and the offset after its last
+// character there (a comment after it is not part of it).
+std::pair<std::size_t, std::size_t> value_end(const Lines& lines, std::size_t line, std::size_t col) {
     int depth = 0;
     enum { none, basic, literal, ml_basic, ml_literal } str = none;
     bool started = false;
     for (std::size_t l = line; l < lines.size(); ++l, col = 0) {
         const std::string_view s = lines[l];
+        std::size_t last = col;
         for (std::size_t i = col; i < s.size(); ++i) {
             const char c = s[i];
+            if (str != none || (c != ' ' && c != '\t' && c != '#')) last = i + 1;
             if (str == basic || str == ml_basic) {
                 if (c == '\\') {
-                    ++i;
+                    last = ++i + 1;
                 } else if (str == basic && c == '"') {
                     str = none;
                 } else if (str == ml_basic && s.substr(i).starts_with("\"\"\"")) {
                     str = none;
                     i += 2;
                     while (i + 1 < s.size() && s[i + 1] == '"') ++i;  // up to two quotes belong to the string
+                    last = i + 1;
                 }
                 continue;
             }
@@ -103,6 +110,7 @@ std::size_t value_end(const Lines& lines, std::size_t line, std::size_t col) {
                     str = none;
                     i += 2;
                     while (i + 1 < s.size() && s[i + 1] == '\'') ++i;
+                    last = i + 1;
                 }
                 continue;
             }
@@ -126,9 +134,10 @@ std::size_t value_end(const Lines& lines, std::size_t line, std::size_t col) {
             }
         }
         if (str == basic || str == literal) str = none;  // an unterminated one-line string: malformed, stop here
-        if (started && depth <= 0 && str == none) return l;
+        if (started && depth <= 0 && str == none) return {l, std::min(last, s.size())};
     }
-    return lines.size() == 0 ? 0 : lines.size() - 1;
+    const auto l = lines.size() == 0 ? 0 : lines.size() - 1;
+    return {l, lines.size() == 0 ? 0 : lines[l].size()};
 }
 
 std::vector<Statement> scan(const Lines& lines) {
@@ -157,11 +166,12 @@ std::vector<Statement> scan(const Lines& lines) {
         st.path = std::move(*key);
         st.value_begin = i;
         std::size_t j = i;
-        if (auto str = read_string(s, j); str && !s.substr(i).starts_with("\"\"\"") && !s.substr(i).starts_with("'''")) {
+        if (auto str = read_string(s, j);
+            str && !s.substr(i).starts_with("\"\"\"") && !s.substr(i).starts_with("'''")) {
             st.is_string = true;
             st.string_value = std::move(*str);
         }
-        st.last = value_end(lines, l, i);
+        std::tie(st.last, st.value_end) = value_end(lines, l, i);
         l = st.last;
         out.push_back(std::move(st));
     }
@@ -188,9 +198,9 @@ std::string header_line(const TomlTable& t) {
 }
 
 Error conflict(std::string_view file, std::size_t line, const TomlTable& t) {
-    return Error::make(ErrorKind::config, std::string(file) + " line " + std::to_string(line + 1) + ": " +
-                                              header_line(t) +
-                                              " is defined in another form there; edit it by hand or use --config-file");
+    return Error::make(ErrorKind::config,
+                       std::string(file) + " line " + std::to_string(line + 1) + ": " + header_line(t) +
+                           " is defined in another form there; edit it by hand or use --config-file");
 }
 
 }  // namespace
@@ -245,8 +255,10 @@ Result<std::string> toml_set(std::string_view text, const TomlTable& t, std::str
     for (std::size_t m = *header + 1; m < sts.size() && sts[m].kind == Statement::keyval; ++m) {
         const auto& st = sts[m];
         if (st.path == std::vector<std::string>{std::string(key)}) {
+            // Only the value changes: a comment after it stays.
             const std::string& first = lines[st.first];
-            lines.replace(st.first, first.substr(0, st.value_begin) + std::string(value_literal));
+            lines.replace(st.first, first.substr(0, st.value_begin) + std::string(value_literal) +
+                                        lines[st.last].substr(st.value_end));
             lines.erase(st.first + 1, st.last + 1);
             return lines.join();
         }

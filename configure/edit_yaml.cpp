@@ -1,4 +1,5 @@
 // The YAML block-mapping editor (.yarnrc.yml, Bundler's config): keys found by indentation, one line each.
+#include <algorithm>
 #include <optional>
 
 #include "configure/editors.hpp"
@@ -8,9 +9,11 @@ namespace {
 
 struct KeyLine {
     std::size_t indent = 0;
-    std::string key;         // unquoted
-    std::size_t colon = 0;   // offset of the ':' that ends the key
-    std::string_view value;  // after the colon, trimmed, without a comment
+    std::string key;              // unquoted
+    std::size_t colon = 0;        // offset of the ':' that ends the key
+    std::string_view value;       // after the colon, trimmed, without a comment
+    std::size_t value_begin = 0;  // the value's span in the line (empty: value_begin == value_end)
+    std::size_t value_end = 0;
 };
 
 bool content(std::string_view line) {
@@ -60,9 +63,36 @@ std::optional<KeyLine> key_line(std::string_view line) {
         k.key = std::string(trim(line.substr(i, c - i)));
         k.colon = c;
     }
-    auto v = trim(line.substr(k.colon + 1));
-    if (v.starts_with('#')) v = {};
-    k.value = v;
+    std::size_t b = k.colon + 1;
+    while (b < line.size() && (line[b] == ' ' || line[b] == '\t')) ++b;
+    std::size_t e = b;
+    if (b < line.size() && (line[b] == '"' || line[b] == '\'')) {
+        const char q = line[b];
+        for (e = b + 1; e < line.size(); ++e) {
+            if (q == '"' && line[e] == '\\') {
+                ++e;
+            } else if (line[e] == q) {
+                if (q == '\'' && e + 1 < line.size() && line[e + 1] == '\'') {
+                    ++e;
+                    continue;
+                }
+                ++e;
+                break;
+            }
+        }
+        e = std::min(e, line.size());
+    } else if (b < line.size() && line[b] != '#') {
+        e = line.size();
+        for (std::size_t c = b + 1; c < line.size(); ++c)
+            if (line[c] == '#' && (line[c - 1] == ' ' || line[c - 1] == '\t')) {
+                e = c;
+                break;
+            }
+        while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) --e;
+    }
+    k.value_begin = b;
+    k.value_end = e;
+    k.value = line.substr(b, e - b);
     return k;
 }
 
@@ -131,8 +161,16 @@ Result<std::string> yaml_set(std::string_view text, std::span<const std::string>
         }
         if (last) {
             if (block_end > *found + 1) return cannot(file, *found, "\"" + path[level] + "\" is not a single value");
+            // Only the value changes: a comment after it stays.
             const std::string& line = lines[*found];
-            lines.replace(*found, line.substr(0, found_key->colon + 1) + " " + std::string(value));
+            std::string out;
+            if (found_key->value_begin == found_key->value_end) {
+                out = line.substr(0, found_key->colon + 1) + " " + std::string(value);
+                if (found_key->value_begin < line.size()) out += " " + line.substr(found_key->value_begin);
+            } else {
+                out = line.substr(0, found_key->value_begin) + std::string(value) + line.substr(found_key->value_end);
+            }
+            lines.replace(*found, std::move(out));
             return lines.join();
         }
         if (!found_key->value.empty())
