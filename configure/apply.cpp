@@ -32,7 +32,7 @@ Status make_dirs(const std::string& dir) {
         if (S_ISDIR(st.st_mode)) return Ok{};
         return Error::make(ErrorKind::config, "cannot create files in " + dir + ": it is not a folder");
     }
-    if (errno != ENOENT) return fs_error("inspect", dir, errno);
+    if (errno != ENOENT && errno != ENOTDIR) return fs_error("inspect", dir, errno);
     const auto parent = parent_of(dir);
     if (parent != dir)
         if (auto s = make_dirs(parent); !s) return s;
@@ -82,14 +82,14 @@ Status write_atomically(const std::string& path, std::string_view content) {
 
 FileReader filesystem_reader() {
     return [](const std::string& path) -> Result<std::optional<std::string>> {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            const int err = errno;
-            struct stat st {};
-            if (::stat(path.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
-                return std::optional<std::string>{};
-            return fs_error("read", path, err == 0 ? EACCES : err);
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>{};
+            return fs_error("read", path, errno);
         }
+        if (S_ISDIR(st.st_mode)) return fs_error("read", path, EISDIR);
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return fs_error("read", path, errno == 0 ? EACCES : errno);
         std::ostringstream ss;
         ss << in.rdbuf();
         if (in.bad()) return fs_error("read", path, errno);

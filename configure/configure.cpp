@@ -411,10 +411,10 @@ Status plan_nuget(const Context& c, FileEdit& f) {
 }
 
 Status plan_cargo_config(const Context& c, FileEdit& f) {
-    if (auto s =
-            set_toml(f, {{"registries", c.name}, false, "", ""}, "index", edit::toml_string("sparse+" + c.ep.url()));
-        !s)
-        return s;
+    const edit::TomlTable registry{{"registries", c.name}, false, "", ""};
+    if (auto s = set_toml(f, registry, "index", edit::toml_string("sparse+" + c.ep.url())); !s) return s;
+    // An auth-required registry needs a credential provider named; cargo:token reads credentials.toml.
+    if (auto s = set_toml(f, registry, "credential-provider", edit::toml_string("cargo:token")); !s) return s;
     if (c.in.extra_index) return Ok{};
     return set_toml(f, {{"source", "crates-io"}, false, "", ""}, "replace-with", edit::toml_string(c.name));
 }
@@ -659,6 +659,7 @@ std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& 
         v.emplace_back("NuGetPackageSourceCredentials_" + nuget_name(c), "Username=aws;Password=" + in.token);
     } else if (t == "cargo") {
         v.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_INDEX", "sparse+" + c.ep.url());
+        v.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_CREDENTIAL_PROVIDER", "cargo:token");
         v.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_TOKEN", "Bearer " + in.token);
     } else if (t == "bundler") {
         v.emplace_back(bundler_key(c.ep.host), "aws:" + in.token);

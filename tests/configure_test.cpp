@@ -370,6 +370,7 @@ BOOST_AUTO_TEST_CASE(environment_variables) {
         (vars("nuget") == V{{"NuGetPackageSourceCredentials_my_domain_my_repo", "Username=aws;Password=" + kToken}}));
     BOOST_TEST(
         (vars("cargo") == V{{"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_INDEX", "sparse+https://" + host + "/cargo/my-repo/"},
+                            {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_CREDENTIAL_PROVIDER", "cargo:token"},
                             {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_TOKEN", "Bearer " + kToken}}));
     BOOST_TEST(vars("swift").empty());
     BOOST_TEST(
