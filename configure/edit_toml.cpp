@@ -80,7 +80,8 @@ std::optional<std::vector<std::string>> read_key(std::string_view s, std::size_t
 
 // Follows a value from (line, col) to its end: the last line of the value, and the offset after its last
 // character there (a comment after it is not part of it).
-std::pair<std::size_t, std::size_t> value_end(const Lines& lines, std::size_t line, std::size_t col) {
+// Nothing when the value does not end before the text does.
+std::optional<std::pair<std::size_t, std::size_t>> value_end(const Lines& lines, std::size_t line, std::size_t col) {
     int depth = 0;
     enum { none, basic, literal, ml_basic, ml_literal } str = none;
     bool started = false;
@@ -134,13 +135,12 @@ std::pair<std::size_t, std::size_t> value_end(const Lines& lines, std::size_t li
             }
         }
         if (str == basic || str == literal) str = none;  // an unterminated one-line string: malformed, stop here
-        if (started && depth <= 0 && str == none) return {l, std::min(last, s.size())};
+        if (started && depth <= 0 && str == none) return std::make_pair(l, std::min(last, s.size()));
     }
-    const auto l = lines.size() == 0 ? 0 : lines.size() - 1;
-    return {l, lines.size() == 0 ? 0 : lines[l].size()};
+    return std::nullopt;
 }
 
-std::vector<Statement> scan(const Lines& lines) {
+Result<std::vector<Statement>> scan(const Lines& lines, std::string_view file) {
     std::vector<Statement> out;
     for (std::size_t l = 0; l < lines.size(); ++l) {
         const std::string_view s = lines[l];
@@ -171,7 +171,11 @@ std::vector<Statement> scan(const Lines& lines) {
             st.is_string = true;
             st.string_value = std::move(*str);
         }
-        std::tie(st.last, st.value_end) = value_end(lines, l, i);
+        const auto end = value_end(lines, l, i);
+        if (!end)
+            return Error::make(ErrorKind::config, std::string(file) + " line " + std::to_string(l + 1) +
+                                                      ": a value that does not end (not valid TOML); edit it by hand");
+        std::tie(st.last, st.value_end) = *end;
         l = st.last;
         out.push_back(std::move(st));
     }
@@ -217,7 +221,9 @@ std::string toml_string(std::string_view s) {
 Result<std::string> toml_set(std::string_view text, const TomlTable& t, std::string_view key,
                              std::string_view value_literal, std::string_view file) {
     Lines lines(text);
-    const auto sts = scan(lines);
+    auto scanned = scan(lines, file);
+    if (!scanned) return std::move(scanned).error();
+    const auto& sts = *scanned;
 
     // Our table's region: the statements after its header, up to the next header.
     std::optional<std::size_t> header;  // index in sts

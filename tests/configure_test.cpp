@@ -513,6 +513,11 @@ BOOST_AUTO_TEST_CASE(toml_editing) {
         BOOST_TEST(r.error().message.find("[registries.r] is defined in another form") != std::string::npos);
     }
     BOOST_TEST(!edit::toml_set("index = [{ name = \"mine\" }]\n", index, "url", "\"u\"", "u.toml").ok());
+    // A value that never ends hides whatever follows: refused rather than guessed.
+    auto open_array = edit::toml_set("a = [1,\n[registries.r]\nk = 1\n", reg, "k", "2", "c.toml");
+    BOOST_REQUIRE(!open_array.ok());
+    BOOST_TEST(open_array.error().message ==
+               "c.toml line 1: a value that does not end (not valid TOML); edit it by hand");
     // A sub-table of ours is no conflict.
     BOOST_TEST(set("[registries.r.sub]\na = 1\n", reg, "k", "1") ==
                "[registries.r.sub]\na = 1\n\n[registries.r]\nk = 1\n");
@@ -600,4 +605,50 @@ BOOST_AUTO_TEST_CASE(netrc_editing) {
     BOOST_TEST(
         set("macdef init\nmachine h.example\n\nmachine b login c password d\n") ==
         "macdef init\nmachine h.example\n\nmachine b login c password d\nmachine h.example login token password T\n");
+}
+
+// Damaged files (bytes dropped, duplicated, replaced by syntax characters) never crash an editor: plan()
+// gives new content or a config error, and the content it gives is stable on a second run.
+BOOST_AUTO_TEST_CASE(damaged_files_are_edited_or_refused) {
+    std::uint32_t seed = 12345;
+    auto next = [&seed] {
+        seed = seed * 1664525u + 1013904223u;
+        return seed >> 8;
+    };
+    static constexpr std::string_view specials = "[]{}<>\"'=:#;!\\/\n\r\t -.";
+    std::size_t planned = 0;
+    std::size_t refused = 0;
+    for (const auto& dir : case_dirs()) {
+        const auto c = load_case(dir);
+        const auto before = read_tree(dir / "before");
+        auto after = read_tree(dir / "after");
+        for (const auto& [rel, text] : before) after.emplace(rel, text);
+        for (int round = 0; round < 60; ++round) {
+            Tree damaged = after;
+            for (auto& [rel, text] : damaged) {
+                for (int k = 0; k < 3 && !text.empty(); ++k) {
+                    const auto at = next() % text.size();
+                    switch (next() % 3) {
+                        case 0: text.erase(at, 1 + next() % 8); break;
+                        case 1: text.insert(at, text.substr(at, 1 + next() % 16)); break;
+                        default: text[at] = specials[next() % specials.size()];
+                    }
+                }
+            }
+            auto edits = plan(c.in, c.env, kHome, reader(damaged));
+            if (!edits) {
+                ++refused;
+                BOOST_TEST(cat::exit_code(edits.error().kind) == 6, edits.error().message);
+                continue;
+            }
+            ++planned;
+            Tree got;
+            for (const auto& e : *edits) got[e.path.substr(kHome.size() + 1)] = e.after;
+            auto again = plan(c.in, c.env, kHome, reader(got));
+            BOOST_REQUIRE(again.ok());
+            for (const auto& e : *again) BOOST_TEST(!e.changed(), dir.string() + ": " + e.path + "\n" + e.before);
+        }
+    }
+    BOOST_TEST(planned > refused);
+    BOOST_TEST_MESSAGE(planned << " damaged files edited, " << refused << " refused");
 }
