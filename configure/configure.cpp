@@ -480,6 +480,12 @@ Result<std::string_view> repository_format(std::string_view tool) {
     return usage("unknown tool \"" + std::string(tool) + "\" for --configure: it must be one of " + list);
 }
 
+Status validate(const ConfigureInput& in) {
+    auto c = context(in);
+    if (!c) return std::move(c).error();
+    return Ok{};
+}
+
 Result<std::string> default_config_path(std::string_view tool, const Env& env, std::string_view home) {
     if (auto f = repository_format(tool); !f) return std::move(f).error();
     if (home.empty())

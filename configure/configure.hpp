@@ -51,6 +51,10 @@ std::span<const std::string_view> known_tools();
 // An unknown tool is a usage error that lists the known ones.
 Result<std::string_view> repository_format(std::string_view tool);
 
+// The checks plan() makes on the input alone (tool, endpoint of the tool's format, token, names, which
+// tools take --namespace and --extra-index), for --output env, which reads no file.
+Status validate(const ConfigureInput& in);
+
 // The tool's user-scope file that --config-file replaces (the first file plan() edits), honouring the
 // variables the tool itself reads (NPM_CONFIG_USERCONFIG, PIP_CONFIG_FILE, XDG_CONFIG_HOME, CARGO_HOME...).
 // `home` is $HOME; an empty one is a config error.
@@ -70,7 +74,8 @@ Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std
 std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token);
 
 // For --output env: the variables that configure the tool without files, in order. Only names that are
-// valid shell identifiers; empty for a tool that has no such form (see notes()).
+// valid shell identifiers; empty for a tool that has no such form (see notes()) and for an input that
+// validate() refuses.
 std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& in);
 
 // What the user should know or still do, one sentence each, for the files (env_output false) or for the

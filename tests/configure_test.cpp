@@ -264,6 +264,9 @@ BOOST_AUTO_TEST_CASE(inputs_are_validated) {
         BOOST_TEST(r.error().message.find(part) != std::string::npos, r.error().message);
         BOOST_TEST(static_cast<int>(r.error().kind) == static_cast<int>(kind));
         BOOST_TEST(env_vars(in).empty());
+        auto v = validate(in);
+        BOOST_REQUIRE(!v.ok());
+        BOOST_TEST(v.error().message == r.error().message);
     };
     auto in = input_for("npm");
     in.repository_endpoint = endpoint_for("pip");
@@ -295,6 +298,7 @@ BOOST_AUTO_TEST_CASE(inputs_are_validated) {
     in.repository = "a/b";
     fails(in, "repository \"a/b\" is invalid");
 
+    BOOST_TEST(validate(input_for("cargo")).ok());
     // The endpoint without its final '/' and on a port is accepted as it is.
     in = input_for("npm");
     in.repository_endpoint = "http://127.0.0.1:8443/npm/my-repo";
