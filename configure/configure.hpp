@@ -20,11 +20,11 @@
 namespace cat::configure {
 
 struct ConfigureInput {
-    std::string tool;  // npm, pnpm, yarn, pip, uv, twine, poetry, maven, gradle, nuget, dotnet,
-                       // cargo, swift, bundler
-    std::string
-        repository_endpoint;  // from GetRepositoryEndpoint with repository_format(tool), e.g.
-                              // https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/my-repo/
+    // npm, pnpm, yarn, pip, uv, twine, poetry, maven, gradle, nuget, dotnet, cargo, swift or bundler.
+    std::string tool;
+    // From GetRepositoryEndpoint with repository_format(tool), e.g.
+    // https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/my-repo/
+    std::string repository_endpoint;
     std::string token;
     std::string domain;
     std::string domain_owner;
