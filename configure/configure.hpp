@@ -1,0 +1,90 @@
+// Package-manager configuration for a CodeArtifact repository (`--configure TOOL`): which file each tool
+// reads, the new content of each file computed from the old one, the same as environment variables, and
+// the one function that writes files. Everything but `apply` and `filesystem_reader` is pure.
+//
+// The edits change only the entries we own (the registry URL and the credential of our repository) and
+// keep every other byte of the file; running twice gives the same file apart from the token.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/env.hpp"
+#include "core/result.hpp"
+
+namespace cat::configure {
+
+struct ConfigureInput {
+    // npm, pnpm, yarn, pip, uv, twine, poetry, maven, gradle, nuget, dotnet, cargo, swift or bundler.
+    std::string tool;
+    // From GetRepositoryEndpoint with repository_format(tool), e.g.
+    // https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/my-repo/
+    std::string repository_endpoint;
+    std::string token;
+    std::string domain;
+    std::string domain_owner;
+    std::string repository;
+    std::string namespace_;    // npm/pnpm/yarn scope, swift scope (--namespace); empty: the default registry
+    bool extra_index = false;  // pip, uv, maven, cargo, bundler: add beside the public registry, not instead
+    std::string config_file;   // --config-file: replaces the tool's main file (not its credential file)
+};
+
+struct FileEdit {
+    std::string path;
+    std::string before;  // the current content, "" when the file does not exist
+    std::string after;   // the content to write
+    bool exists = false;
+    std::vector<std::string> secrets;  // the token as it appears in `after` (raw, URL-encoded): for redaction
+
+    bool changed() const { return !exists || before != after; }
+};
+
+// The tools, in the order --help lists them.
+std::span<const std::string_view> known_tools();
+
+// The repository format to ask GetRepositoryEndpoint for: npm, pypi, maven, nuget, cargo, swift or ruby.
+// An unknown tool is a usage error that lists the known ones.
+Result<std::string_view> repository_format(std::string_view tool);
+
+// The checks plan() makes on the input alone (tool, endpoint of the tool's format, token, names, which
+// tools take --namespace and --extra-index), for --output env, which reads no file.
+Status validate(const ConfigureInput& in);
+
+// The tool's user-scope file that --config-file replaces (the first file plan() edits), honouring the
+// variables the tool itself reads (NPM_CONFIG_USERCONFIG, PIP_CONFIG_FILE, XDG_CONFIG_HOME, CARGO_HOME...).
+// `home` is $HOME; an empty one is a config error.
+Result<std::string> default_config_path(std::string_view tool, const Env& env, std::string_view home);
+
+// Reads a file: its content, std::nullopt when it does not exist, an Error when it cannot be read.
+using FileReader = std::function<Result<std::optional<std::string>>(const std::string& path)>;
+FileReader filesystem_reader();
+
+// Every file the tool needs, with its new content. Validates the input (tool, endpoint, token, names) and
+// fails with a config error when an existing file cannot be edited safely (it names the file and line).
+Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std::string_view home,
+                                   const FileReader& read);
+
+// For --dry-run: per file a header line "# PATH (create|update|unchanged)" and the whole new content, the
+// token replaced by **** unless show_token.
+std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token);
+
+// For --output env: the variables that configure the tool without files, in order. Only names that are
+// valid shell identifiers; empty for a tool that has no such form (see notes()) and for an input that
+// validate() refuses.
+std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& in);
+
+// What the user should know or still do, one sentence each, for the files (env_output false) or for the
+// variables (env_output true): e.g. the build-script lines that read Gradle's properties.
+std::vector<std::string> notes(const ConfigureInput& in, bool env_output);
+
+// Writes each changed file atomically (a temporary file in the same folder, fsync, rename), mode 0600,
+// creating missing parent folders with mode 0700; a file that would not change is not touched. A file
+// that changed since plan() read it is an error (nothing of it is written). A symbolic link is followed.
+Status apply(const std::vector<FileEdit>& edits, const FileReader& read = filesystem_reader());
+
+}  // namespace cat::configure

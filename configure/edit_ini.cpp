@@ -1,0 +1,264 @@
+// Lines, and the INI-like editor (.npmrc, pip.conf, .pypirc, gradle.properties).
+#include <algorithm>
+#include <optional>
+
+#include "configure/editors.hpp"
+
+namespace cat::configure::edit {
+
+Lines::Lines(std::string_view text) {
+    if (text.starts_with("\xEF\xBB\xBF")) {
+        bom_ = "\xEF\xBB\xBF";
+        text.remove_prefix(3);
+    }
+    bool first = true;
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        std::string_view line = nl == std::string_view::npos ? text : text.substr(0, nl);
+        std::string eol;
+        if (nl != std::string_view::npos) {
+            eol = "\n";
+            if (line.ends_with('\r')) {
+                line.remove_suffix(1);
+                eol = "\r\n";
+            }
+            if (first) nl_ = eol;
+            first = false;
+        }
+        body_.emplace_back(line);
+        eol_.push_back(std::move(eol));
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    }
+}
+
+void Lines::insert(std::size_t at, std::string line) {
+    if (at >= body_.size()) {
+        if (!eol_.empty() && eol_.back().empty()) eol_.back() = nl_;
+        body_.push_back(std::move(line));
+        eol_.push_back(nl_);
+        return;
+    }
+    const auto pos = static_cast<std::ptrdiff_t>(at);
+    body_.insert(body_.begin() + pos, std::move(line));
+    eol_.insert(eol_.begin() + pos, nl_);
+}
+
+void Lines::erase(std::size_t first, std::size_t last) {
+    if (first >= last) return;
+    // Keep the terminator state of the old last line when erasing through the end.
+    if (last == body_.size() && first > 0) eol_[first - 1] = eol_[last - 1];
+    body_.erase(body_.begin() + static_cast<std::ptrdiff_t>(first), body_.begin() + static_cast<std::ptrdiff_t>(last));
+    eol_.erase(eol_.begin() + static_cast<std::ptrdiff_t>(first), eol_.begin() + static_cast<std::ptrdiff_t>(last));
+}
+
+std::string Lines::join() const {
+    std::string out = bom_;
+    for (std::size_t i = 0; i < body_.size(); ++i) {
+        out += body_[i];
+        out += eol_[i];
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+bool blank_or_comment(std::string_view line, std::string_view comment_chars) {
+    const auto t = trim(line);
+    return t.empty() || comment_chars.find(t.front()) != std::string_view::npos;
+}
+
+namespace {
+
+struct IniEntry {
+    std::string section;
+    std::string key;
+    std::size_t first = 0;        // line of the key
+    std::size_t last = 0;         // last line of the value (continuations), inclusive
+    std::size_t value_begin = 0;  // offset of the value in the first line
+};
+
+struct IniFile {
+    std::vector<IniEntry> entries;
+    std::vector<std::pair<std::string, std::size_t>> headers;  // name, line
+};
+
+std::size_t indent_of(std::string_view line) {
+    std::size_t i = 0;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    return i;
+}
+
+bool odd_trailing_backslashes(std::string_view line) {
+    std::size_t n = 0;
+    while (n < line.size() && line[line.size() - 1 - n] == '\\') ++n;
+    return n % 2 == 1;
+}
+
+IniFile parse(const Lines& lines, const IniDialect& d) {
+    IniFile f;
+    std::string section;
+    std::optional<std::size_t> open;  // index in entries of the entry whose value may continue
+    std::size_t open_indent = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string_view line = lines[i];
+        if (open) {
+            auto& e = f.entries[*open];
+            if (d.continuation_backslash && odd_trailing_backslashes(lines[e.last])) {
+                e.last = i;
+                continue;
+            }
+            if (d.continuation_indent && !trim(line).empty() && indent_of(line) > open_indent) {
+                e.last = i;
+                continue;
+            }
+            open.reset();
+        }
+        const auto t = trim(line);
+        if (t.empty() || d.comments.find(t.front()) != std::string_view::npos) continue;
+        if (t.front() == '[') {
+            const auto close = t.rfind(']');
+            const auto inner = close == std::string_view::npos ? t.substr(1) : t.substr(1, close - 1);
+            section = std::string(trim(inner));
+            f.headers.emplace_back(section, i);
+            continue;
+        }
+        const auto start = indent_of(line);
+        std::size_t sep = line.find_first_of(d.separators, start);
+        IniEntry e;
+        e.section = section;
+        e.first = e.last = i;
+        if (sep == std::string_view::npos) {
+            e.key = std::string(trim(line.substr(start)));
+            e.value_begin = line.size();
+        } else {
+            e.key = std::string(trim(line.substr(start, sep - start)));
+            std::size_t v = sep;
+            // "key = value", "key: value" and (.properties) "key value" each have one separator.
+            while (v < line.size() && (line[v] == ' ' || line[v] == '\t')) ++v;
+            if (v < line.size() && (line[v] == '=' || line[v] == ':') &&
+                d.separators.find(line[v]) != std::string_view::npos)
+                ++v;
+            while (v < line.size() && (line[v] == ' ' || line[v] == '\t')) ++v;
+            e.value_begin = v;
+        }
+        f.entries.push_back(std::move(e));
+        open = f.entries.size() - 1;
+        open_indent = start;
+    }
+    return f;
+}
+
+std::string fold(std::string_view key, const IniDialect& d) {
+    std::string k(key);
+    if (!d.fold_keys) return k;
+    for (char& c : k) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c == '_') c = '-';
+    }
+    return k;
+}
+
+const IniEntry* find_entry(const IniFile& f, const IniDialect& d, std::string_view section, std::string_view key) {
+    const IniEntry* found = nullptr;
+    const auto k = fold(key, d);
+    for (const auto& e : f.entries)
+        if (e.section == section && fold(e.key, d) == k) found = &e;  // the last one wins
+    return found;
+}
+
+std::string with_value(std::string_view line, std::size_t value_begin, std::string_view value, const IniDialect& d) {
+    std::string out(line.substr(0, value_begin));
+    if (value_begin == line.size() && !out.empty() && out.back() != ' ' && out.back() != '\t' &&
+        d.write_separator.ends_with(' '))
+        out += ' ';
+    out += value;
+    return out;
+}
+
+void add_entry(Lines& lines, const IniFile& f, std::string_view section, std::string line) {
+    std::optional<std::size_t> after;  // insert after this line
+    for (const auto& e : f.entries)
+        if (e.section == section) after = e.last;
+    if (after) {
+        lines.insert(*after + 1, std::move(line));
+        return;
+    }
+    if (section.empty()) {
+        lines.insert(f.headers.empty() ? lines.size() : f.headers.front().second, std::move(line));
+        return;
+    }
+    for (const auto& [name, at] : f.headers)
+        if (name == section) {
+            lines.insert(at + 1, std::move(line));
+            return;
+        }
+    if (lines.size() > 0 && !trim(lines[lines.size() - 1]).empty()) lines.insert(lines.size(), "");
+    lines.insert(lines.size(), "[" + std::string(section) + "]");
+    lines.insert(lines.size(), std::move(line));
+}
+
+}  // namespace
+
+std::string ini_set(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key,
+                    std::string_view value) {
+    Lines lines(text);
+    const auto f = parse(lines, d);
+    if (const auto* e = find_entry(f, d, section, key)) {
+        lines.replace(e->first, with_value(lines[e->first], e->value_begin, value, d));
+        lines.erase(e->first + 1, e->last + 1);
+        return lines.join();
+    }
+    add_entry(lines, f, section, std::string(key) + std::string(d.write_separator) + std::string(value));
+    return lines.join();
+}
+
+std::string ini_list_put(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key,
+                         std::string_view item, const std::function<bool(std::string_view)>& same) {
+    Lines lines(text);
+    const auto f = parse(lines, d);
+    const auto* e = find_entry(f, d, section, key);
+    if (e == nullptr) return ini_set(text, d, section, key, item);
+    for (std::size_t i = e->first; i <= e->last; ++i) {
+        const std::string& line = lines[i];
+        std::size_t p = i == e->first ? e->value_begin : 0;
+        while (p < line.size()) {
+            while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
+            std::size_t q = p;
+            while (q < line.size() && line[q] != ' ' && line[q] != '\t') ++q;
+            if (q > p && same(std::string_view(line).substr(p, q - p))) {
+                lines.replace(i, line.substr(0, p) + std::string(item) + line.substr(q));
+                return lines.join();
+            }
+            p = q;
+        }
+    }
+    if (e->last > e->first) {
+        const std::string& last = lines[e->last];
+        lines.insert(e->last + 1, last.substr(0, indent_of(last)) + std::string(item));
+        return lines.join();
+    }
+    const std::string& line = lines[e->first];
+    const bool empty_value = trim(std::string_view(line).substr(e->value_begin)).empty();
+    std::string out = empty_value ? with_value(line, e->value_begin, "", d) : line;
+    if (!empty_value && !out.ends_with(' ')) out += ' ';
+    lines.replace(e->first, out + std::string(item));
+    return lines.join();
+}
+
+std::vector<std::string> ini_sections(std::string_view text, const IniDialect& d) {
+    const Lines lines(text);
+    std::vector<std::string> out;
+    for (auto& [name, at] : parse(lines, d).headers) out.push_back(name);
+    return out;
+}
+
+bool ini_has(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key) {
+    const Lines lines(text);
+    return find_entry(parse(lines, d), d, section, key) != nullptr;
+}
+
+}  // namespace cat::configure::edit

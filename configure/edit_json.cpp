@@ -1,0 +1,265 @@
+// The JSON editor (registries.json) and the .netrc editor: both find spans in the text and replace or
+// insert only those.
+#include <optional>
+
+#include "configure/editors.hpp"
+
+namespace cat::configure::edit {
+namespace {
+
+struct JValue;
+struct JMember {
+    std::string key;
+    std::size_t key_begin = 0;  // the opening quote
+    std::size_t key_end = 0;    // after the closing quote
+    std::size_t value = 0;      // index into Parser::values
+};
+struct JValue {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool object = false;
+    std::vector<JMember> members;
+};
+
+class Parser {
+public:
+    Parser(std::string_view t, std::string_view file) : t_(t), file_(file) {}
+    std::vector<JValue> values;
+
+    Result<std::size_t> parse_document() {
+        auto v = value(0);
+        if (!v) return v;
+        ws();
+        if (i_ != t_.size()) return fail("text after the document");
+        return v;
+    }
+
+private:
+    Error fail(std::string_view why) const {
+        std::size_t line = 1;
+        for (std::size_t k = 0; k < i_ && k < t_.size(); ++k) line += t_[k] == '\n';
+        return Error::make(ErrorKind::config, std::string(file_) + " line " + std::to_string(line) +
+                                                  ": invalid JSON (" + std::string(why) + ")");
+    }
+    void ws() {
+        while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\r' || t_[i_] == '\n')) ++i_;
+    }
+    Result<std::string> string() {
+        if (i_ >= t_.size() || t_[i_] != '"') return fail("expected a string");
+        ++i_;
+        std::string out;
+        while (i_ < t_.size() && t_[i_] != '"') {
+            if (t_[i_] == '\\') {
+                if (++i_ >= t_.size()) break;
+                const char e = t_[i_];
+                out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+                if (e == 'u') out += std::string(t_.substr(i_ + 1, 4)), i_ += 4;  // kept as written
+            } else {
+                out += t_[i_];
+            }
+            ++i_;
+        }
+        if (i_ >= t_.size()) return fail("an unterminated string");
+        ++i_;
+        return out;
+    }
+    Result<std::size_t> value(int depth) {
+        if (depth > 64) return fail("nested too deeply");
+        ws();
+        if (i_ >= t_.size()) return fail("expected a value");
+        JValue v;
+        v.begin = i_;
+        const char c = t_[i_];
+        if (c == '{' || c == '[') {
+            v.object = c == '{';
+            ++i_;
+            ws();
+            const char close = c == '{' ? '}' : ']';
+            if (i_ < t_.size() && t_[i_] == close) {
+                ++i_;
+            } else {
+                for (;;) {
+                    JMember m;
+                    if (v.object) {
+                        ws();
+                        m.key_begin = i_;
+                        auto k = string();
+                        if (!k) return std::move(k).error();
+                        m.key = std::move(*k);
+                        m.key_end = i_;
+                        ws();
+                        if (i_ >= t_.size() || t_[i_] != ':') return fail("expected ':'");
+                        ++i_;
+                    }
+                    auto inner = value(depth + 1);
+                    if (!inner) return inner;
+                    m.value = *inner;
+                    if (v.object) v.members.push_back(std::move(m));
+                    ws();
+                    if (i_ < t_.size() && t_[i_] == ',') {
+                        ++i_;
+                        continue;
+                    }
+                    if (i_ < t_.size() && t_[i_] == close) {
+                        ++i_;
+                        break;
+                    }
+                    return fail(v.object ? "expected ',' or '}'" : "expected ',' or ']'");
+                }
+            }
+        } else if (c == '"') {
+            auto s = string();
+            if (!s) return std::move(s).error();
+        } else {
+            while (i_ < t_.size() && t_[i_] != ',' && t_[i_] != '}' && t_[i_] != ']' && t_[i_] != ' ' &&
+                   t_[i_] != '\t' && t_[i_] != '\r' && t_[i_] != '\n')
+                ++i_;
+            if (i_ == v.begin) return fail("expected a value");
+        }
+        v.end = i_;
+        values.push_back(std::move(v));
+        return values.size() - 1;
+    }
+
+    std::string_view t_;
+    std::string_view file_;
+    std::size_t i_ = 0;
+};
+
+std::string line_indent(std::string_view t, std::size_t at) {
+    std::size_t b = at;
+    while (b > 0 && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
+    std::size_t s = b;
+    while (s > 0 && t[s - 1] != '\n') --s;  // the indentation of the line that holds `at`
+    std::size_t e = s;
+    while (e < t.size() && (t[e] == ' ' || t[e] == '\t')) ++e;
+    return std::string(t.substr(s, e - s));
+}
+
+}  // namespace
+
+std::string json_string(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out + "\"";
+}
+
+Result<std::string> json_set(std::string_view text, std::span<const std::string> path, std::string_view value_json,
+                             bool overwrite, std::string_view file) {
+    std::string t(text.find_first_not_of(" \t\r\n") == std::string_view::npos ? std::string_view("{}\n") : text);
+    Parser p(t, file);
+    auto root = p.parse_document();
+    if (!root) return std::move(root).error();
+    std::size_t cur = *root;
+    if (!p.values[cur].object)
+        return Error::make(ErrorKind::config,
+                           std::string(file) + ": the document is not a JSON object; edit it by hand");
+    // Style: the separator between key and value, and the indentation step, from the first member we see.
+    std::string sep = " : ";
+    std::string unit = "  ";
+    if (!p.values[cur].members.empty()) {
+        const auto& m = p.values[cur].members.front();
+        sep = t.substr(m.key_end, p.values[m.value].begin - m.key_end);
+        if (sep.find('\n') != std::string::npos) sep = " : ";
+        const auto ind = line_indent(t, m.key_begin);
+        const auto root_ind = line_indent(t, p.values[cur].begin);
+        if (ind.size() > root_ind.size()) unit = ind.substr(root_ind.size());
+    }
+    const std::string nl = t.find("\r\n") != std::string::npos ? "\r\n" : "\n";
+    for (std::size_t k = 0; k < path.size(); ++k) {
+        const auto& obj = p.values[cur];
+        const JMember* found = nullptr;
+        for (const auto& m : obj.members)
+            if (m.key == path[k]) found = &m;
+        if (found) {
+            if (k + 1 == path.size()) {
+                if (!overwrite) return t;
+                const auto& v = p.values[found->value];
+                t.replace(v.begin, v.end - v.begin, value_json);
+                return t;
+            }
+            if (!p.values[found->value].object)
+                return Error::make(ErrorKind::config,
+                                   std::string(file) + ": \"" + path[k] + "\" is not an object; edit it by hand");
+            cur = found->value;
+            continue;
+        }
+        // Insert the rest of the path here, as nested objects.
+        const auto obj_ind = line_indent(t, obj.begin);
+        std::string ind = obj.members.empty() ? obj_ind + unit : line_indent(t, obj.members.front().key_begin);
+        std::string member = json_string(path[k]) + sep;
+        std::string closing;
+        std::string inner_ind = ind;
+        for (std::size_t j = k + 1; j < path.size(); ++j) {
+            const auto outer = inner_ind;
+            inner_ind += unit;
+            member += "{" + nl + inner_ind + json_string(path[j]) + sep;
+            closing = nl + outer + "}" + closing;
+        }
+        member += std::string(value_json) + closing;
+        if (obj.members.empty()) {
+            t.replace(obj.begin + 1, obj.end - 1 - (obj.begin + 1), nl + ind + member + nl + obj_ind);
+        } else {
+            t.insert(p.values[obj.members.back().value].end, "," + nl + ind + member);
+        }
+        return t;
+    }
+    return t;
+}
+
+Result<std::string> netrc_set(std::string_view text, std::string_view machine, std::string_view login,
+                              std::string_view password, std::string_view file) {
+    struct Tok {
+        std::size_t begin, end;
+        std::string_view text;
+    };
+    std::vector<Tok> toks;
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
+            ++i;
+            continue;
+        }
+        if (text[i] == '#') {  // a comment to the end of the line (as most readers take it)
+            while (i < text.size() && text[i] != '\n') ++i;
+            continue;
+        }
+        const std::size_t b = i;
+        while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') ++i;
+        toks.push_back({b, i, text.substr(b, i - b)});
+        if (toks.back().text == "macdef") {  // a macro: its name, then lines up to an empty line
+            const auto blank = text.find("\n\n", i);
+            const auto blank_crlf = text.find("\n\r\n", i);
+            const auto stop = std::min(blank, blank_crlf);
+            toks.push_back({i, stop == std::string_view::npos ? text.size() : stop, {}});
+            i = stop == std::string_view::npos ? text.size() : stop;
+        }
+    }
+    const std::string entry =
+        "machine " + std::string(machine) + " login " + std::string(login) + " password " + std::string(password);
+    for (std::size_t k = 0; k + 1 < toks.size(); ++k) {
+        if (toks[k].text != "machine" || toks[k + 1].text != machine) continue;
+        std::size_t last = k + 1;
+        for (std::size_t m = k + 2; m < toks.size(); ++m) {
+            if (toks[m].text == "machine" || toks[m].text == "default" || toks[m].text == "macdef") break;
+            last = m;
+        }
+        std::string out(text);
+        out.replace(toks[k].begin, toks[last].end - toks[k].begin, entry);
+        return out;
+    }
+    std::string out(text);
+    const std::string nl = text.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
+    if (!out.empty() && out.back() != '\n') out += nl;
+    out += entry + nl;
+    (void)file;
+    return out;
+}
+
+}  // namespace cat::configure::edit

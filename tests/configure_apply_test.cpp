@@ -1,0 +1,188 @@
+// --configure on disk: apply() writes atomically with mode 0600, creates missing folders with mode 0700,
+// leaves unchanged files alone, follows links, and refuses files that changed after plan() read them.
+#define BOOST_TEST_MODULE configure_apply_test
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "configure/configure.hpp"
+
+namespace fs = std::filesystem;
+using namespace cat::configure;
+
+namespace {
+
+struct TempHome {
+    fs::path dir;
+    TempHome() {
+        std::string tmpl = (fs::temp_directory_path() / "cat-configure-XXXXXX").string();
+        BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+        dir = tmpl;
+    }
+    ~TempHome() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    std::string home() const { return dir.string(); }
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void spit(const fs::path& p, std::string_view text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+}
+
+struct stat stat_of(const fs::path& p) {
+    struct stat st {};
+    BOOST_REQUIRE(::lstat(p.c_str(), &st) == 0);
+    return st;
+}
+
+unsigned mode_of(const fs::path& p) {
+    return stat_of(p).st_mode & 07777u;
+}
+
+ConfigureInput input_for(std::string tool, std::string token = "TOKEN-1") {
+    ConfigureInput in;
+    in.tool = std::move(tool);
+    in.repository_endpoint = "https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/" +
+                             std::string(*repository_format(in.tool)) + "/my-repo/";
+    in.token = std::move(token);
+    in.domain = "my-domain";
+    in.domain_owner = "111122223333";
+    in.repository = "my-repo";
+    return in;
+}
+
+std::vector<FileEdit> planned(const ConfigureInput& in, const TempHome& h) {
+    auto edits = plan(in, cat::Env(), h.home(), filesystem_reader());
+    BOOST_REQUIRE_MESSAGE(edits.ok(), (edits.ok() ? std::string() : edits.error().message));
+    return std::move(*edits);
+}
+
+void apply_ok(const std::vector<FileEdit>& edits) {
+    auto s = apply(edits);
+    BOOST_REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().message));
+}
+
+std::size_t entries_in(const fs::path& dir) {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(creates_folders_0700_and_files_0600) {
+    TempHome h;
+    ::umask(022);
+    apply_ok(planned(input_for("cargo"), h));
+    BOOST_TEST(mode_of(h.dir / ".cargo") == 0700u);
+    BOOST_TEST(mode_of(h.dir / ".cargo/config.toml") == 0600u);
+    BOOST_TEST(mode_of(h.dir / ".cargo/credentials.toml") == 0600u);
+    BOOST_TEST(slurp(h.dir / ".cargo/credentials.toml").find("Bearer TOKEN-1") != std::string::npos);
+    BOOST_TEST(entries_in(h.dir / ".cargo") == 2u);  // no temporary file left behind
+
+    apply_ok(planned(input_for("swift"), h));
+    BOOST_TEST(mode_of(h.dir / ".swiftpm") == 0700u);
+    BOOST_TEST(mode_of(h.dir / ".swiftpm/configuration") == 0700u);
+    BOOST_TEST(mode_of(h.dir / ".netrc") == 0600u);
+}
+
+BOOST_AUTO_TEST_CASE(an_existing_file_keeps_its_folder_and_becomes_0600) {
+    TempHome h;
+    fs::create_directories(h.dir / ".m2");
+    ::chmod((h.dir / ".m2").c_str(), 0755);
+    spit(h.dir / ".m2/settings.xml", "<settings>\n  <offline>false</offline>\n</settings>\n");
+    ::chmod((h.dir / ".m2/settings.xml").c_str(), 0644);
+    apply_ok(planned(input_for("maven"), h));
+    BOOST_TEST(mode_of(h.dir / ".m2") == 0755u);
+    BOOST_TEST(mode_of(h.dir / ".m2/settings.xml") == 0600u);
+    const auto text = slurp(h.dir / ".m2/settings.xml");
+    BOOST_TEST(text.starts_with("<settings>\n  <offline>false</offline>\n  <servers>"));
+    BOOST_TEST(text.find("<password>TOKEN-1</password>") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(applying_twice_rewrites_nothing) {
+    TempHome h;
+    apply_ok(planned(input_for("npm"), h));
+    const auto first = stat_of(h.dir / ".npmrc");
+    const auto again = planned(input_for("npm"), h);
+    BOOST_REQUIRE(again.size() == 1u);
+    BOOST_TEST(!again.front().changed());
+    apply_ok(again);
+    const auto second = stat_of(h.dir / ".npmrc");
+    BOOST_TEST(first.st_ino == second.st_ino);  // not replaced
+    BOOST_TEST(first.st_mtim.tv_sec == second.st_mtim.tv_sec);
+    BOOST_TEST(first.st_mtim.tv_nsec == second.st_mtim.tv_nsec);
+
+    // A new token replaces the file (a new inode: written beside it, then renamed over it).
+    apply_ok(planned(input_for("npm", "TOKEN-2"), h));
+    const auto third = stat_of(h.dir / ".npmrc");
+    BOOST_TEST(third.st_ino != first.st_ino);
+    const auto text = slurp(h.dir / ".npmrc");
+    BOOST_TEST(text.find("TOKEN-2") != std::string::npos);
+    BOOST_TEST(text.find("TOKEN-1") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_link_is_followed) {
+    TempHome h;
+    spit(h.dir / "dotfiles/npmrc", "save-exact=true\n");
+    fs::create_symlink(h.dir / "dotfiles/npmrc", h.dir / ".npmrc");
+    apply_ok(planned(input_for("npm"), h));
+    BOOST_TEST(fs::is_symlink(h.dir / ".npmrc"));
+    const auto text = slurp(h.dir / "dotfiles/npmrc");
+    BOOST_TEST(text.starts_with("save-exact=true\nregistry=https://"));
+    BOOST_TEST(mode_of(h.dir / "dotfiles/npmrc") == 0600u);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_changed_after_planning_stops_everything) {
+    TempHome h;
+    const auto edits = planned(input_for("poetry"), h);
+    BOOST_REQUIRE(edits.size() == 2u);
+    spit(h.dir / ".config/pypoetry/auth.toml", "# written meanwhile\n");
+    auto s = apply(edits);
+    BOOST_REQUIRE(!s.ok());
+    BOOST_TEST(s.error().message ==
+               (h.dir / ".config/pypoetry/auth.toml").string() + " changed while it was being configured; run again");
+    BOOST_TEST(cat::exit_code(s.error().kind) == 6);
+    BOOST_TEST(!fs::exists(h.dir / ".config/pypoetry/config.toml"));  // checked before anything was written
+    BOOST_TEST(slurp(h.dir / ".config/pypoetry/auth.toml") == "# written meanwhile\n");
+}
+
+BOOST_AUTO_TEST_CASE(config_file_override_and_reader) {
+    TempHome h;
+    auto in = input_for("pip");
+    in.config_file = (h.dir / "project/pip.conf").string();
+    const auto edits = planned(in, h);
+    BOOST_REQUIRE(edits.size() == 1u);
+    BOOST_TEST(edits.front().path == in.config_file);
+    BOOST_TEST(!edits.front().exists);
+    apply_ok(edits);
+    BOOST_TEST(mode_of(h.dir / "project") == 0700u);
+    auto read = filesystem_reader();
+    auto content = read(in.config_file);
+    BOOST_REQUIRE(content.ok());
+    BOOST_REQUIRE(content->has_value());
+    BOOST_TEST(content->value().starts_with("[global]\nindex-url = https://aws:TOKEN-1@"));
+    auto missing = read((h.dir / "nope/none").string());
+    BOOST_REQUIRE(missing.ok());
+    BOOST_TEST(!missing->has_value());
+    // A folder where the file should be is an error, not an empty file.
+    fs::create_directories(h.dir / "adir");
+    auto bad = apply({FileEdit{(h.dir / "adir").string(), "", "x", false, {}}});
+    BOOST_TEST(!bad.ok());
+    // A file in the way of a folder too.
+    spit(h.dir / "afile", "x");
+    auto blocked = apply({FileEdit{(h.dir / "afile/sub/f").string(), "", "x", false, {}}});
+    BOOST_REQUIRE(!blocked.ok());
+    BOOST_TEST(blocked.error().message.find("it is not a folder") != std::string::npos, blocked.error().message);
+}
