@@ -8,6 +8,7 @@
 #include "aws/credentials/process.hpp"
 #include "aws/endpoints.hpp"
 #include "cache/token_cache.hpp"
+#include "configure/configure.hpp"
 #include "core/result.hpp"
 #include "http/transport.hpp"
 #include "plugin/help.hpp"
@@ -49,6 +50,39 @@ std::string identity_of(const aws::AwsCredentials& c) {
     if (at == std::string::npos) return c.role_arn;
     const auto session = c.role_arn.find('/', at + 14);
     return c.role_arn.substr(0, session);
+}
+
+// --configure TOOL: the tool's configuration, as export lines, a dry run, or written to its files.
+Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o, const Env& env, Io& io) {
+    configure::ConfigureInput in;
+    in.tool = plan.configure_tool;
+    in.repository_endpoint = o.repository_endpoint;
+    in.token = o.authorization_token;
+    in.domain = o.domain;
+    in.domain_owner = o.domain_owner;
+    in.repository = plan.repository ? plan.repository->repository : std::string();
+    in.namespace_ = plan.namespace_;
+    in.extra_index = plan.extra_index;
+    in.config_file = plan.config_file;
+    const bool env_output = plan.mode == OutputMode::env;
+    std::string out;
+    if (env_output) {
+        if (auto s = configure::validate(in); !s) return s.error();
+        for (const auto& [k, v] : configure::env_vars(in)) out += "export " + k + "=" + protocol::shell_quote(v) + "\n";
+    } else {
+        auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
+        if (!edits) return std::move(edits).error();
+        if (plan.dry_run) {
+            out = configure::render_dry_run(*edits, plan.show_token);
+        } else {
+            if (auto s = configure::apply(*edits); !s) return s.error();
+            for (const auto& e : *edits)
+                out += std::string(e.changed() ? "configured " : "unchanged ") + plan.configure_tool + ": " + e.path +
+                       "\n";
+        }
+    }
+    for (const auto& note : configure::notes(in, env_output)) io.err("codeartifact-token: " + note);
+    return out;
 }
 
 Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
@@ -126,7 +160,9 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     debug("region " + region + ", endpoint " + endpoint->url.scheme + "://" + http::host_header(endpoint->url) + " (" +
           endpoint->source + "), credentials from " + creds->source + " (access key " + creds->keys.access_key_id +
           ")");
-    if (plan.dry_run) return describe_dry_run(plan, endpoint->url, region, creds->keys);
+    // Without --configure, --dry-run shows the signed request and sends nothing; with it, the token is
+    // fetched and --dry-run shows the configuration instead of writing it.
+    if (plan.dry_run && plan.configure_tool.empty()) return describe_dry_run(plan, endpoint->url, region, creds->keys);
 
     aws::ClientConfig cc;
     cc.endpoint = endpoint->url;
@@ -185,6 +221,7 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     debug(std::string(o.from_cache ? "token from the cache" : "token received") + ", expires " +
           protocol::rfc3339(o.expiration));
 
+    if (!plan.configure_tool.empty()) return configure_tool(plan, o, env, io);
     if (github) {
         const std::string out_path = env.get("GITHUB_OUTPUT");
         if (out_path.empty())

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "cache/token_cache.hpp"
+#include "configure/configure.hpp"
 
 namespace cat::plugin {
 namespace {
@@ -55,10 +56,30 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         plan.token.duration_seconds = *d;
     }
     if (auto s = aws::validate(plan.token); !s) return s.error();
-    if (p.has("repository") || p.has("format")) {
-        if (!p.has("repository") || !p.has("format"))
+    // --configure TOOL: the repository's format is the tool's.
+    std::string format = p.get("format");
+    if (p.has("configure")) {
+        plan.configure_tool = p.get("configure");
+        auto tool_format = configure::repository_format(plan.configure_tool);
+        if (!tool_format) return std::move(tool_format).error();
+        if (!p.has("repository"))
+            return usage("configure needs repository: the repository to configure " + plan.configure_tool + " for");
+        if (!format.empty() && format != *tool_format)
+            return usage("format " + format + " does not fit configure " + plan.configure_tool + " (it uses " +
+                         std::string(*tool_format) + ")");
+        format = std::string(*tool_format);
+        plan.config_file = aws::expand_home(p.get("config_file"), env.get("HOME"));
+        plan.namespace_ = p.get("namespace");
+        plan.extra_index = truthy(p.get("extra_index"));
+        plan.show_token = truthy(p.get("show_token"));
+    } else {
+        for (const char* only : {"config_file", "namespace", "extra_index", "show_token"})
+            if (p.has(only)) return usage(std::string(only) + " goes with configure");
+    }
+    if (p.has("repository") || !format.empty()) {
+        if (!p.has("repository") || format.empty())
             return usage("repository and format go together: give both to get the repository endpoint");
-        aws::EndpointRequest r{plan.token.domain, plan.token.domain_owner, p.get("repository"), p.get("format"),
+        aws::EndpointRequest r{plan.token.domain, plan.token.domain_owner, p.get("repository"), format,
                                p.get("endpoint_type")};
         if (auto s = aws::validate(r); !s) return s.error();
         plan.repository = std::move(r);

@@ -49,6 +49,13 @@ struct Plan {
     aws::RetryPolicy retry;
     std::chrono::milliseconds attempt_timeout{};
 
+    // --configure TOOL: write the tool's configuration for plan.repository.
+    std::string configure_tool;
+    std::string config_file;
+    std::string namespace_;
+    bool extra_index = false;
+    bool show_token = false;
+
     // The token cache.
     bool use_cache = true;
     std::string cache_dir;
