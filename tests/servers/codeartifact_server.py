@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 # botocore is imported by main() while openssl makes the certificates, to start quicker.
@@ -126,6 +127,25 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost
+# A self-signed leaf, the way a developer's "openssl req -x509" makes one: no CA, no key usage limits.
+[leaf_self_signed]
+basicConstraints = critical,CA:FALSE
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost
+# "openssl ca" signs the expired certificate: in OpenSSL 3.0 it is the only command that takes a start
+# and end date (-startdate/-enddate); req and x509 only take -days from now.
+[expired_ca]
+database = expired-ca/index.txt
+new_certs_dir = expired-ca
+serial = expired-ca/serial
+certificate = ca.pem
+private_key = ca.key
+default_md = sha256
+policy = expired_ca_policy
+unique_subject = no
+[expired_ca_policy]
+commonName = supplied
 """
 
 EC_KEY_ARGS = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -160,20 +180,57 @@ def _leaf(name, ca, section, cn):
         "-CA", ca + ".pem", "-CAkey", ca + ".key", "-extensions", section, "-sha256"]
 
 
+def _self_signed(name, section, cn):
+    return ["req", "-config", "openssl.cnf", "-x509"] + EC_KEY_ARGS + [
+        "-keyout", name + ".key", "-out", name + ".pem", "-subj", "/CN=" + cn, "-days", "2",
+        "-extensions", section, "-sha256"]
+
+
+def _csr(name, cn):
+    return ["req", "-config", "openssl.cnf", "-new"] + EC_KEY_ARGS + [
+        "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn]
+
+
+def _expired_leaf(name, section):
+    """Signs NAME.csr with the test CA, valid from 3 days ago until 1 day ago."""
+    fmt = "%Y%m%d%H%M%SZ"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return ["ca", "-batch", "-config", "openssl.cnf", "-name", "expired_ca", "-rand_serial", "-notext",
+            "-in", name + ".csr", "-out", name + ".pem", "-extensions", section,
+            "-startdate", (now - datetime.timedelta(days=3)).strftime(fmt),
+            "-enddate", (now - datetime.timedelta(days=1)).strftime(fmt)]
+
+
 def make_certificates(d):
-    """Make the test CA, its server certificates, and an unrelated CA with its own certificate."""
+    """Make the test CA, its server certificates (one of them expired), an unrelated CA with its own
+    certificate, and a self-signed certificate."""
     with open(os.path.join(d, "openssl.cnf"), "w") as f:
         f.write(OPENSSL_CONFIG)
+    os.makedirs(os.path.join(d, "expired-ca"), exist_ok=True)
+    open(os.path.join(d, "expired-ca", "index.txt"), "w").close()
     _openssl_wave(d, [_ca("ca", "codeartifact-token test CA"),
-                      _ca("untrusted-ca", "codeartifact-token untrusted test CA")])
+                      _ca("untrusted-ca", "codeartifact-token untrusted test CA"),
+                      _self_signed("self-signed", "leaf_self_signed", "localhost"),
+                      _csr("expired", "localhost")])
     _openssl_wave(d, [_leaf("server", "ca", "leaf_good", "localhost"),
                       _leaf("wrong-host", "ca", "leaf_wrong_host", "wrong.example"),
-                      _leaf("untrusted-server", "untrusted-ca", "leaf_untrusted", "localhost")])
+                      _leaf("untrusted-server", "untrusted-ca", "leaf_untrusted", "localhost"),
+                      _expired_leaf("expired", "leaf_good")])
 
 
-def tls_context(d, name):
+def tls_context(d, name, legacy_only=False):
+    """A server context for certificate NAME: TLS 1.2 and up, or with legacy_only TLS 1.0 and 1.1 only."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if legacy_only:
+        # OpenSSL 3 refuses TLS 1.0/1.1 at security level 1 and up (their handshake signs with SHA-1),
+        # and Debian's openssl.cnf asks for level 2: level 0 lets this listener offer them.
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    else:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(os.path.join(d, name + ".pem"), os.path.join(d, name + ".key"))
     try:
         ctx.set_alpn_protocols(["http/1.1"])
@@ -201,6 +258,22 @@ class State:
         self.domain_counts = {}
         self.role_counts = {}
         self.token_counter = 0
+        self.tls = {}  # listener -> {"handshakes_ok", "handshakes_failed", "last_error"}
+
+    # -- TLS handshakes -------------------------------------------------------------------------
+
+    def count_handshake(self, listener, error=None):
+        with self.lock:
+            t = self.tls.setdefault(listener, {"handshakes_ok": 0, "handshakes_failed": 0, "last_error": None})
+            if error is None:
+                t["handshakes_ok"] += 1
+            else:
+                t["handshakes_failed"] += 1
+                t["last_error"] = error
+
+    def tls_snapshot(self):
+        with self.lock:
+            return {k: dict(v) for k, v in self.tls.items()}
 
     # -- credentials ----------------------------------------------------------------------------
 
@@ -564,7 +637,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         path, _, query = target.partition("?")
         params = parse_qs(query, keep_blank_values=True)
-        if path in ("/__log", "/__credentials") or path.startswith(("/__test/", "/__credentials/")):
+        if path in ("/__log", "/__credentials", "/__tls") or path.startswith(("/__test/", "/__credentials/")):
             try:
                 self._control(path, params, body)
             except ValueError as e:  # a bad number in the query
@@ -586,7 +659,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _control(self, path, params, body):
         state = self.server.state
         one = lambda k, d=None: params.get(k, [d])[0]
-        if path == "/__log":
+        if path == "/__tls" and self.command == "GET":
+            self._send_json(200, state.tls_snapshot())
+        elif path == "/__log":
             if self.command == "DELETE":
                 state.clear_log()
                 self._send_json(200, {"cleared": True})
@@ -987,9 +1062,11 @@ class Server(http.server.ThreadingHTTPServer):
             try:
                 conn = self.ssl_ctx.wrap_socket(request, server_side=True)
             except (OSError, ValueError) as e:  # e.g. the client rejected our certificate
+                self.state.count_handshake(self.name, str(e) or type(e).__name__)
                 if self.state.verbose:
                     sys.stderr.write("[%s] TLS handshake failed: %s\n" % (self.name, e))
                 return
+            self.state.count_handshake(self.name)
         handler = None
         try:
             handler = self.RequestHandlerClass(conn, client_address, self)
@@ -1091,6 +1168,10 @@ def main():
         "main": Server(("127.0.0.1", 0), "main", "https", tls_context(d, "server"), state),
         "wrong_host": Server(("127.0.0.1", 0), "wrong_host", "https", tls_context(d, "wrong-host"), state),
         "untrusted": Server(("127.0.0.1", 0), "untrusted", "https", tls_context(d, "untrusted-server"), state),
+        "expired": Server(("127.0.0.1", 0), "expired", "https", tls_context(d, "expired"), state),
+        "self_signed": Server(("127.0.0.1", 0), "self_signed", "https", tls_context(d, "self-signed"), state),
+        "tls11_only": Server(("127.0.0.1", 0), "tls11_only", "https", tls_context(d, "server", legacy_only=True),
+                             state),
         "plain": Server(("127.0.0.1", 0), "plain", "http", None, state),
     }
     try:
@@ -1106,7 +1187,8 @@ def main():
     ready_path = os.path.join(d, "ready.json")
     write_json_atomically(ready_path, {
         "ports": {k: servers[k].server_address[1]
-                  for k in ("main", "main6", "wrong_host", "untrusted", "plain") if k in servers},
+                  for k in ("main", "main6", "wrong_host", "untrusted", "expired", "self_signed", "tls11_only",
+                            "plain") if k in servers},
         "ca": os.path.join(d, "ca.pem"),
         "untrusted_ca": os.path.join(d, "untrusted-ca.pem"),
         "pid": os.getpid(),
