@@ -198,6 +198,10 @@ Error parse_error(const http::Response& response, std::string_view operation) {
     }
     code = code.substr(0, code.find(':'));
     if (const auto hash = code.rfind('#'); hash != std::string::npos) code = code.substr(hash + 1);
+    // The code comes from a header or the body too: one line of reasonable length, like the message.
+    if (code.size() > 100) code.resize(100);
+    for (char& c : code)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     e.code = code.empty() ? "HTTP " + std::to_string(response.status) : code;
     // Keep messages to one printable line of reasonable length.
     std::string clean;

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "aws/timestamp.hpp"
+#include "aws/rfc3339.hpp"
 #include "aws/xml.hpp"
 #include "sigv4/crypto.hpp"
 
@@ -272,7 +272,7 @@ Result<AwsCredentials> parse_assume_role_response(std::string_view xml, std::str
     if (ak.empty() || !token_chars(ak)) return unreadable(operation, "no valid Credentials/AccessKeyId");
     if (sk.empty() || !token_chars(sk)) return unreadable(operation, "no valid Credentials/SecretAccessKey");
     if (token.empty() || !token_chars(token)) return unreadable(operation, "no valid Credentials/SessionToken");
-    const auto expires = parse_timestamp(expiration);
+    const auto expires = parse_rfc3339(expiration);
     if (!expires) return unreadable(operation, "no valid Credentials/Expiration");
     if (!token_chars(arn)) return unreadable(operation, "AssumedRoleUser/Arn is not a valid ARN");
 

@@ -23,7 +23,7 @@
 
 #include "aws/credentials/container.hpp"
 #include "aws/credentials/process.hpp"
-#include "aws/credentials/rfc3339.hpp"
+#include "aws/rfc3339.hpp"
 #include "aws/credentials/sso.hpp"
 
 namespace cat {

@@ -13,8 +13,8 @@
 #include <random>
 
 #include "aws/credentials/web_identity.hpp"
+#include "aws/rfc3339.hpp"
 #include "aws/sts.hpp"
-#include "aws/timestamp.hpp"
 #include "aws/xml.hpp"
 
 using namespace cat;
@@ -476,7 +476,7 @@ BOOST_AUTO_TEST_CASE(responses_without_valid_credentials_are_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(timestamps) {
-    auto t = [](std::string_view s) { return aws::parse_timestamp(s); };
+    auto t = [](std::string_view s) { return aws::parse_rfc3339(s); };
     const sys_seconds noon = test_time + 12h;
     BOOST_TEST((t("2026-11-28T12:00:00Z") == noon));
     BOOST_TEST((t("2026-11-28T12:00:00.123456Z") == noon));

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "aws/credentials/rfc3339.hpp"
+#include "aws/rfc3339.hpp"
 #include "aws/credentials/support.hpp"
 #include "sigv4/crypto.hpp"
 

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "aws/credentials/rfc3339.hpp"
+#include "aws/rfc3339.hpp"
 #include "aws/credentials/support.hpp"
 #include "sigv4/crypto.hpp"
 

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "aws/codeartifact.hpp"
-#include "aws/credentials/rfc3339.hpp"
+#include "aws/rfc3339.hpp"
 #include "aws/credentials/support.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"

@@ -1,4 +1,4 @@
-#include "aws/credentials/rfc3339.hpp"
+#include "aws/rfc3339.hpp"
 
 #include <cstdio>
 

@@ -1,5 +1,5 @@
-// Timestamps as the credential sources write them (IMDS, the container endpoint, credential_process,
-// the SSO token cache): RFC 3339, "2024-05-01T12:34:56Z", with optional fractional seconds and a
+// Timestamps as AWS services and credential sources write them (STS, IMDS, the container endpoint,
+// credential_process, the SSO token cache): RFC 3339, "2024-05-01T12:34:56Z", with optional fractional seconds and a
 // numeric offset instead of Z.
 #pragma once
 
