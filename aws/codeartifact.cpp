@@ -74,17 +74,6 @@ Error unreadable(std::string_view operation, const http::Response& r, std::strin
     return e;
 }
 
-std::chrono::milliseconds retry_after(const http::Response& r) {
-    const std::string v = r.header("Retry-After");
-    if (v.empty() || v.size() > 6) return std::chrono::milliseconds{0};
-    long long s = 0;
-    for (char c : v) {
-        if (!digit(c)) return std::chrono::milliseconds{0};
-        s = s * 10 + (c - '0');
-    }
-    return std::chrono::seconds{s};
-}
-
 }  // namespace
 
 Token::~Token() {

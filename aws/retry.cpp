@@ -58,4 +58,15 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry, std::chr
     return delay;
 }
 
+std::chrono::milliseconds retry_after(const http::Response& response) {
+    const std::string v = response.header("Retry-After");
+    if (v.empty() || v.size() > 6) return std::chrono::milliseconds{0};
+    long long s = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9') return std::chrono::milliseconds{0};
+        s = s * 10 + (c - '0');
+    }
+    return std::chrono::seconds{s};
+}
+
 }  // namespace cat::aws

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/error.hpp"
+#include "http/transport.hpp"
 
 namespace cat::aws {
 
@@ -23,5 +24,8 @@ bool is_throttling_code(std::string_view code);
 // `uniform01` returns a number in [0, 1).
 std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry, std::chrono::milliseconds retry_after,
                                   const std::function<double()>& uniform01);
+
+// The Retry-After header in whole seconds (the form AWS sends), or 0 when absent or not a number.
+std::chrono::milliseconds retry_after(const http::Response& response);
 
 }  // namespace cat::aws

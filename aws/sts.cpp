@@ -112,17 +112,6 @@ Error unreadable(std::string_view operation, std::string_view why) {
     return e;
 }
 
-std::chrono::milliseconds retry_after(const http::Response& r) {
-    const std::string v = r.header("Retry-After");
-    if (v.empty() || v.size() > 6) return std::chrono::milliseconds{0};
-    long long s = 0;
-    for (char c : v) {
-        if (c < '0' || c > '9') return std::chrono::milliseconds{0};
-        s = s * 10 + (c - '0');
-    }
-    return std::chrono::seconds{s};
-}
-
 bool retryable(const Error& e) {
     // botocore's _retry.json retries STS's IDPCommunicationError (the identity provider did not answer).
     return is_retryable(e) || (e.kind == ErrorKind::api && e.code == "IDPCommunicationError");
