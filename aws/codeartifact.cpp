@@ -65,6 +65,12 @@ std::string string_member(const rapidjson::Value& obj, const char* name) {
     return {it->value.GetString(), it->value.GetStringLength()};
 }
 
+void redact(std::string& message, std::string_view secret) {
+    if (secret.size() < 4) return;
+    for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at))
+        message.replace(at, secret.size(), "<redacted>");
+}
+
 Error unreadable(std::string_view operation, const http::Response& r, std::string_view why) {
     Error e = Error::make(ErrorKind::network, std::string(operation) + ": unreadable response from the endpoint (" +
                                                   std::string(why) + ")");
@@ -169,7 +175,8 @@ Result<std::string> parse_repository_endpoint_response(const http::Response& res
     return url;
 }
 
-Error parse_error(const http::Response& response, std::string_view operation) {
+Error parse_error(const http::Response& response, std::string_view operation,
+                  std::initializer_list<std::string_view> secrets) {
     Error e;
     e.kind = ErrorKind::api;
     e.http_status = response.status;
@@ -184,6 +191,7 @@ Error parse_error(const http::Response& response, std::string_view operation) {
         if (code.empty()) code = string_member(doc, "code");
         message = string_member(doc, "message");
         if (message.empty()) message = string_member(doc, "Message");
+        for (auto secret : secrets) redact(message, secret);
     }
     code = code.substr(0, code.find(':'));
     if (const auto hash = code.rfind('#'); hash != std::string::npos) code = code.substr(hash + 1);
@@ -239,7 +247,10 @@ Result<http::Response> Client::call(const sigv4::Request& unsigned_request, std:
         std::chrono::milliseconds hint{0};
         if (response && response->status >= 200 && response->status < 300) return response;
         if (response) {
-            error = parse_error(*response, operation);
+            // An AWS message may quote the request it could not verify (a signature mismatch quotes the
+            // canonical request, session token included): never pass the caller's secrets on.
+            error = parse_error(*response, operation,
+                                {config_.credentials.session_token, config_.credentials.secret_access_key});
             if (response->status == 429 || is_throttling_code(error.code)) hint = retry_after(*response);
         } else {
             error = std::move(response).error();

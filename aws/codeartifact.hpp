@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -53,7 +54,10 @@ Result<Token> parse_token_response(const http::Response& response);
 Result<std::string> parse_repository_endpoint_response(const http::Response& response);
 // A rest-json error: code from x-amzn-ErrorType (cut at ':'), else __type/code in the body (after '#'),
 // else the HTTP status; message from message/Message; request id from x-amzn-RequestId.
-Error parse_error(const http::Response& response, std::string_view operation);
+// `secrets` (the caller's session token and secret key) are replaced by <redacted> wherever the message
+// quotes them, before it is shortened.
+Error parse_error(const http::Response& response, std::string_view operation,
+                  std::initializer_list<std::string_view> secrets = {});
 
 struct ClientConfig {
     http::Url endpoint;

@@ -97,9 +97,12 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     if (plan.use_cache) {
         plan.cache_dir = p.get("cache_dir");
         if (plan.cache_dir.empty()) {
+            // No HOME and no cache directory configured (a bare container, env -i): run without the cache.
             auto dir = cache::default_cache_dir(env, env.get("HOME"));
-            if (!dir) return std::move(dir).error();
-            plan.cache_dir = std::move(*dir);
+            if (dir)
+                plan.cache_dir = std::move(*dir);
+            else
+                plan.use_cache = false;
         }
     }
     if (p.has("refresh_margin")) {

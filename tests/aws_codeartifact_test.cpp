@@ -240,3 +240,14 @@ BOOST_AUTO_TEST_CASE(backoff_bounds) {
     BOOST_TEST(aws::backoff(p, 10, 0ms, one).count() >= 19999);
     BOOST_TEST(aws::backoff(p, 1, 60000ms, one).count() == 20000);  // Retry-After capped
 }
+
+BOOST_FIXTURE_TEST_CASE(caller_secrets_in_aws_messages_are_redacted, Fixture) {
+    // A signature mismatch quotes the canonical request, session token included.
+    transport.replies.push_back(aws_error(403, "InvalidSignatureException",
+                                          "The Canonical String should have been x-amz-security-token:session host"));
+    aws::Client client(transport, config());
+    auto r = client.get_authorization_token(request);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message.find("x-amz-security-token:<redacted> host") != std::string::npos);
+    BOOST_TEST(r.error().message.find(":session") == std::string::npos);
+}

@@ -319,6 +319,7 @@ class State:
                 "role_arn": r["role_arn"],
                 "action": r["issued_by"],
                 "session_token_sha256": hashlib.sha256(r["session_token"].encode("utf-8")).hexdigest(),
+                "secret_key_sha256": hashlib.sha256(r["secret"].encode("utf-8")).hexdigest(),
                 "role_session_name": r["role_session_name"],
                 "source_access_key": r["source_access_key"],
                 "expiration": iso8601(r["expiration"]),
