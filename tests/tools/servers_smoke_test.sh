@@ -313,12 +313,12 @@ def registered():
     post_json(plain + "/__credentials", {"access_key": "AKIDSMOKEREGISTERED1", "secret_key": "smoke/secret+key"})
     codeartifact("AKIDSMOKEREGISTERED1", "smoke/secret+key").get_authorization_token(domain="smoke-registered")
     post_json(plain + "/__credentials",
-              {"access_key": "ASIASMOKEREGISTERED2", "secret_key": "s2", "session_token": "tok/2+=="})
-    codeartifact("ASIASMOKEREGISTERED2", "s2", "tok/2+==").get_authorization_token(domain="smoke-registered")
+              {"access_key": "ASIASMOKEEXAMPLE0002", "secret_key": "s2", "session_token": "tok/2+=="})
+    codeartifact("ASIASMOKEEXAMPLE0002", "s2", "tok/2+==").get_authorization_token(domain="smoke-registered")
     fails_with((403, "UnrecognizedClientException"), lambda: codeartifact(
-        "ASIASMOKEREGISTERED2", "s2", "other").get_authorization_token(domain="smoke-registered"))()
+        "ASIASMOKEEXAMPLE0002", "s2", "other").get_authorization_token(domain="smoke-registered"))()
     log = get_json(plain + "/__log?domain=smoke-registered")
-    assert [e["access_key"] for e in log] == ["AKIDSMOKEREGISTERED1"] + ["ASIASMOKEREGISTERED2"] * 2, log
+    assert [e["access_key"] for e in log] == ["AKIDSMOKEREGISTERED1"] + ["ASIASMOKEEXAMPLE0002"] * 2, log
     assert log[0]["issued_by"] == "static" and log[0]["signature_ok"], log
 
 
