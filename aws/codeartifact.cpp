@@ -181,6 +181,7 @@ Error parse_error(const http::Response& response, std::string_view operation,
     e.kind = ErrorKind::api;
     e.http_status = response.status;
     e.request_id = response.header("x-amzn-RequestId");
+    for (auto secret : secrets) redact(e.request_id, secret);  // describe() prints it
     std::string code = response.header("x-amzn-ErrorType");
     std::string message;
     rapidjson::Document doc;
@@ -195,7 +196,8 @@ Error parse_error(const http::Response& response, std::string_view operation,
     }
     code = code.substr(0, code.find(':'));
     if (const auto hash = code.rfind('#'); hash != std::string::npos) code = code.substr(hash + 1);
-    // The code comes from a header or the body too: one line of reasonable length, like the message.
+    // The code comes from a header or the body too: redacted, one line of reasonable length, like the message.
+    for (auto secret : secrets) redact(code, secret);
     if (code.size() > 100) code.resize(100);
     for (char& c : code)
         if (c == '\n' || c == '\r' || c == '\t') c = ' ';

@@ -41,6 +41,44 @@ inline bool one_line(std::string_view s) {
     return s.find_first_of("\r\n") == std::string_view::npos;
 }
 
+inline bool credential_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '+' ||
+           c == '=';
+}
+
+// Whether `s` looks like a credential: at least 12 characters of [A-Za-z0-9/+=] with a digit and an
+// upper-case letter (an access key, a secret key or a session token does). No fixed text of an error
+// message has such a run, so finding one in a message means the message quotes input. (Checking for the
+// input itself in the message does not work: the fuzzer learns the messages' words from that comparison
+// and feeds them back.)
+inline bool credential_like(std::string_view s) {
+    if (s.size() < 12) return false;
+    bool digit = false, upper = false;
+    for (char c : s) {
+        if (!credential_char(c)) return false;
+        digit = digit || (c >= '0' && c <= '9');
+        upper = upper || (c >= 'A' && c <= 'Z');
+    }
+    return digit && upper;
+}
+
+// The maximal runs of [A-Za-z0-9/+=] in `s` that look like credentials.
+inline std::vector<std::string_view> credential_runs(std::string_view s) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (!credential_char(s[i])) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < s.size() && credential_char(s[j])) ++j;
+        if (credential_like(s.substr(i, j - i))) out.push_back(s.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
 // What every error must satisfy: a message, and one line once described (the only way errors reach
 // stderr, the GitHub ::error annotation or a debug log).
 inline void check_error(const Error& e) {

@@ -85,7 +85,13 @@ void fuzz_response(std::string_view bytes, std::uint8_t control) {
     auto ec = read(parser, s, header_bytes, true);
     if (ec) return;  // header_limit/body_limit: "response larger than"; anything else: a read error
     FUZZ_CHECK(parser.is_header_done());
-    FUZZ_CHECK(header_bytes <= std::min(cap, max_header_bytes));
+    // Beast 1.74 applies header_limit to the status line and to the fields separately: a header can reach
+    // twice the limit (found by this target). With the default 1 MiB cap that stays under the cap; with a
+    // cap below 128 KiB a header-only response can exceed it, unless the transport also checks the
+    // header's size against the cap (as below; see fuzz/README.md).
+    const std::size_t header_limit = std::min(cap, max_header_bytes);
+    FUZZ_CHECK(header_bytes <= 2 * header_limit);
+    if (header_bytes > cap) return;  // too large
     const std::size_t left = cap - std::min(cap, header_bytes);
     if (const auto length = parser.content_length(); length && *length > left) return;  // too large
     parser.body_limit(left);
@@ -106,10 +112,14 @@ void fuzz_response(std::string_view bytes, std::uint8_t control) {
     FUZZ_CHECK(response.status >= 0 && response.status <= 999);
     FUZZ_CHECK(header_bytes + response.body.size() <= cap);  // the cap covers headers and body together
     if (head) FUZZ_CHECK(response.body.empty());
-    for (const auto& [name, value] : response.headers) {
+    for (const auto& field : response.headers) {
+        const std::string& name = field.first;  // not a structured binding: clang 14 cannot capture one
         FUZZ_CHECK(!name.empty() && clean(name));
-        FUZZ_CHECK(clean(value));
-        FUZZ_CHECK(!response.header(name).empty() || value.empty());
+        FUZZ_CHECK(clean(field.second));
+        // header() finds the first field of that name, in any case.
+        const auto first = std::find_if(response.headers.begin(), response.headers.end(),
+                                        [&](const auto& h) { return beast::iequals(h.first, name); });
+        FUZZ_CHECK(response.header(name) == first->second);
     }
     (void)response.header("x-amzn-RequestId");
 }

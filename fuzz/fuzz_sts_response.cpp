@@ -23,8 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(creds.error().kind == ErrorKind::network && creds.error().stage == "read");
         FUZZ_CHECK(fuzz::one_line(creds.error().message));
         fuzz::check_error(creds.error());
-        // The response holds secrets: an error about it must not quote the body.
-        if (xml.size() >= 16) FUZZ_CHECK(creds.error().message.find(xml) == std::string::npos);
+        // The response holds secrets: an error about it quotes nothing of it (aws/xml.hpp promises it too).
+        for (const auto run : fuzz::credential_runs(xml))
+            FUZZ_CHECK(creds.error().message.find(run) == std::string::npos);
     }
 
     http::Response r;

@@ -1,20 +1,26 @@
 // The real transport: Boost.Beast over Asio, OpenSSL for TLS. One io_context per exchange, run one
 // stage at a time; every stage has its own expiry, never later than the caller's deadline.
 #include <netdb.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "http/transport.hpp"
 
@@ -94,6 +100,334 @@ void lookup(const std::shared_ptr<Lookup>& state, const std::string& host, std::
     state->done = true;
     state->done_cv.notify_all();
 }
+
+// plugin/main.cpp leaves OpenSSL's error strings unloaded (a million instructions a run); they are
+// loaded here, the first time an OpenSSL error is put into words. The reason codes stay meaningful without
+// them: an error whose text is not loaded is shown by its code, which `openssl errstr` explains.
+std::string openssl_message(const beast::error_code& ec) {
+    if (ec.category() != net::error::get_ssl_category()) return ec.message();
+    static const bool loaded = [] {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        // The per-library loaders OpenSSL 3 keeps for this; each is a no-op when the strings are there.
+        for (int (*load)() : {ERR_load_ERR_strings, ERR_load_SSL_strings, ERR_load_X509_strings,
+                              ERR_load_X509V3_strings, ERR_load_PEM_strings, ERR_load_ASN1_strings,
+                              ERR_load_EVP_strings, ERR_load_BIO_strings, ERR_load_BUF_strings, ERR_load_CRYPTO_strings,
+                              ERR_load_EC_strings, ERR_load_RSA_strings, ERR_load_OBJ_strings, ERR_load_RAND_strings})
+            load();
+#pragma GCC diagnostic pop
+        return true;
+    }();
+    (void)loaded;
+    const auto code = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
+    // A failed system call (opening a CA bundle, say): OpenSSL keeps errno, and has no text for it.
+    if (ERR_SYSTEM_ERROR(code)) return std::strerror(ERR_GET_REASON(code));
+    if (ERR_reason_error_string(code) != nullptr) return ec.message();
+    char text[32];
+    std::snprintf(text, sizeof text, "OpenSSL error %08lX", code);
+    return text;
+}
+
+// A PEM bundle of trusted certificates (AWS_CA_BUNDLE, or the only trust store of an image without hashed
+// links), read but not parsed up front. OpenSSL 3 spends over a million instructions parsing each
+// certificate (its public key goes through the provider decoders): about 230 M for the 145 of Debian's
+// ca-certificates.crt, when a verification needs one or two of them. Like OpenSSL's hashed-directory
+// lookup, this is an X509_LOOKUP that OpenSSL asks for a subject's certificates as it builds a chain; it
+// parses only the certificates whose subject may match, and adds to the store those that do
+// (X509_NAME_cmp, OpenSSL's own comparison). A file it does not fully understand is left to OpenSSL.
+class LazyBundle {
+public:
+    // Reads `path`; nullptr when it is not a plain bundle of certificates (then OpenSSL loads it whole).
+    static std::unique_ptr<LazyBundle> read(const std::string& path) {
+        std::string text;
+        if (!read_file(path, text)) return nullptr;
+        auto bundle = std::make_unique<LazyBundle>();
+        for (std::size_t pos = 0; (pos = text.find("-----BEGIN ", pos)) != std::string::npos;) {
+            const std::size_t label_at = pos + 11;
+            const std::size_t label_end = text.find("-----", label_at);
+            if (label_end == std::string::npos) return nullptr;
+            const std::string label = text.substr(label_at, label_end - label_at);
+            const std::string end_line = "-----END " + label + "-----";
+            const std::size_t end = text.find(end_line, label_end + 5);
+            if (end == std::string::npos) return nullptr;
+            const std::string_view body(text.data() + label_end + 5, end - label_end - 5);
+            pos = end + end_line.size();
+            const bool aux = label == "TRUSTED CERTIFICATE";
+            if (!aux && label != "CERTIFICATE" && label != "X509 CERTIFICATE") return nullptr;  // keys, CRLs
+            Entry e;
+            e.aux = aux;
+            if (!base64_decode(body, e.der)) return nullptr;
+            const std::string_view subject = subject_of(e.der);
+            if (subject.empty()) return nullptr;
+            auto key = name_key(subject);
+            if (!key) return nullptr;
+            bundle->index_.emplace(std::move(*key), bundle->entries_.size());
+            bundle->entries_.push_back(std::move(e));
+        }
+        if (bundle->entries_.empty()) return nullptr;
+        return bundle;
+    }
+
+    LazyBundle() = default;
+    LazyBundle(const LazyBundle&) = delete;
+    LazyBundle& operator=(const LazyBundle&) = delete;
+    ~LazyBundle() {
+        for (auto& e : entries_) X509_free(e.cert);
+    }
+
+    // Makes OpenSSL ask this bundle for trusted certificates by subject.
+    bool attach(X509_STORE* store) {
+        static X509_LOOKUP_METHOD* const method = [] {
+            X509_LOOKUP_METHOD* m = X509_LOOKUP_meth_new("codeartifact-token lazy PEM bundle");
+            if (m != nullptr) X509_LOOKUP_meth_set_get_by_subject(m, &LazyBundle::get_by_subject);
+            return m;
+        }();
+        if (method == nullptr) return false;
+        X509_LOOKUP* lookup = X509_STORE_add_lookup(store, method);
+        return lookup != nullptr && X509_LOOKUP_set_method_data(lookup, this) == 1;
+    }
+
+private:
+    struct Entry {
+        std::string der;
+        bool aux = false;     // TRUSTED CERTIFICATE: the certificate followed by OpenSSL's trust settings
+        bool parsed = false;  // cert holds the certificate, or nullptr when it did not parse
+        bool added = false;   // in the store
+        X509* cert = nullptr;
+    };
+
+    static bool read_file(const std::string& path, std::string& out) {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (f == nullptr) return false;
+        char buf[65536];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) {
+            out.append(buf, n);
+            if (out.size() > 64 * 1024 * 1024) break;  // not a CA bundle; OpenSSL may say why
+        }
+        const bool ok = std::ferror(f) == 0 && out.size() <= 64 * 1024 * 1024;
+        std::fclose(f);
+        return ok;
+    }
+
+    static bool base64_decode(std::string_view in, std::string& out) {
+        enum : signed char { invalid = -1, space = -2, pad = -3 };
+        static constexpr auto table = [] {
+            std::array<signed char, 256> t{};
+            t.fill(invalid);
+            for (std::size_t i = 0; i < 26; ++i) {
+                t['A' + i] = static_cast<signed char>(i);
+                t['a' + i] = static_cast<signed char>(26 + i);
+            }
+            for (std::size_t i = 0; i < 10; ++i) t['0' + i] = static_cast<signed char>(52 + i);
+            t['+'] = 62;
+            t['/'] = 63;
+            t['\n'] = t['\r'] = t[' '] = t['\t'] = space;
+            t['='] = pad;
+            return t;
+        }();
+        out.resize(in.size() / 4 * 3 + 3);
+        std::size_t n = 0, pads = 0;
+        std::uint32_t acc = 0;
+        int bits = 0;
+        const auto at = [&](std::size_t i) { return table[static_cast<unsigned char>(in[i])]; };
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            // Four characters at a time, three bytes, between line breaks.
+            while (bits == 0 && pads == 0 && i + 4 <= in.size()) {
+                const signed char a = at(i), b = at(i + 1), c = at(i + 2), d = at(i + 3);
+                if ((a | b | c | d) < 0) break;
+                const auto v = static_cast<std::uint32_t>(a << 18 | b << 12 | c << 6 | d);
+                out[n++] = static_cast<char>(v >> 16);
+                out[n++] = static_cast<char>((v >> 8) & 0xff);
+                out[n++] = static_cast<char>(v & 0xff);
+                i += 4;
+            }
+            if (i == in.size()) break;
+            const signed char v = at(i);
+            if (v >= 0) {
+                if (pads != 0) return false;  // data after the padding
+                acc = (acc << 6) | static_cast<std::uint32_t>(v);
+                bits += 6;
+                if (bits >= 8) {
+                    bits -= 8;
+                    out[n++] = static_cast<char>((acc >> bits) & 0xff);
+                }
+            } else if (v == pad) {
+                ++pads;
+            } else if (v != space) {
+                return false;  // PEM headers, or not base64
+            }
+        }
+        out.resize(n);
+        return pads <= 2 && bits < 6 && n != 0;
+    }
+
+    // One DER element: its tag, its whole encoding and its contents.
+    struct Tlv {
+        unsigned char tag = 0;
+        std::string_view whole, contents;
+    };
+
+    static bool next_tlv(std::string_view& in, Tlv& t) {
+        if (in.size() < 2) return false;
+        const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+        t.tag = p[0];
+        if ((t.tag & 0x1f) == 0x1f) return false;  // high tag numbers: not in certificates
+        std::size_t header = 2, length = p[1];
+        if ((length & 0x80) != 0) {
+            const std::size_t n = length & 0x7f;
+            if (n == 0 || n > 4 || in.size() < 2 + n) return false;
+            length = 0;
+            for (std::size_t i = 0; i < n; ++i) length = (length << 8) | p[2 + i];
+            header += n;
+        }
+        if (in.size() - header < length) return false;
+        t.whole = in.substr(0, header + length);
+        t.contents = in.substr(header, length);
+        in.remove_prefix(header + length);
+        return true;
+    }
+
+    // The subject Name (its whole DER) of a DER certificate; empty when the structure is not a certificate's.
+    static std::string_view subject_of(std::string_view der) {
+        Tlv cert, tbs, field;
+        if (!next_tlv(der, cert) || cert.tag != 0x30) return {};
+        std::string_view c = cert.contents;
+        if (!next_tlv(c, tbs) || tbs.tag != 0x30) return {};
+        std::string_view t = tbs.contents;
+        if (!next_tlv(t, field)) return {};
+        if (field.tag == 0xa0 && !next_tlv(t, field)) return {};  // [0] version, then the serial number
+        if (field.tag != 0x02) return {};
+        for (int i = 0; i < 3; ++i)  // signature algorithm, issuer, validity
+            if (!next_tlv(t, field) || field.tag != 0x30) return {};
+        if (!next_tlv(t, field) || field.tag != 0x30) return {};
+        return field.whole;
+    }
+
+    // A key under which names that OpenSSL compares equal always meet: per relative distinguished name,
+    // its attributes sorted, each the type's OID and the value's characters, decoded by string type,
+    // ASCII letters in lower case and ASCII white space dropped. OpenSSL's canonical form converts the
+    // strings to UTF-8, lower-cases ASCII and collapses white space, so its equal names have equal keys;
+    // names with equal keys are then compared by OpenSSL itself.
+    static std::optional<std::string> name_key(std::string_view name_der) {
+        Tlv name;
+        if (!next_tlv(name_der, name) || name.tag != 0x30) return std::nullopt;
+        std::string key;
+        std::vector<std::pair<Tlv, Tlv>> attributes;
+        std::vector<std::string> several;
+        for (std::string_view rdns = name.contents; !rdns.empty();) {
+            Tlv rdn;
+            if (!next_tlv(rdns, rdn) || rdn.tag != 0x31) return std::nullopt;
+            attributes.clear();
+            for (std::string_view atvs = rdn.contents; !atvs.empty();) {
+                Tlv atv, type, value;
+                if (!next_tlv(atvs, atv) || atv.tag != 0x30) return std::nullopt;
+                std::string_view a = atv.contents;
+                if (!next_tlv(a, type) || type.tag != 0x06 || !next_tlv(a, value)) return std::nullopt;
+                attributes.emplace_back(type, value);
+            }
+            if (attributes.empty()) continue;
+            append_u32(key, attributes.size());
+            if (attributes.size() == 1) {
+                append_attribute(key, attributes[0].first, attributes[0].second);
+                continue;
+            }
+            several.assign(attributes.size(), std::string());
+            for (std::size_t i = 0; i < attributes.size(); ++i)
+                append_attribute(several[i], attributes[i].first, attributes[i].second);
+            std::sort(several.begin(), several.end());
+            for (const auto& attribute : several) key += attribute;
+        }
+        return key;
+    }
+
+    static void append_u32(std::string& out, std::size_t v) {
+        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+    }
+
+    // The type's OID, then the value's characters (4 bytes each), decoded by its string type, ASCII letters
+    // in lower case, ASCII white space dropped; each with its length first.
+    static void append_attribute(std::string& out, const Tlv& type, const Tlv& value) {
+        append_u32(out, type.contents.size());
+        out += type.contents;
+        const std::size_t length_at = out.size();
+        append_u32(out, 0);
+        const auto put = [&out](std::uint32_t c) {
+            if (c == ' ' || (c >= '\t' && c <= '\r')) return;
+            if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+            append_u32(out, c);
+        };
+        const auto* p = reinterpret_cast<const unsigned char*>(value.contents.data());
+        const std::size_t n = value.contents.size();
+        if (value.tag == 0x1e && n % 2 == 0) {  // BMPString
+            for (std::size_t i = 0; i < n; i += 2) put(static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]));
+        } else if (value.tag == 0x1c && n % 4 == 0) {  // UniversalString
+            for (std::size_t i = 0; i < n; i += 4)
+                put(static_cast<std::uint32_t>(p[i]) << 24 |
+                    static_cast<std::uint32_t>(p[i + 1] << 16 | p[i + 2] << 8 | p[i + 3]));
+        } else if (value.tag != 0x0c || !put_utf8(value.contents, put)) {
+            // PrintableString, IA5String, T61String (as Latin-1), VisibleString, anything else, bad UTF-8.
+            out.resize(length_at + 4);
+            for (std::size_t i = 0; i < n; ++i) put(p[i]);
+        }
+        const std::size_t chars = (out.size() - length_at - 4) / 4;
+        for (std::size_t i = 0; i < 4; ++i) out[length_at + i] = static_cast<char>((chars >> (24 - 8 * i)) & 0xff);
+    }
+
+    template <class Put>
+    static bool put_utf8(std::string_view v, const Put& put) {
+        for (std::size_t i = 0; i < v.size();) {
+            const auto b = static_cast<unsigned char>(v[i]);
+            const std::size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+            if (len == 0 || i + len > v.size()) return false;
+            std::uint32_t c = len == 1 ? b : b & (0x7fu >> len);
+            for (std::size_t k = 1; k < len; ++k) {
+                const auto cont = static_cast<unsigned char>(v[i + k]);
+                if ((cont >> 6) != 2) return false;
+                c = (c << 6) | (cont & 0x3fu);
+            }
+            put(c);
+            i += len;
+        }
+        return true;
+    }
+
+    static int get_by_subject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509_NAME* name, X509_OBJECT* ret) {
+        if (type != X509_LU_X509 || name == nullptr) return 0;
+        auto* self = static_cast<LazyBundle*>(X509_LOOKUP_get_method_data(lookup));
+        const unsigned char* der = nullptr;
+        std::size_t der_len = 0;
+        if (self == nullptr || X509_NAME_get0_der(name, &der, &der_len) != 1) return 0;
+        const auto key = name_key(std::string_view(reinterpret_cast<const char*>(der), der_len));
+        if (!key) return 0;
+        X509_STORE* store = X509_LOOKUP_get_store(lookup);
+        X509* found = nullptr;
+        const auto [first, last] = self->index_.equal_range(*key);
+        for (auto it = first; it != last; ++it) {
+            Entry& e = self->entries_[it->second];
+            if (!e.parsed) {
+                e.parsed = true;
+                const auto* p = reinterpret_cast<const unsigned char*>(e.der.data());
+                const long len = static_cast<long>(e.der.size());
+                e.cert = e.aux ? d2i_X509_AUX(nullptr, &p, len) : d2i_X509(nullptr, &p, len);
+            }
+            if (e.cert == nullptr || X509_NAME_cmp(X509_get_subject_name(e.cert), name) != 0) continue;
+            if (!e.added) {
+                if (X509_STORE_add_cert(store, e.cert) != 1) continue;
+                e.added = true;
+            }
+            if (found == nullptr) found = e.cert;
+        }
+        ERR_clear_error();  // a certificate that did not parse is not the caller's error
+        if (found == nullptr) return 0;
+        // As OpenSSL's own lookups do, `ret` borrows the store's reference: the caller takes its own.
+        if (X509_OBJECT_set1_X509(ret, found) != 1) return 0;
+        X509_free(found);
+        return 1;
+    }
+
+    std::vector<Entry> entries_;
+    std::unordered_multimap<std::string, std::size_t> index_;  // name_key -> entries_
+};
 
 // The completion handler of one stage: records the outcome and says it is done.
 struct Outcome {
@@ -185,7 +519,7 @@ private:
                         where, true);
         if (ec == net::error::connection_reset) return fail("connection reset by peer", where, true);
         // Socket errors (refused, unreachable) may pass; TLS and HTTP protocol errors will not.
-        return fail(ec.message(), where, ec.category() == boost::system::system_category());
+        return fail(openssl_message(ec), where, ec.category() == boost::system::system_category());
     }
 
     Result<std::vector<tcp::endpoint>> resolve(const std::string& host, std::uint16_t port, const std::string& where) {
@@ -402,19 +736,32 @@ private:
             if (std::filesystem::is_directory(path, fs_ec))
                 tls.add_verify_path(path, ec);
             else
-                tls.load_verify_file(path, ec);
-            if (ec) return Error::make(ErrorKind::config, "cannot load the CA bundle " + path + ": " + ec.message());
+                load_bundle(tls, path, ec);
+            if (ec)
+                return Error::make(ErrorKind::config, "cannot load the CA bundle " + path + ": " + openssl_message(ec));
         } else if (has_hashed_certs("/etc/ssl/certs")) {
             // Certificates are looked up one by one as needed: much faster than parsing a whole bundle.
             tls.add_verify_path("/etc/ssl/certs", ec);
         } else if (std::filesystem::is_regular_file("/etc/ssl/certs/ca-certificates.crt", fs_ec)) {
-            tls.load_verify_file("/etc/ssl/certs/ca-certificates.crt", ec);
+            load_bundle(tls, "/etc/ssl/certs/ca-certificates.crt", ec);
         } else {
             tls.set_default_verify_paths(ec);
         }
-        if (ec) return Error::make(ErrorKind::config, "cannot load the system trust store: " + ec.message());
+        if (ec) return Error::make(ErrorKind::config, "cannot load the system trust store: " + openssl_message(ec));
         tls_.emplace(std::move(tls));
         return Ok{};
+    }
+
+    // A PEM bundle: certificates parsed as chains need them (LazyBundle), or, for a file that is not a
+    // plain bundle of certificates, all of them now by OpenSSL.
+    void load_bundle(ssl::context& tls, const std::string& path, beast::error_code& ec) {
+        if (auto bundle = LazyBundle::read(path);
+            bundle && bundle->attach(SSL_CTX_get_cert_store(tls.native_handle()))) {
+            bundle_ = std::move(bundle);
+            return;
+        }
+        ERR_clear_error();
+        tls.load_verify_file(path, ec);
     }
 
     // True when `dir` holds OpenSSL's hash links ("5ad8a5d6.0"); some images only ship the bundle file.
@@ -428,6 +775,7 @@ private:
     }
 
     Options options_;
+    std::unique_ptr<LazyBundle> bundle_;  // the store's lookup refers to it: destroyed after tls_
     std::optional<ssl::context> tls_;
 };
 

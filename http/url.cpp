@@ -161,7 +161,15 @@ Result<Proxy> parse_proxy(std::string_view text, std::string_view variable) {
                                                       ": https:// proxy URLs (TLS to the proxy) are not supported; "
                                                       "use an http:// proxy URL (https requests through it stay "
                                                       "end-to-end TLS)");
-        if (scheme != "http") return fail("unsupported proxy scheme \"" + scheme + "\" (only http:// is supported)");
+        if (scheme != "http") {
+            // Quoted only when it is a scheme: the text before a later "://" ("user:pass@host/?u=http://")
+            // may be user information.
+            const bool is_scheme = std::all_of(scheme.begin(), scheme.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '-' || c == '.';
+            });
+            return fail(is_scheme ? "unsupported proxy scheme \"" + scheme + "\" (only http:// is supported)"
+                                  : "unsupported proxy scheme (only http:// is supported)");
+        }
         s.remove_prefix(sep + 3);
     }
     // The authority ends at the first '/', '?' or '#'; a path after it is ignored.
