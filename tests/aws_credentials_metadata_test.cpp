@@ -23,8 +23,8 @@
 
 #include "aws/credentials/container.hpp"
 #include "aws/credentials/process.hpp"
-#include "aws/rfc3339.hpp"
 #include "aws/credentials/sso.hpp"
+#include "aws/rfc3339.hpp"
 
 namespace cat {
 // For Boost.Test's messages.

@@ -7,8 +7,8 @@
 
 #include <cstring>
 
-#include "aws/rfc3339.hpp"
 #include "aws/credentials/support.hpp"
+#include "aws/rfc3339.hpp"
 #include "sigv4/crypto.hpp"
 
 namespace cat::aws {

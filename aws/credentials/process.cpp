@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "aws/rfc3339.hpp"
 #include "aws/credentials/support.hpp"
+#include "aws/rfc3339.hpp"
 #include "sigv4/crypto.hpp"
 
 namespace cat::aws {

@@ -8,10 +8,10 @@
 #include <random>
 
 #include "aws/codeartifact.hpp"
-#include "aws/rfc3339.hpp"
 #include "aws/credentials/support.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
+#include "aws/rfc3339.hpp"
 #include "sigv4/crypto.hpp"
 
 namespace cat::aws {
