@@ -7,31 +7,15 @@
 
 #include "aws/codeartifact.hpp"
 
+#include "fake_transport.hpp"
+
 using namespace cat;
 using namespace std::chrono;
 
 namespace {
 
-class FakeTransport : public http::Transport {
-public:
-    std::deque<Result<http::Response>> replies;
-    std::vector<http::Request> sent;
-    Result<http::Response> send(const http::Request& r, http::Deadline) override {
-        sent.push_back(r);
-        if (replies.empty()) return Error::make(ErrorKind::internal, "no reply scripted");
-        auto next = std::move(replies.front());
-        replies.pop_front();
-        return next;
-    }
-};
-
-http::Response reply(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
-    http::Response r;
-    r.status = status;
-    r.body = std::move(body);
-    r.headers = std::move(headers);
-    return r;
-}
+using test::FakeTransport;
+using test::reply;
 
 http::Response aws_error(int status, const std::string& code, const std::string& message) {
     return reply(status, R"({"__type":")" + code + R"(","message":")" + message + R"("})",
