@@ -1,0 +1,62 @@
+#include "core/text.hpp"
+
+#include <array>
+
+namespace cat::text {
+
+char lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = lower(c);
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    constexpr std::string_view space = " \t\r\n";
+    const auto first = s.find_first_not_of(space);
+    if (first == std::string_view::npos) return {};
+    const auto last = s.find_last_not_of(space);
+    return s.substr(first, last - first + 1);
+}
+
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
+    constexpr char digits[] = "0123456789abcdef";
+    out.reserve(out.size() + 2 * bytes.size());
+    for (std::uint8_t b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 0x0f];
+    }
+}
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+    std::string out;
+    append_hex(out, bytes);
+    return out;
+}
+
+std::optional<bool> parse_bool(std::string_view s) noexcept {
+    s = trim(s);
+    static constexpr std::array<std::string_view, 4> yes = {"true", "yes", "on", "1"};
+    static constexpr std::array<std::string_view, 4> no = {"false", "no", "off", "0"};
+    for (auto y : yes)
+        if (iequals(s, y)) return true;
+    for (auto n : no)
+        if (iequals(s, n)) return false;
+    return std::nullopt;
+}
+
+}  // namespace cat::text
