@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "aws/codeartifact.hpp"
+#include "aws/rfc3339.hpp"
 #include "fuzz/fuzz_common.hpp"
-#include "protocol/render.hpp"
 
 using namespace cat;
 
@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(!token->authorization_token.empty());
         const auto t = token->expiration.time_since_epoch().count();
         FUZZ_CHECK(t >= 0 && t < 253402300800LL);
-        const std::string when = protocol::rfc3339(token->expiration);
+        const std::string when = aws::format_rfc3339(token->expiration);
         FUZZ_CHECK(when.size() == 20 && when.back() == 'Z');
     } else {
         check_unreadable(token.error(), r.status);

@@ -1,5 +1,6 @@
 #include "plugin/app.hpp"
 
+#include <new>
 #include <optional>
 
 #include "aws/codeartifact.hpp"
@@ -7,6 +8,7 @@
 #include "aws/credentials/container.hpp"
 #include "aws/credentials/process.hpp"
 #include "aws/endpoints.hpp"
+#include "aws/rfc3339.hpp"
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
 #include "core/result.hpp"
@@ -23,25 +25,6 @@ namespace {
 using protocol::OutputMode;
 using protocol::Params;
 
-// The signed request as it would go on the wire, session token redacted.
-std::string describe_dry_run(const Plan& plan, const http::Url& endpoint, const std::string& region,
-                             const sigv4::Credentials& credentials) {
-    sigv4::Request req = aws::get_authorization_token_request(plan.token, endpoint);
-    req.headers.push_back({"User-Agent", std::string("codeartifact-token/") + CAT_VERSION});
-    const sigv4::Context ctx{region,
-                             "codeartifact",
-                             std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()),
-                             &credentials,
-                             {}};
-    req = sigv4::sign(std::move(req), ctx);
-    std::string out = req.method + " " + endpoint.scheme + "://" + req.host + req.path;
-    if (!req.query.empty()) out += "?" + sigv4::canonical_query(req.query);
-    out += "\n";
-    for (const auto& h : req.headers)
-        out += h.name + ": " + (h.name == "x-amz-security-token" ? std::string("<redacted>") : h.value) + "\n";
-    return out;
-}
-
 // Who the caller is, for the cache key: the role of assumed-role credentials (without the session name,
 // which changes from run to run), else the access key id. Never a secret.
 std::string identity_of(const aws::AwsCredentials& c) {
@@ -57,7 +40,7 @@ Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o,
     configure::ConfigureInput in;
     in.tool = plan.configure_tool;
     in.repository_endpoint = o.repository_endpoint;
-    in.token = o.authorization_token;
+    in.token = o.authorization_token.reveal();
     in.domain = o.domain;
     in.domain_owner = o.domain_owner;
     in.repository = plan.repository ? plan.repository->repository : std::string();
@@ -85,53 +68,134 @@ Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o,
     return out;
 }
 
-Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
-                            const std::optional<protocol::GithubOptions>& github, Io& io) {
-    auto plan_or = make_plan(p, env, mode);
-    if (!plan_or) return std::move(plan_or).error();
-    Plan& plan = *plan_or;
-    auto debug = [&](const std::string& line) {
-        if (plan.debug) io.err("codeartifact-token: " + line);
-    };
-    if (!p.secrets_from_argv.empty())
-        io.err("codeartifact-token: warning: " + p.secrets_from_argv.front() +
-               " was given on the command line, where other processes can read it; prefer the environment");
-    const std::string user_agent = std::string("codeartifact-token/") + CAT_VERSION;
-    auto transport = http::make_transport(plan.transport);
+// What the front door gave: the parameters, the output mode, and the GitHub Action's own inputs.
+struct Request {
+    Params params;
+    OutputMode mode = OutputMode::json;
+    protocol::GithubOptions github;
+};
 
-    // Credentials, through the chain.
+// The front door: no arguments and stdin not a terminal is a Terraform query; otherwise CLI flags, with
+// the action's INPUT_* variables under --output github (only when asked for: a Terraform or shell step
+// inside a workflow also sees GITHUB_ACTIONS=true and keeps its own protocol).
+Result<Request> read_request(std::span<const std::string_view> args, const Env& env, Io& io, OutputMode& mode) {
+    const bool terraform_stdin = args.empty() && !io.stdin_is_terminal;
+    auto params = terraform_stdin ? protocol::parse_json_object(io.read_stdin()) : protocol::parse_cli(args);
+    if (!params) return std::move(params).error();
+    Request r{std::move(*params), terraform_stdin ? OutputMode::terraform : OutputMode::json, {}};
+    if (r.params.has("output")) {
+        auto m = protocol::parse_output_mode(r.params.get("output"));
+        if (!m) return std::move(m).error();
+        r.mode = *m;
+    }
+    mode = r.mode;
+    if (r.mode == OutputMode::github) {
+        auto inputs = protocol::parse_github_inputs(env);
+        if (!inputs) return std::move(inputs).error();
+        r.params.fill_from(inputs->params);
+        r.github = inputs->options;
+    }
+    return r;
+}
+
+// What every step uses: the plan, the transport for the API calls, the clock, the debug lines.
+struct Run {
+    Plan plan;
+    const Env& env;
+    Io& io;
+    std::unique_ptr<http::Transport> transport;
+    std::string user_agent = std::string("codeartifact-token/") + CAT_VERSION;
+
+    Run(Plan p, const Env& e, Io& i)
+        : plan(std::move(p)),
+          env(e),
+          io(i),
+          transport(io.make_transport ? io.make_transport(plan.transport) : http::make_transport(plan.transport)) {}
+    std::chrono::system_clock::time_point now() const { return io.now ? io.now() : std::chrono::system_clock::now(); }
+    std::function<std::chrono::system_clock::time_point()> clock() const {
+        return [this] { return now(); };
+    }
+    void debug(const std::string& line) const {
+        if (plan.debug) io.err("codeartifact-token: " + line);
+    }
+    std::function<void(const std::string&)> debug_fn() const {
+        return [this](const std::string& line) { debug(line); };
+    }
+};
+
+// The signed request as it would go on the wire, session token redacted.
+std::string describe_dry_run(const Run& run, const ResolvedEndpoint& endpoint, const sigv4::Credentials& credentials) {
+    sigv4::Request req = aws::get_authorization_token_request(run.plan.token, endpoint.url);
+    req.headers.push_back({"User-Agent", run.user_agent});
+    const sigv4::Context ctx{
+        endpoint.signing_region, "codeartifact", std::chrono::floor<std::chrono::seconds>(run.now()), &credentials, {}};
+    req = sigv4::sign(std::move(req), ctx);
+    std::string out = req.method + " " + endpoint.url.scheme + "://" + req.host + req.path;
+    if (!req.query.empty()) out += "?" + sigv4::canonical_query(req.query);
+    out += "\n";
+    for (const auto& h : req.headers)
+        out += h.name + ": " + (h.name == "x-amz-security-token" ? std::string("<redacted>") : h.value) + "\n";
+    return out;
+}
+
+// The STS client's settings (AssumeRole, AssumeRoleWithWebIdentity): the one place that fills StsConfig.
+Result<aws::StsConfig> sts_config(const Run& run) {
+    auto ep = resolve_service_endpoint(run.plan, "STS");
+    if (!ep) return std::move(ep).error();
+    run.debug("STS endpoint " + ep->url.scheme + "://" + http::host_header(ep->url) + " (" + ep->source + ")");
+    aws::StsConfig sts;
+    sts.transport = run.transport.get();
+    sts.endpoint = ep->url;
+    sts.region = ep->signing_region;
+    sts.retry = run.plan.retry;
+    sts.attempt_timeout = run.plan.attempt_timeout;
+    sts.user_agent = run.user_agent;
+    sts.now = run.clock();
+    sts.debug = run.debug_fn();
+    return sts;
+}
+
+// The CodeArtifact client's settings: the one place that fills ClientConfig.
+aws::ClientConfig client_config(const Run& run, const ResolvedEndpoint& endpoint, const aws::AwsCredentials& creds) {
+    aws::ClientConfig cc;
+    cc.endpoint = endpoint.url;
+    cc.region = endpoint.signing_region;
+    cc.credentials = creds.keys;
+    cc.retry = run.plan.retry;
+    cc.attempt_timeout = run.plan.attempt_timeout;
+    cc.user_agent = run.user_agent;
+    cc.now = run.clock();
+    if (run.plan.debug) cc.debug = run.debug_fn();
+    return cc;
+}
+
+// What the credential providers may touch. Providers make their own transports: the container endpoint
+// bypasses proxies and IMDS has its own short timeouts (as botocore); STS calls share the main transport
+// through sts_config.
+aws::ProviderContext provider_context(const Run& run) {
     aws::ProviderContext ctx;
-    ctx.env = env;
-    ctx.home = env.get("HOME");
-    // Providers make their own transports: the container endpoint bypasses proxies and IMDS has its own
-    // short timeouts (as botocore). STS calls share the main transport through StsConfig.
+    ctx.env = run.env;
+    ctx.home = run.env.get("HOME");
     ctx.transport = nullptr;
-    ctx.transport_options = plan.transport;
+    ctx.transport_options = run.plan.transport;
+    ctx.now = run.clock();
     ctx.run_process = aws::run_process;
-    ctx.debug = debug;
+    ctx.debug = run.debug_fn();
+    return ctx;
+}
+
+aws::ChainOptions chain_options(const Run& run) {
+    const Plan& plan = run.plan;
     aws::ChainOptions chain;
     chain.access_key = plan.access_key;
-    chain.secret_key = plan.secret_key;
-    chain.session_token = plan.session_token;
+    chain.secret_key = plan.secret_key.reveal();
+    chain.session_token = plan.session_token.reveal();
     chain.profile = plan.profile;
     chain.profile_explicit = plan.profile_explicit;
     chain.profile_from_flag = plan.profile_from_flag;
     chain.role_arn = plan.role_arn;
-    chain.sts = [&]() -> Result<aws::StsConfig> {
-        auto ep = resolve_service_endpoint(plan, "STS");
-        if (!ep) return std::move(ep).error();
-        debug("STS endpoint " + ep->url.scheme + "://" + http::host_header(ep->url) + " (" + ep->source + ")");
-        aws::StsConfig sts;
-        sts.transport = transport.get();
-        sts.endpoint = ep->url;
-        sts.region = ep->signing_region;
-        sts.retry = plan.retry;
-        sts.attempt_timeout = plan.attempt_timeout;
-        sts.user_agent = user_agent;
-        sts.debug = debug;
-        return sts;
-    };
-    chain.sso_endpoint = [&](const aws::IniSection&) -> std::string {
+    chain.sts = [&run] { return sts_config(run); };
+    chain.sso_endpoint = [&plan](const aws::IniSection&) -> std::string {
         aws::EndpointConfig ec = plan.endpoint_config;
         ec.flag.clear();
         ec.profile_service_endpoint_url = plan.config.service_endpoint_url(plan.profile_settings, "sso");
@@ -142,121 +206,133 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
                   plan.profile_settings.get("ec2_metadata_service_endpoint_mode"),
                   plan.profile_settings.get("metadata_service_timeout"),
                   plan.profile_settings.get("metadata_service_num_attempts")};
-    auto creds = aws::resolve_credentials(ctx, plan.config, chain);
+    return chain;
+}
+
+// Step 1, credentials: the chain, from the plan. On EC2 with instance-profile credentials and no region
+// configured, the region is the instance's own.
+Result<aws::AwsCredentials> credentials(Run& run) {
+    const aws::ProviderContext ctx = provider_context(run);
+    const aws::ChainOptions chain = chain_options(run);
+    auto creds = aws::resolve_credentials(ctx, run.plan.config, chain);
     if (!creds) return std::move(creds).error();
-    if (plan.region.empty() && creds->source.find("instance metadata") != std::string::npos) {
-        // On EC2 with instance-profile credentials, the instance's own region.
+    if (run.plan.region.empty() && creds->source.find("instance metadata") != std::string::npos) {
         aws::ImdsProvider imds(ctx, chain.imds);
         if (auto r = imds.region(); r) {
-            plan.region = *r;
-            debug("region " + plan.region + " from instance metadata");
+            run.plan.region = *r;
+            run.debug("region " + run.plan.region + " from instance metadata");
         }
     }
+    return creds;
+}
 
-    // Where.
-    auto endpoint = resolve_service_endpoint(plan, "codeartifact");
+// Step 2, region and endpoint: the CodeArtifact URL and signing region.
+Result<ResolvedEndpoint> where(const Run& run, const aws::AwsCredentials& creds) {
+    auto endpoint = resolve_service_endpoint(run.plan, "codeartifact");
     if (!endpoint) return std::move(endpoint).error();
-    const std::string region = endpoint->signing_region;
-    debug("region " + region + ", endpoint " + endpoint->url.scheme + "://" + http::host_header(endpoint->url) + " (" +
-          endpoint->source + "), credentials from " + creds->source + " (access key " + creds->keys.access_key_id +
-          ")");
-    // Without --configure, --dry-run shows the signed request and sends nothing; with it, the token is
-    // fetched and --dry-run shows the configuration instead of writing it.
-    if (plan.dry_run && plan.configure_tool.empty()) return describe_dry_run(plan, endpoint->url, region, creds->keys);
+    run.debug("region " + endpoint->signing_region + ", endpoint " + endpoint->url.scheme + "://" +
+              http::host_header(endpoint->url) + " (" + endpoint->source + "), credentials from " + creds.source +
+              " (access key " + creds.keys.access_key_id + ")");
+    return endpoint;
+}
 
-    aws::ClientConfig cc;
-    cc.endpoint = endpoint->url;
-    cc.region = region;
-    cc.credentials = creds->keys;
-    cc.retry = plan.retry;
-    cc.attempt_timeout = plan.attempt_timeout;
-    cc.user_agent = user_agent;
-    if (plan.debug) cc.debug = debug;
-    aws::Client client(*transport, std::move(cc));
-
+// Step 3, the token through the cache: a fresh entry, or GetAuthorizationToken under the key's lock.
+Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& client, const ResolvedEndpoint& endpoint,
+                                               const aws::AwsCredentials& creds) {
+    const Plan& plan = run.plan;
     auto fetch = [&]() -> Result<cache::FetchedToken> {
         auto t = client.get_authorization_token(plan.token);
         if (!t) return std::move(t).error();
         return cache::FetchedToken(std::move(t->authorization_token), t->expiration);
     };
-    Result<cache::CachedToken> token = [&]() -> Result<cache::CachedToken> {
-        if (!plan.use_cache) {
-            auto f = fetch();
-            if (!f) return std::move(f).error();
-            return cache::CachedToken(std::move(f->token), f->expiration, false);
-        }
-        auto c = cache::TokenCache::open(plan.cache_dir, plan.debug ? cache::DebugFn(debug) : cache::DebugFn{});
-        if (!c) {
-            Error e = std::move(c).error();
-            e.message += " (or pass --no-cache)";
-            return e;
-        }
-        // Different credentials never share an entry: the key holds the caller's identity (the role for
-        // assumed roles, whose key ids change with every AssumeRole).
-        const cache::CacheKey key{
-            endpoint->url.scheme + "://" + http::host_header(endpoint->url) + endpoint->url.target,
-            region,
-            plan.token.domain,
-            plan.token.domain_owner,
-            plan.token.duration_seconds ? std::to_string(*plan.token.duration_seconds) : "",
-            identity_of(*creds)};
-        const auto lock_timeout = plan.attempt_timeout * plan.retry.max_attempts + std::chrono::seconds{5};
-        return c->get_or_fetch(
-            key, [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); },
-            plan.refresh_margin, fetch, std::chrono::duration_cast<std::chrono::milliseconds>(lock_timeout));
-    }();
+    if (!plan.use_cache) {
+        auto f = fetch();
+        if (!f) return std::move(f).error();
+        return cache::CachedToken(std::move(f->token), f->expiration, false);
+    }
+    auto c = cache::TokenCache::open(plan.cache_dir, plan.debug ? cache::DebugFn(run.debug_fn()) : cache::DebugFn{});
+    if (!c) {
+        Error e = std::move(c).error();
+        e.message += " (or pass --no-cache)";
+        return e;
+    }
+    // Different credentials never share an entry: the key holds the caller's identity (the role for
+    // assumed roles, whose key ids change with every AssumeRole).
+    const cache::CacheKey key{endpoint.url.scheme + "://" + http::host_header(endpoint.url) + endpoint.url.target,
+                              endpoint.signing_region,
+                              plan.token.domain,
+                              plan.token.domain_owner,
+                              plan.token.duration_seconds ? std::to_string(*plan.token.duration_seconds) : "",
+                              identity_of(creds)};
+    const auto lock_timeout = plan.attempt_timeout * plan.retry.max_attempts + std::chrono::seconds{5};
+    return c->get_or_fetch(
+        key, [&run] { return std::chrono::floor<std::chrono::seconds>(run.now()); }, plan.refresh_margin, fetch,
+        std::chrono::duration_cast<std::chrono::milliseconds>(lock_timeout));
+}
+
+// Steps 2 and 3 with the repository endpoint, when one was asked for: what the outputs show.
+Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoint, const aws::AwsCredentials& creds) {
+    const Plan& plan = run.plan;
+    aws::Client client(*run.transport, client_config(run, endpoint, creds));
+    auto token = token_through_cache(run, client, endpoint, creds);
     if (!token) return std::move(token).error();
     protocol::Outcome o;
-    o.authorization_token = token->token;
+    o.authorization_token = std::move(token->token);
     o.expiration = token->expiration;
     o.from_cache = token->from_cache;
     o.domain = plan.token.domain;
     o.domain_owner = plan.token.domain_owner;
-    o.region = region;
+    o.region = endpoint.signing_region;
     if (plan.repository) {
         auto url = client.get_repository_endpoint(*plan.repository);
         if (!url) return std::move(url).error();
         o.repository_endpoint = *url;
     }
-    debug(std::string(o.from_cache ? "token from the cache" : "token received") + ", expires " +
-          protocol::rfc3339(o.expiration));
-
-    if (!plan.configure_tool.empty()) return configure_tool(plan, o, env, io);
-    if (github) {
-        const std::string out_path = env.get("GITHUB_OUTPUT");
-        if (out_path.empty())
-            return Error::make(ErrorKind::config,
-                               "GITHUB_OUTPUT is not set: --output github runs inside a GitHub Actions step");
-        const auto w = protocol::render_github(o, *github, protocol::random_delimiter);
-        if (auto s = io.append_file(out_path, w.output_append); !s) return s.error();
-        if (!w.env_append.empty()) {
-            const std::string env_path = env.get("GITHUB_ENV");
-            if (env_path.empty())
-                return Error::make(ErrorKind::config, "GITHUB_ENV is not set: set export-env to false outside GitHub");
-            if (auto s = io.append_file(env_path, w.env_append); !s) return s.error();
-        }
-        return w.stdout_text;
-    }
-    switch (plan.mode) {
-        case OutputMode::text: return protocol::render_text(o, p);
-        case OutputMode::env: return protocol::render_env(o);
-        case OutputMode::json:
-        case OutputMode::terraform: {
-            auto fields = protocol::select(o, p);
-            if (!fields) return std::move(fields).error();
-            // json reports whether the token came from the cache; Terraform's object keeps its shape.
-            const std::string sel = p.get("select");
-            if (plan.mode == OutputMode::json && (sel.empty() || sel == "*"))
-                fields->emplace_back("from_cache", o.from_cache ? "true" : "false");
-            return protocol::render_json(*fields);
-        }
-    }
-    return Error::make(ErrorKind::internal, "unknown output mode");
+    run.debug(std::string(o.from_cache ? "token from the cache" : "token received") + ", expires " +
+              aws::format_rfc3339(o.expiration));
+    return o;
 }
 
-}  // namespace
+// Step 4, output: the tool's configuration with --configure, else the outcome in the request's mode.
+Result<protocol::Rendered> output(const Run& run, const Request& request, const protocol::Outcome& o) {
+    if (!run.plan.configure_tool.empty()) {
+        auto text = configure_tool(run.plan, o, run.env, run.io);
+        if (!text) return std::move(text).error();
+        return protocol::Rendered{std::move(*text), {}};
+    }
+    return protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
+}
 
-int run(std::span<const std::string_view> args, const Env& env, Io& io) {
+Result<protocol::Rendered> execute(const Request& request, const Env& env, Io& io) {
+    auto plan = make_plan(request.params, env, request.mode);
+    if (!plan) return std::move(plan).error();
+    if (!request.params.secrets_from_argv.empty())
+        io.err("codeartifact-token: warning: " + request.params.secrets_from_argv.front() +
+               " was given on the command line, where other processes can read it; prefer the environment");
+    Run run(std::move(*plan), env, io);
+
+    auto creds = credentials(run);
+    if (!creds) return std::move(creds).error();
+    auto endpoint = where(run, *creds);
+    if (!endpoint) return std::move(endpoint).error();
+    // Without --configure, --dry-run shows the signed request and sends nothing; with it, the token is
+    // fetched and --dry-run shows the configuration instead of writing it.
+    if (run.plan.dry_run && run.plan.configure_tool.empty())
+        return protocol::Rendered{describe_dry_run(run, *endpoint, creds->keys), {}};
+    auto o = outcome(run, *endpoint, *creds);
+    if (!o) return std::move(o).error();
+    return output(run, request, *o);
+}
+
+void report_internal_error(Io& io, const char* what) noexcept {
+    try {
+        io.err(std::string("codeartifact-token: internal error: ") + what);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory again; nowhere left to say it
+    }
+}
+
+// The run, with errors as values: the exit code, and stdout written once at the end.
+int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) {
     if (args.size() == 1 && args[0] == "--version") {
         io.out(std::string("codeartifact-token ") + CAT_VERSION + "\n");
         return 0;
@@ -265,39 +341,42 @@ int run(std::span<const std::string_view> args, const Env& env, Io& io) {
         io.out(help_text());
         return 0;
     }
-
-    const bool terraform_stdin = args.empty() && !io.stdin_is_terminal;
-    Result<Params> params = terraform_stdin ? protocol::parse_json_object(io.read_stdin()) : protocol::parse_cli(args);
-    Result<std::string> output = [&]() -> Result<std::string> {
-        if (!params) return params.error();
-        OutputMode mode = OutputMode::json;
-        std::optional<protocol::GithubOptions> github;
-        if (terraform_stdin) {
-            mode = OutputMode::terraform;
-        } else if (params->get("output") == "github") {
-            // GitHub mode only when asked for (action.yml passes --output github): a Terraform or shell
-            // step inside a workflow also sees GITHUB_ACTIONS=true and keeps its own protocol.
-            auto inputs = protocol::parse_github_inputs(env);
-            if (!inputs) return std::move(inputs).error();
-            for (auto& [k, v] : inputs->params.values)
-                if (!params->has(k)) params->set(k, v);
-            github = inputs->options;
-        } else if (params->has("output")) {
-            auto m = protocol::parse_output_mode(params->get("output"));
-            if (!m) return std::move(m).error();
-            mode = *m;
-        }
-        return execute(*params, env, mode, github, io);
+    OutputMode mode = OutputMode::json;
+    Result<protocol::Rendered> result = [&]() -> Result<protocol::Rendered> {
+        auto request = read_request(args, env, io, mode);
+        if (!request) return std::move(request).error();
+        auto rendered = execute(*request, env, io);
+        if (!rendered) return rendered;
+        for (const auto& a : rendered->appends)
+            if (auto s = io.append_file(a.path, a.text); !s) return s.error();
+        return rendered;
     }();
-    if (!output) {
-        const std::string line = describe(output.error());
-        // In a GitHub step, also as an error annotation (workflow commands are read from stdout).
-        if (params && params->get("output") == "github") io.out("::error title=codeartifact-token::" + line + "\n");
+    if (!result) {
+        const std::string line = describe(result.error());
+        if (auto annotation = protocol::render_failure(mode, line); !annotation.empty()) io.out(annotation);
         io.err("codeartifact-token: " + line);
-        return exit_code(output.error().kind);
+        return exit_code(result.error().kind);
     }
-    io.out(*output);
+    io.out(result->stdout_text);
     return 0;
+}
+
+}  // namespace
+
+int run(std::span<const std::string_view> args, const Env& env, Io& io) noexcept {
+    // An exception (std::bad_alloc, an OpenSSL failure thrown as std::runtime_error) is a bug or a broken
+    // environment: one line and exit 1, never std::terminate. stdout is written last, so nothing partial
+    // has gone out.
+    try {
+        return run_checked(args, env, io);
+    } catch (const std::bad_alloc&) {
+        report_internal_error(io, "out of memory");
+    } catch (const std::exception& e) {
+        report_internal_error(io, e.what());
+    } catch (...) {
+        report_internal_error(io, "unknown exception");
+    }
+    return exit_code(ErrorKind::internal);
 }
 
 }  // namespace cat::plugin

@@ -2,13 +2,16 @@
 // main() is a thin wrapper; tests call run() directly.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "core/env.hpp"
 #include "core/result.hpp"
+#include "http/transport.hpp"
 
 namespace cat::plugin {
 
@@ -19,8 +22,15 @@ struct Io {
     std::function<void(std::string_view)> err;  // standard error: one call per line
     // Appends to a file (GITHUB_OUTPUT, GITHUB_ENV), creating it 0600 if needed.
     std::function<Status(const std::string& path, std::string_view text)> append_file;
+
+    // Seams for tests; empty means the real thing. The transport for the API calls (CodeArtifact, STS:
+    // the container and IMDS providers make their own), and the clock (signing, the cache, credentials).
+    std::function<std::unique_ptr<http::Transport>(const http::Options&)> make_transport;
+    std::function<std::chrono::system_clock::time_point()> now;
 };
 
-int run(std::span<const std::string_view> args, const Env& env, Io& io);
+// Never throws: an exception (allocation, OpenSSL) ends in exit 1 with one line on stderr and nothing on
+// stdout.
+int run(std::span<const std::string_view> args, const Env& env, Io& io) noexcept;
 
 }  // namespace cat::plugin

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/text.hpp"
+
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
 
@@ -14,10 +16,18 @@ Error usage(std::string msg) {
     return Error::make(ErrorKind::usage, std::move(msg));
 }
 
-bool truthy(std::string_view v) {
-    std::string s(v);
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s == "true" || s == "1" || s == "yes";
+// A boolean setting: unset (empty) is false; anything but text::parse_bool's spellings is an error of
+// `kind` naming the setting.
+Result<bool> boolean(std::string_view name, std::string_view value, ErrorKind kind = ErrorKind::usage) {
+    if (value.empty()) return false;
+    if (const auto b = text::parse_bool(value)) return *b;
+    return Error::make(kind, std::string(name) + " \"" + std::string(value) + "\" is invalid: it must be " +
+                                 std::string(text::bool_spellings));
+}
+
+// The boolean parameter `name`.
+Result<bool> switch_param(const Params& p, std::string_view name) {
+    return boolean(name, p.get(name));
 }
 
 Result<long long> parse_int(std::string_view name, std::string_view text, long long min, long long max) {
@@ -44,8 +54,11 @@ std::string first_of(const Params& p, std::string_view param, const Env& env,
 Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mode) {
     Plan plan;
     plan.mode = mode;
-    plan.debug = truthy(p.get("debug"));
-    plan.dry_run = truthy(p.get("dry_run"));
+    for (auto [name, target] : {std::pair{"debug", &plan.debug}, std::pair{"dry_run", &plan.dry_run}}) {
+        auto b = switch_param(p, name);
+        if (!b) return std::move(b).error();
+        *target = *b;
+    }
 
     // What to ask for: checked first, so a bad request fails before any file or network is touched.
     plan.token.domain = p.get("domain");
@@ -70,8 +83,12 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         format = std::string(*tool_format);
         plan.config_file = aws::expand_home(p.get("config_file"), env.get("HOME"));
         plan.namespace_ = p.get("namespace");
-        plan.extra_index = truthy(p.get("extra_index"));
-        plan.show_token = truthy(p.get("show_token"));
+        for (auto [name, target] :
+             {std::pair{"extra_index", &plan.extra_index}, std::pair{"show_token", &plan.show_token}}) {
+            auto b = switch_param(p, name);
+            if (!b) return std::move(b).error();
+            *target = *b;
+        }
     } else {
         for (const char* only : {"config_file", "namespace", "extra_index", "show_token"})
             if (p.has(only)) return usage(std::string(only) + " goes with configure");
@@ -89,11 +106,13 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
 
     // The token cache.
     if (p.has("cache")) {
-        const std::string c = p.get("cache");
-        if (c != "true" && c != "false") return usage("cache \"" + c + "\" is invalid: it must be true or false");
-        plan.use_cache = c == "true";
+        auto c = switch_param(p, "cache");
+        if (!c) return std::move(c).error();
+        plan.use_cache = *c;
     }
-    if (truthy(p.get("no_cache"))) plan.use_cache = false;
+    auto no_cache = switch_param(p, "no_cache");
+    if (!no_cache) return std::move(no_cache).error();
+    if (*no_cache) plan.use_cache = false;
     if (plan.use_cache) {
         plan.cache_dir = p.get("cache_dir");
         if (plan.cache_dir.empty()) {
@@ -124,8 +143,13 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     // Where: --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region (> instance metadata,
     // later, when it is the credential source).
     plan.region = first_of(p, "region", env, {"AWS_REGION", "AWS_DEFAULT_REGION"}, prof, "region");
-    plan.use_fips = truthy(first_of(p, "", env, {"AWS_USE_FIPS_ENDPOINT"}, prof, "use_fips_endpoint"));
-    plan.use_dualstack = truthy(first_of(p, "", env, {"AWS_USE_DUALSTACK_ENDPOINT"}, prof, "use_dualstack_endpoint"));
+    for (auto [setting, var, target] :
+         {std::tuple{"use_fips_endpoint", "AWS_USE_FIPS_ENDPOINT", &plan.use_fips},
+          std::tuple{"use_dualstack_endpoint", "AWS_USE_DUALSTACK_ENDPOINT", &plan.use_dualstack}}) {
+        auto b = boolean(setting, first_of(p, "", env, {var}, prof, setting), ErrorKind::config);
+        if (!b) return std::move(b).error();
+        *target = *b;
+    }
     auto sts_mode = aws::parse_sts_regional_endpoints(
         first_of(p, "", env, {"AWS_STS_REGIONAL_ENDPOINTS"}, prof, "sts_regional_endpoints"), "sts_regional_endpoints");
     if (!sts_mode) return std::move(sts_mode).error();
@@ -140,8 +164,8 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
 
     // Who.
     plan.access_key = p.get("access_key");
-    plan.secret_key = p.get("secret_key");
-    plan.session_token = p.get("session_token");
+    plan.secret_key = p.secret("secret_key");
+    plan.session_token = p.secret("session_token");
     plan.role_arn = p.get("role_arn");
 
     // How.

@@ -11,6 +11,7 @@
 #include "aws/shared_config.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
+#include "core/secret.hpp"
 #include "http/transport.hpp"
 #include "protocol/params.hpp"
 #include "protocol/render.hpp"
@@ -41,7 +42,8 @@ struct Plan {
     aws::StsRegionalEndpoints sts_regional_endpoints = aws::StsRegionalEndpoints::regional;
 
     // Who: explicit keys and a role to assume; the chain does the rest.
-    std::string access_key, secret_key, session_token;
+    std::string access_key;
+    Secret secret_key, session_token;
     std::string role_arn;
 
     // How.

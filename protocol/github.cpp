@@ -2,24 +2,21 @@
 
 #include <openssl/rand.h>
 
+#include <stdexcept>
+
+#include "aws/rfc3339.hpp"
+#include "core/text.hpp"
+
 namespace cat::protocol {
 namespace {
 
+using aws::format_rfc3339;
+
 // Inputs only the action has, besides the parameters.
 Result<bool> boolean_input(std::string_view name, const std::string& v) {
-    std::string s;
-    for (char c : v) s += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    if (s == "true") return true;
-    if (s == "false") return false;
-    return Error::make(ErrorKind::usage,
-                       "input " + std::string(name) + " \"" + v + "\" is invalid: it must be true or false");
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    if (const auto b = text::parse_bool(v)) return *b;
+    return Error::make(ErrorKind::usage, "input " + std::string(name) + " \"" + v + "\" is invalid: it must be " +
+                                             std::string(text::bool_spellings));
 }
 
 }  // namespace
@@ -28,7 +25,7 @@ Result<GithubInputs> parse_github_inputs(const Env& env) {
     GithubInputs in;
     for (const auto& [key, value] : env.all()) {
         if (!key.starts_with("INPUT_")) continue;
-        const std::string name = lower(std::string_view(key).substr(6));
+        const std::string name = text::lower(std::string_view(key).substr(6));
         if (name == "export-env" || name == "mask") {
             if (value.empty()) continue;
             auto b = boolean_input(name, value);
@@ -84,8 +81,8 @@ std::string random_delimiter() {
 GithubWrites render_github(const Outcome& o, const GithubOptions& options,
                            const std::function<std::string()>& delimiter) {
     std::vector<std::pair<std::string, std::string>> outputs = {
-        {"authorization-token", o.authorization_token},
-        {"expiration", rfc3339(o.expiration)},
+        {"authorization-token", o.authorization_token.reveal()},
+        {"expiration", format_rfc3339(o.expiration)},
     };
     if (!o.repository_endpoint.empty()) outputs.emplace_back("repository-endpoint", o.repository_endpoint);
 
@@ -99,7 +96,7 @@ GithubWrites render_github(const Outcome& o, const GithubOptions& options,
     GithubWrites w;
     if (options.mask) {
         // One ::add-mask:: per line: the runner masks line by line.
-        std::string_view t = o.authorization_token;
+        std::string_view t = o.authorization_token.view();
         while (!t.empty()) {
             const auto nl = t.find('\n');
             const std::string_view line = t.substr(0, nl);
@@ -109,10 +106,29 @@ GithubWrites render_github(const Outcome& o, const GithubOptions& options,
         }
     }
     for (const auto& [k, v] : outputs) w.output_append += github_heredoc(k, v, delim);
-    if (options.export_env) w.env_append = github_heredoc("CODEARTIFACT_AUTH_TOKEN", o.authorization_token, delim);
-    w.stdout_text += "codeartifact-token: token for domain " + o.domain + " expires " + rfc3339(o.expiration) +
+    wipe(outputs.front().second);
+    if (options.export_env)
+        w.env_append = github_heredoc("CODEARTIFACT_AUTH_TOKEN", o.authorization_token.view(), delim);
+    w.stdout_text += "codeartifact-token: token for domain " + o.domain + " expires " + format_rfc3339(o.expiration) +
                      (options.export_env ? "; CODEARTIFACT_AUTH_TOKEN is set for later steps" : "") + "\n";
     return w;
+}
+
+Result<Rendered> render_github_files(const Outcome& o, const GithubOptions& options, const Env& env,
+                                     const std::function<std::string()>& delimiter) {
+    const std::string output_path = env.get("GITHUB_OUTPUT");
+    if (output_path.empty())
+        return Error::make(ErrorKind::config,
+                           "GITHUB_OUTPUT is not set: --output github runs inside a GitHub Actions step");
+    const std::string env_path = env.get("GITHUB_ENV");
+    if (options.export_env && env_path.empty())
+        return Error::make(ErrorKind::config, "GITHUB_ENV is not set: set export-env to false outside GitHub");
+    GithubWrites w = render_github(o, options, delimiter ? delimiter : std::function<std::string()>(random_delimiter));
+    Rendered r;
+    r.stdout_text = std::move(w.stdout_text);
+    r.appends.push_back({output_path, std::move(w.output_append)});
+    if (!w.env_append.empty()) r.appends.push_back({env_path, std::move(w.env_append)});
+    return r;
 }
 
 }  // namespace cat::protocol

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <functional>
-#include <stdexcept>
 #include <string>
 
 #include "core/env.hpp"
@@ -12,11 +11,6 @@
 #include "protocol/render.hpp"
 
 namespace cat::protocol {
-
-struct GithubOptions {
-    bool export_env = true;  // input export-env: write CODEARTIFACT_AUTH_TOKEN to $GITHUB_ENV
-    bool mask = true;        // input mask: ::add-mask:: the token before anything else
-};
 
 struct GithubInputs {
     Params params;
@@ -37,6 +31,10 @@ struct GithubWrites {
 // `delimiter` makes a heredoc delimiter; it is called again until the delimiter occurs in no value.
 GithubWrites render_github(const Outcome& o, const GithubOptions& options,
                            const std::function<std::string()>& delimiter);
+// The github output mode: render_github, with the files named by GITHUB_OUTPUT and GITHUB_ENV in `env`
+// (a config error when one that is needed is unset). `delimiter` empty: random_delimiter.
+Result<Rendered> render_github_files(const Outcome& o, const GithubOptions& options, const Env& env,
+                                     const std::function<std::string()>& delimiter);
 // name<<DELIM\nvalue\nDELIM\n
 std::string github_heredoc(std::string_view name, std::string_view value, std::string_view delimiter);
 // A random delimiter, "ghadelimiter_" and 32 hex digits.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/secret.hpp"
 
 namespace cat::protocol {
 
@@ -19,7 +20,7 @@ namespace cat::protocol {
 struct ParamSpec {
     std::string_view name;
     std::string_view flag;
-    std::vector<std::string_view> aliases;
+    std::vector<std::string_view> aliases = {};
     bool secret = false;     // never echoed, never printed in debug output
     bool cli_only = false;   // not accepted from Terraform/GitHub input (e.g. --output)
     bool is_switch = false;  // a flag without a value (--debug)
@@ -32,17 +33,23 @@ const ParamSpec* find_param(std::string_view name_or_alias);
 // The closest known canonical name or flag to `unknown`, for "did you mean" (empty when nothing is close).
 std::string suggest(std::string_view unknown, bool as_flag);
 
-// Values by canonical name; empty strings mean unset and are not stored.
+// Values by canonical name; empty strings mean unset and are not stored. The secret parameters
+// (ParamSpec::secret) are held apart, as Secret, and read only with secret().
 struct Params {
-    std::map<std::string, std::string, std::less<>> values;
+    std::map<std::string, std::string, std::less<>> values;  // every parameter that is not a secret
+    std::map<std::string, Secret, std::less<>> secrets;
     std::vector<std::string> secrets_from_argv;  // canonical names of secrets passed as flags (for a warning)
 
+    // A parameter that is not a secret (empty for a secret: use secret()).
     std::string get(std::string_view name) const {
         const auto it = values.find(name);
         return it == values.end() ? std::string() : it->second;
     }
-    bool has(std::string_view name) const { return values.find(name) != values.end(); }
+    const Secret& secret(std::string_view name) const;
+    bool has(std::string_view name) const { return values.contains(name) || secrets.contains(name); }
     void set(std::string_view name, std::string value);
+    // Takes every parameter of `other` that this does not have.
+    void fill_from(const Params& other);
 };
 
 // CLI flags: --flag value, --flag=value, switches. Positional arguments and unknown flags are errors

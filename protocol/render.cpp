@@ -5,28 +5,26 @@
 
 #include <cstring>
 
+#include "aws/rfc3339.hpp"
+#include "core/text.hpp"
+#include "protocol/github.hpp"
+
 namespace cat::protocol {
 namespace {
 
-void wipe(std::string& s) {
-    // volatile writes: the compiler may not drop them as dead stores.
-    volatile char* p = s.data();
-    for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
-}
+using aws::format_rfc3339;
 
 std::string fold(std::string_view s) {
     std::string out;
-    for (char c : s) {
-        if (c == '_' || c == '-') continue;
-        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
+    for (char c : s)
+        if (c != '_' && c != '-') out += text::lower(c);
     return out;
 }
 
 std::vector<std::pair<std::string, std::string>> all_fields(const Outcome& o) {
     std::vector<std::pair<std::string, std::string>> f;
-    f.emplace_back("authorization_token", o.authorization_token);
-    f.emplace_back("expiration", rfc3339(o.expiration));
+    f.emplace_back("authorization_token", o.authorization_token.reveal());
+    f.emplace_back("expiration", format_rfc3339(o.expiration));
     f.emplace_back("expiration_unix", std::to_string(o.expiration.time_since_epoch().count()));
     f.emplace_back("domain", o.domain);
     if (!o.domain_owner.empty()) f.emplace_back("domain_owner", o.domain_owner);
@@ -37,29 +35,46 @@ std::vector<std::pair<std::string, std::string>> all_fields(const Outcome& o) {
 
 }  // namespace
 
-Outcome::~Outcome() {
-    wipe(authorization_token);
-}
-
 Result<OutputMode> parse_output_mode(std::string_view s) {
     if (s == "json") return OutputMode::json;
     if (s == "text") return OutputMode::text;
     if (s == "env") return OutputMode::env;
     if (s == "terraform") return OutputMode::terraform;
+    if (s == "github") return OutputMode::github;
     return Error::make(ErrorKind::usage,
                        "output \"" + std::string(s) + "\" is invalid: it must be json, text, env, github or terraform");
 }
 
-std::string rfc3339(std::chrono::sys_seconds t) {
-    const auto days = std::chrono::floor<std::chrono::days>(t);
-    const std::chrono::year_month_day ymd{days};
-    const std::chrono::hh_mm_ss hms{t - days};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buf;
+Result<Rendered> render(OutputMode mode, const Outcome& o, const RenderContext& ctx) {
+    Rendered r;
+    switch (mode) {
+        case OutputMode::text: {
+            auto t = render_text(o, ctx.params);
+            if (!t) return std::move(t).error();
+            r.stdout_text = std::move(*t);
+            return r;
+        }
+        case OutputMode::env: r.stdout_text = render_env(o); return r;
+        case OutputMode::json:
+        case OutputMode::terraform: {
+            auto fields = select(o, ctx.params);
+            if (!fields) return std::move(fields).error();
+            // json reports whether the token came from the cache; Terraform's object keeps its shape.
+            const std::string sel = ctx.params.get("select");
+            if (mode == OutputMode::json && (sel.empty() || sel == "*"))
+                fields->emplace_back("from_cache", o.from_cache ? "true" : "false");
+            r.stdout_text = render_json(*fields);
+            for (auto& f : *fields) wipe(f.second);
+            return r;
+        }
+        case OutputMode::github: return render_github_files(o, ctx.github, ctx.env, ctx.delimiter);
+    }
+    return Error::make(ErrorKind::internal, "unknown output mode");
+}
+
+std::string render_failure(OutputMode mode, std::string_view line) {
+    if (mode != OutputMode::github) return {};
+    return "::error title=codeartifact-token::" + std::string(line) + "\n";
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> select(const Outcome& o, const Params& p) {
@@ -102,7 +117,7 @@ std::string render_json(const std::vector<std::pair<std::string, std::string>>& 
 }
 
 Result<std::string> render_text(const Outcome& o, const Params& p) {
-    if (p.get("select").empty() || p.get("select") == "*") return o.authorization_token + "\n";
+    if (p.get("select").empty() || p.get("select") == "*") return o.authorization_token.reveal() + "\n";
     auto fields = select(o, p);
     if (!fields) return std::move(fields).error();
     return fields->front().second + "\n";
@@ -121,8 +136,8 @@ std::string shell_quote(std::string_view s) {
 }
 
 std::string render_env(const Outcome& o) {
-    std::string out = "export CODEARTIFACT_AUTH_TOKEN=" + shell_quote(o.authorization_token) + "\n";
-    out += "export CODEARTIFACT_AUTH_TOKEN_EXPIRATION=" + shell_quote(rfc3339(o.expiration)) + "\n";
+    std::string out = "export CODEARTIFACT_AUTH_TOKEN=" + shell_quote(o.authorization_token.view()) + "\n";
+    out += "export CODEARTIFACT_AUTH_TOKEN_EXPIRATION=" + shell_quote(format_rfc3339(o.expiration)) + "\n";
     if (!o.repository_endpoint.empty())
         out += "export CODEARTIFACT_REPOSITORY_ENDPOINT=" + shell_quote(o.repository_endpoint) + "\n";
     return out;

@@ -3,35 +3,61 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/env.hpp"
 #include "core/result.hpp"
+#include "core/secret.hpp"
 #include "protocol/params.hpp"
 
 namespace cat::protocol {
 
 struct Outcome {
-    std::string authorization_token;
+    Secret authorization_token;
     std::chrono::sys_seconds expiration{};
     std::string domain;
     std::string domain_owner;
     std::string region;
     std::string repository_endpoint;
     bool from_cache = false;  // reported in json output (not in Terraform's, whose shape stays fixed)
-
-    Outcome() = default;
-    Outcome(const Outcome&) = default;
-    Outcome& operator=(const Outcome&) = default;
-    ~Outcome();
 };
 
-enum class OutputMode { json, text, env, terraform };
+// Every output mode. To add one: a value here, its name in parse_output_mode, and its case in render().
+enum class OutputMode { json, text, env, terraform, github };
 Result<OutputMode> parse_output_mode(std::string_view s);
 
-// "2026-11-28T21:44:11Z".
-std::string rfc3339(std::chrono::sys_seconds t);
+// The GitHub Action's own inputs (not parameters).
+struct GithubOptions {
+    bool export_env = true;  // input export-env: write CODEARTIFACT_AUTH_TOKEN to $GITHUB_ENV
+    bool mask = true;        // input mask: ::add-mask:: the token before anything else
+};
+
+// What a mode writes: standard output (written once, last), and text to append to files first.
+struct Rendered {
+    struct Append {
+        std::string path;
+        std::string text;
+    };
+    std::string stdout_text;
+    std::vector<Append> appends;
+};
+
+struct RenderContext {
+    const Params& params;  // select
+    const Env& env;        // GITHUB_OUTPUT, GITHUB_ENV
+    GithubOptions github;
+    // Makes a heredoc delimiter for the GitHub files (default: random_delimiter).
+    std::function<std::string()> delimiter;
+};
+
+// The outcome in `mode`. Errors: a bad `select` (usage), GITHUB_OUTPUT / GITHUB_ENV unset (config).
+Result<Rendered> render(OutputMode mode, const Outcome& o, const RenderContext& ctx);
+// What goes to standard output besides the line on stderr when a run fails in `mode` (github: an
+// ::error:: annotation, since workflow commands are read from stdout; the others: nothing).
+std::string render_failure(OutputMode mode, std::string_view line);
 
 // The (key, value) pairs the selection picks, in output order, with the keys the outputs use:
 // authorization_token, expiration, expiration_unix, domain, domain_owner, region, repository_endpoint.

@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE protocol_test
 #include <boost/test/unit_test.hpp>
 
+#include "protocol/github.hpp"
 #include "protocol/params.hpp"
 #include "protocol/render.hpp"
 
@@ -12,6 +13,9 @@ namespace {
 cat::Result<Params> cli(std::initializer_list<std::string_view> args) {
     std::vector<std::string_view> v(args);
     return parse_cli(v);
+}
+cat::Env env_of(std::initializer_list<std::pair<const std::string, std::string>> vars) {
+    return cat::Env(std::map<std::string, std::string, std::less<>>(vars));
 }
 Outcome sample() {
     Outcome o;
@@ -67,8 +71,9 @@ BOOST_AUTO_TEST_CASE(json_aliases_are_case_insensitive) {
     BOOST_TEST(p->get("duration_seconds") == "900");
     BOOST_TEST(p->get("profile") == "ci");
     BOOST_TEST(p->get("access_key") == "a");
-    BOOST_TEST(p->get("secret_key") == "s");
-    BOOST_TEST(p->get("session_token") == "t");
+    BOOST_TEST(p->secret("secret_key").reveal() == "s");
+    BOOST_TEST(p->get("secret_key").empty());  // secrets are held apart, as Secret
+    BOOST_TEST(p->secret("session_token").reveal() == "t");
     BOOST_TEST(p->get("region") == "eu-west-1");
     BOOST_TEST(p->get("profile_location") == "/x");
 }
@@ -124,7 +129,57 @@ BOOST_AUTO_TEST_CASE(text_and_env) {
 
 BOOST_AUTO_TEST_CASE(output_modes) {
     BOOST_TEST(parse_output_mode("terraform").ok());
+    BOOST_TEST((parse_output_mode("github").value() == OutputMode::github));
     BOOST_TEST(parse_output_mode("yaml").error().message.find("\"yaml\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_mode_through_render) {
+    Params p;
+    const cat::Env env = cat::Env(
+        std::map<std::string, std::string, std::less<>>{{"GITHUB_OUTPUT", "/gh/out"}, {"GITHUB_ENV", "/gh/env"}});
+    const RenderContext ctx{p, env, {}, [] { return std::string("EOF"); }};
+    BOOST_TEST(render(OutputMode::text, sample(), ctx)->stdout_text == "tok'en\n");
+    BOOST_TEST(render(OutputMode::env, sample(), ctx)->stdout_text == render_env(sample()));
+    BOOST_TEST(render(OutputMode::json, sample(), ctx)
+                   ->stdout_text.ends_with(R"("from_cache":"false"})"
+                                           "\n"));
+    BOOST_TEST(render(OutputMode::terraform, sample(), ctx)->stdout_text.find("from_cache") == std::string::npos);
+    for (auto mode : {OutputMode::json, OutputMode::text, OutputMode::env, OutputMode::terraform})
+        BOOST_TEST(render(mode, sample(), ctx)->appends.empty());
+
+    auto gh = render(OutputMode::github, sample(), ctx);
+    BOOST_REQUIRE(gh.ok());
+    BOOST_TEST(gh->stdout_text.starts_with("::add-mask::tok'en\n"));
+    BOOST_REQUIRE(gh->appends.size() == 2u);
+    BOOST_TEST(gh->appends[0].path == "/gh/out");
+    BOOST_TEST(gh->appends[0].text ==
+               "authorization-token<<EOF\ntok'en\nEOF\nexpiration<<EOF\n2026-11-28T21:44:11Z\nEOF\n");
+    BOOST_TEST(gh->appends[1].path == "/gh/env");
+    BOOST_TEST(gh->appends[1].text == "CODEARTIFACT_AUTH_TOKEN<<EOF\ntok'en\nEOF\n");
+
+    const cat::Env none;
+    auto unset = render(OutputMode::github, sample(), {p, none, {}, {}});
+    BOOST_REQUIRE(!unset.ok());
+    BOOST_TEST(unset.error().message.starts_with("GITHUB_OUTPUT is not set"));
+    BOOST_TEST(exit_code(unset.error().kind) == 6);
+    const cat::Env output_only = env_of({{"GITHUB_OUTPUT", "/gh/out"}});
+    BOOST_TEST(render(OutputMode::github, sample(), {p, output_only, {}, {}})
+                   .error()
+                   .message.starts_with("GITHUB_ENV is not set"));
+    BOOST_TEST(render(OutputMode::github, sample(), {p, output_only, {.export_env = false}, {}})->appends.size() == 1u);
+
+    BOOST_TEST(render_failure(OutputMode::github, "boom") == "::error title=codeartifact-token::boom\n");
+    BOOST_TEST(render_failure(OutputMode::json, "boom").empty());
+}
+
+BOOST_AUTO_TEST_CASE(github_boolean_inputs_take_every_spelling) {
+    auto in = parse_github_inputs(env_of({{"INPUT_MASK", "No"}, {"INPUT_EXPORT-ENV", "off"}}));
+    BOOST_REQUIRE(in.ok());
+    BOOST_TEST(!in->options.mask);
+    BOOST_TEST(!in->options.export_env);
+    auto bad = parse_github_inputs(env_of({{"INPUT_MASK", "maybe"}}));
+    BOOST_REQUIRE(!bad.ok());
+    BOOST_TEST(bad.error().message == "input mask \"maybe\" is invalid: it must be true/false, yes/no, on/off or 1/0");
 }
 
 BOOST_AUTO_TEST_CASE(suggestions) {
