@@ -1,0 +1,387 @@
+// The program core in-process: plugin::run driven through its Io seam, with a fake transport, a fixed
+// clock, and a temporary HOME and cache; make_plan's precedence of flags, environment and profile.
+#define BOOST_TEST_MODULE plugin_app_test
+#include <stdlib.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+
+#include "fake_transport.hpp"
+#include "plugin/app.hpp"
+#include "plugin/plan.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono;
+using cat::test::reply;
+
+namespace {
+
+constexpr std::string_view secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const sys_seconds fixed_now = sys_days{2026y / November / 29} + 12h;
+
+std::string token_body(std::string_view token) {
+    const auto expires = (fixed_now + 12h).time_since_epoch().count();
+    return R"({"authorizationToken":")" + std::string(token) + R"(","expiration":)" + std::to_string(expires) + "}";
+}
+
+std::string read(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A transport that forwards to the fixture's FakeTransport, so that the replies and the requests sent
+// outlive each run.
+class Forward : public cat::http::Transport {
+public:
+    explicit Forward(cat::test::FakeTransport& to) : to_(to) {}
+    cat::Result<cat::http::Response> send(const cat::http::Request& r, cat::http::Deadline d) override {
+        return to_.send(r, d);
+    }
+
+private:
+    cat::test::FakeTransport& to_;
+};
+
+// One temporary HOME (with ~/.aws/config), one cache directory, an environment with static keys and a
+// region, a fixed clock, and the fake transport. run() records stdout, stderr lines and the exit code.
+struct App {
+    fs::path root;
+    std::map<std::string, std::string, std::less<>> vars;
+    cat::test::FakeTransport transport;
+    std::string out;
+    std::vector<std::string> err;
+    int out_calls = 0;
+    cat::plugin::Io io;
+
+    App() {
+        std::string tmpl = (fs::temp_directory_path() / "cat-plugin-XXXXXX").string();
+        BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+        root = tmpl;
+        fs::create_directories(root / "home/.aws");
+        std::ofstream(root / "home/.aws/config") << "[default]\nregion = eu-west-1\nmax_attempts = 7\n"
+                                                    "[profile ci]\nregion = ap-south-1\nmax_attempts = 4\n"
+                                                    "endpoint_url = https://profile.example\n";
+        vars = {{"HOME", (root / "home").string()},   {"CODEARTIFACT_TOKEN_CACHE_DIR", (root / "cache").string()},
+                {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", std::string(secret_key)},
+                {"AWS_REGION", "us-west-2"},          {"AWS_EC2_METADATA_DISABLED", "true"}};
+        io.stdin_is_terminal = true;
+        io.read_stdin = [] { return std::string(); };
+        io.out = [this](std::string_view s) {
+            out += s;
+            ++out_calls;
+        };
+        io.err = [this](std::string_view s) { err.emplace_back(s); };
+        io.append_file = [](const std::string& path, std::string_view text) -> cat::Status {
+            std::ofstream(path, std::ios::app) << text;
+            return cat::Ok{};
+        };
+        io.make_transport = [this](const cat::http::Options&) { return std::make_unique<Forward>(transport); };
+        io.now = [] { return fixed_now; };
+    }
+    ~App() {
+        // Whatever happened, no secret on stderr, and stdout written at most once.
+        for (const auto& line : err) BOOST_TEST(line.find(secret_key) == std::string::npos);
+        BOOST_TEST(out_calls <= 1);
+        std::error_code ec;
+        fs::remove_all(root, ec);
+    }
+
+    cat::Env env() const { return cat::Env(vars); }
+
+    int run(std::vector<std::string_view> args) {
+        out.clear();
+        err.clear();
+        out_calls = 0;
+        return cat::plugin::run(args, env(), io);
+    }
+    // A Terraform query on stdin (no arguments, stdin not a terminal).
+    int run_terraform(std::string query) {
+        io.stdin_is_terminal = false;
+        io.read_stdin = [query] { return query; };
+        return run({});
+    }
+    void script_token(std::string_view token = "tok-1") { transport.replies.push_back(reply(200, token_body(token))); }
+};
+
+// make_plan with the fixture's environment and HOME.
+struct Planning : App {
+    cat::Result<cat::plugin::Plan> plan(std::vector<std::string_view> args) {
+        auto params = cat::protocol::parse_cli(args);
+        BOOST_REQUIRE(params.ok());
+        auto p = cat::plugin::make_plan(*params, env(), cat::protocol::OutputMode::json);
+        BOOST_TEST_MESSAGE((p ? std::string("planned") : p.error().message));
+        return p;
+    }
+    std::string region(std::vector<std::string_view> args) { return plan(std::move(args)).value().region; }
+    int attempts(std::vector<std::string_view> args) { return plan(std::move(args)).value().retry.max_attempts; }
+    std::string endpoint(std::vector<std::string_view> args) {
+        auto p = plan(std::move(args));
+        BOOST_REQUIRE(p.ok());
+        auto ep = cat::plugin::resolve_service_endpoint(*p, "codeartifact");
+        BOOST_REQUIRE(ep.ok());
+        return ep->url.scheme + "://" + ep->url.host;
+    }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(precedence, Planning)
+
+BOOST_AUTO_TEST_CASE(region_flag_then_environment_then_profile) {
+    vars["AWS_DEFAULT_REGION"] = "ca-central-1";
+    BOOST_TEST(region({"--domain", "dm", "--region", "sa-east-1"}) == "sa-east-1");
+    BOOST_TEST(region({"--domain", "dm"}) == "us-west-2");
+    vars.erase("AWS_REGION");
+    BOOST_TEST(region({"--domain", "dm"}) == "ca-central-1");
+    vars.erase("AWS_DEFAULT_REGION");
+    BOOST_TEST(region({"--domain", "dm"}) == "eu-west-1");
+    BOOST_TEST(region({"--domain", "dm", "--profile", "ci"}) == "ap-south-1");
+}
+
+BOOST_AUTO_TEST_CASE(profile_flag_then_environment) {
+    vars.erase("AWS_REGION");
+    vars["AWS_PROFILE"] = "ci";
+    BOOST_TEST(plan({"--domain", "dm"})->profile == "ci");
+    BOOST_TEST(region({"--domain", "dm"}) == "ap-south-1");
+    BOOST_TEST(plan({"--domain", "dm", "--profile", "default"})->profile == "default");
+    BOOST_TEST(plan({"--domain", "dm", "--profile", "default"})->profile_from_flag);
+    BOOST_TEST(region({"--domain", "dm", "--profile", "default"}) == "eu-west-1");
+}
+
+BOOST_AUTO_TEST_CASE(max_attempts_flag_then_environment_then_profile) {
+    vars["AWS_MAX_ATTEMPTS"] = "5";
+    BOOST_TEST(attempts({"--domain", "dm", "--max-attempts", "2"}) == 2);
+    BOOST_TEST(attempts({"--domain", "dm"}) == 5);
+    vars.erase("AWS_MAX_ATTEMPTS");
+    BOOST_TEST(attempts({"--domain", "dm"}) == 7);
+    BOOST_TEST(attempts({"--domain", "dm", "--profile", "ci"}) == 4);
+    vars["AWS_MAX_ATTEMPTS"] = "21";
+    auto bad = plan({"--domain", "dm"});
+    BOOST_REQUIRE(!bad.ok());
+    BOOST_TEST(bad.error().message.starts_with("max_attempts \"21\" is invalid"));
+}
+
+BOOST_AUTO_TEST_CASE(duration_from_the_flag_checked_locally) {
+    BOOST_TEST(!plan({"--domain", "dm"})->token.duration_seconds.has_value());
+    BOOST_TEST(plan({"--domain", "dm", "--duration-seconds", "900"})->token.duration_seconds.value() == 900);
+    BOOST_TEST(exit_code(plan({"--domain", "dm", "--duration-seconds", "50000"}).error().kind) == 2);
+    BOOST_TEST(exit_code(plan({"--domain", "dm", "--duration-seconds", "12x"}).error().kind) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(endpoint_url_flag_then_environment_then_profile) {
+    vars["AWS_ENDPOINT_URL"] = "https://global.example";
+    vars["AWS_ENDPOINT_URL_CODEARTIFACT"] = "https://service.example";
+    BOOST_TEST(endpoint({"--domain", "dm", "--endpoint-url", "https://flag.example"}) == "https://flag.example");
+    BOOST_TEST(endpoint({"--domain", "dm"}) == "https://service.example");
+    vars.erase("AWS_ENDPOINT_URL_CODEARTIFACT");
+    BOOST_TEST(endpoint({"--domain", "dm"}) == "https://global.example");
+    vars.erase("AWS_ENDPOINT_URL");
+    BOOST_TEST(endpoint({"--domain", "dm", "--profile", "ci"}) == "https://profile.example");
+    BOOST_TEST(endpoint({"--domain", "dm"}) == "https://codeartifact.us-west-2.amazonaws.com");
+}
+
+BOOST_AUTO_TEST_CASE(booleans_take_one_set_of_spellings) {
+    BOOST_TEST(!plan({"--domain", "dm", "--cache", "off"})->use_cache);
+    BOOST_TEST(plan({"--domain", "dm", "--cache", "YES"})->use_cache);
+    auto bad = plan({"--domain", "dm", "--cache", "maybe"});
+    BOOST_REQUIRE(!bad.ok());
+    BOOST_TEST(bad.error().message == "cache \"maybe\" is invalid: it must be true/false, yes/no, on/off or 1/0");
+    vars["AWS_USE_FIPS_ENDPOINT"] = "1";
+    BOOST_TEST(plan({"--domain", "dm"})->use_fips);
+    vars["AWS_USE_FIPS_ENDPOINT"] = "sometimes";
+    BOOST_TEST(exit_code(plan({"--domain", "dm"}).error().kind) == 6);
+}
+
+BOOST_AUTO_TEST_CASE(secrets_are_held_as_secrets) {
+    auto p = plan({"--domain", "dm", "--access-key", "AKID2", "--secret-key", "s3cret", "--session-token", "t0k"});
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->secret_key.reveal() == "s3cret");
+    BOOST_TEST(p->session_token.reveal() == "t0k");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(program, App)
+
+BOOST_AUTO_TEST_CASE(json_with_a_signed_request) {
+    script_token();
+    BOOST_TEST(run({"--domain", "my-domain", "--domain-owner", "111122223333"}) == 0);
+    BOOST_TEST(out.starts_with(R"({"authorization_token":"tok-1","expiration":"2026-11-30T00:00:00Z",)"));
+    BOOST_TEST(out.ends_with(R"("from_cache":"false"})"
+                             "\n"));
+    BOOST_TEST(err.empty());
+    BOOST_REQUIRE(transport.sent.size() == 1u);
+    const auto& req = transport.sent.front();
+    BOOST_TEST(req.method == "POST");
+    BOOST_TEST(req.url.host == "codeartifact.us-west-2.amazonaws.com");
+    BOOST_TEST(req.url.target == "/v1/authorization-token?domain=my-domain&domain-owner=111122223333");
+    bool signed_now = false;
+    for (const auto& [k, v] : req.headers)
+        if (k == "authorization")
+            signed_now =
+                v.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/us-west-2/codeartifact/aws4_request");
+    BOOST_TEST(signed_now);
+}
+
+BOOST_AUTO_TEST_CASE(cache_miss_then_hit) {
+    script_token();
+    BOOST_TEST(run({"--domain", "dm"}) == 0);
+    BOOST_TEST(out.find(R"("from_cache":"false")") != std::string::npos);
+    BOOST_TEST(fs::is_directory(root / "cache"));
+    BOOST_TEST(run({"--domain", "dm"}) == 0);
+    BOOST_TEST(out.find(R"("authorization_token":"tok-1")") != std::string::npos);
+    BOOST_TEST(out.find(R"("from_cache":"true")") != std::string::npos);
+    BOOST_TEST(transport.sent.size() == 1u);  // the second run sent nothing
+    // Another domain is another key: a miss.
+    script_token("tok-2");
+    BOOST_TEST(run({"--domain", "other"}) == 0);
+    BOOST_TEST(transport.sent.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(no_cache_fetches_every_time) {
+    script_token();
+    script_token("tok-2");
+    BOOST_TEST(run({"--domain", "dm", "--no-cache"}) == 0);
+    BOOST_TEST(run({"--domain", "dm", "--no-cache"}) == 0);
+    BOOST_TEST(out.find("tok-2") != std::string::npos);
+    BOOST_TEST(transport.sent.size() == 2u);
+    BOOST_TEST(!fs::exists(root / "cache"));
+}
+
+BOOST_AUTO_TEST_CASE(dry_run_sends_nothing) {
+    vars["AWS_SESSION_TOKEN"] = "session-secret";
+    BOOST_TEST(run({"--domain", "dm", "--dry-run"}) == 0);
+    BOOST_TEST(transport.sent.empty());
+    BOOST_TEST(out.starts_with("POST https://codeartifact.us-west-2.amazonaws.com/v1/authorization-token?domain=dm\n"));
+    BOOST_TEST(out.find("x-amz-date: 20261129T120000Z\n") != std::string::npos);
+    BOOST_TEST(out.find("x-amz-security-token: <redacted>\n") != std::string::npos);
+    BOOST_TEST(out.find("session-secret") == std::string::npos);
+    BOOST_TEST(out.find(secret_key) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(text_and_env) {
+    script_token();
+    BOOST_TEST(run({"--domain", "dm", "--output", "text"}) == 0);
+    BOOST_TEST(out == "tok-1\n");
+    BOOST_TEST(run({"--domain", "dm", "--output", "env"}) == 0);
+    BOOST_TEST(out ==
+               "export CODEARTIFACT_AUTH_TOKEN='tok-1'\n"
+               "export CODEARTIFACT_AUTH_TOKEN_EXPIRATION='2026-11-30T00:00:00Z'\n");
+    BOOST_TEST(run({"--domain", "dm", "--output", "text", "--select", "Expiration"}) == 0);
+    BOOST_TEST(out == "2026-11-30T00:00:00Z\n");
+}
+
+BOOST_AUTO_TEST_CASE(terraform_through_stdin) {
+    script_token();
+    BOOST_TEST(run_terraform(R"({"domain":"dm","DomainOwner":"111122223333"})") == 0);
+    BOOST_TEST(out == R"({"authorization_token":"tok-1","expiration":"2026-11-30T00:00:00Z","expiration_unix":")" +
+                          std::to_string((fixed_now + 12h).time_since_epoch().count()) +
+                          R"(","domain":"dm","domain_owner":"111122223333","region":"us-west-2"})"
+                          "\n");
+    BOOST_TEST(run_terraform(R"({"domain":"dm","bogus":"x"})") == 2);
+    BOOST_TEST(out.empty());
+}
+
+BOOST_AUTO_TEST_CASE(github_writes_its_files) {
+    script_token();
+    vars["GITHUB_OUTPUT"] = (root / "output").string();
+    vars["GITHUB_ENV"] = (root / "env").string();
+    vars["INPUT_DOMAIN"] = "dm";
+    vars["INPUT_DOMAIN-OWNER"] = "111122223333";
+    BOOST_TEST(run({"--output", "github"}) == 0);
+    BOOST_TEST(out.starts_with("::add-mask::tok-1\n"));
+    BOOST_TEST(
+        out.ends_with("codeartifact-token: token for domain dm expires 2026-11-30T00:00:00Z; "
+                      "CODEARTIFACT_AUTH_TOKEN is set for later steps\n"));
+    const std::string output = read(root / "output");
+    BOOST_TEST(output.starts_with("authorization-token<<ghadelimiter_"));
+    BOOST_TEST(output.find("\ntok-1\n") != std::string::npos);
+    BOOST_TEST(output.find("expiration<<") != std::string::npos);
+    BOOST_TEST(read(root / "env").starts_with("CODEARTIFACT_AUTH_TOKEN<<ghadelimiter_"));
+    BOOST_REQUIRE(transport.sent.size() == 1u);
+    BOOST_TEST(transport.sent.front().url.target == "/v1/authorization-token?domain=dm&domain-owner=111122223333");
+
+    // Failures in a GitHub step are also an annotation on stdout; the files stay as they were.
+    vars.erase("GITHUB_ENV");
+    vars["INPUT_MASK"] = "false";
+    BOOST_TEST(run({"--output", "github"}) == 6);
+    BOOST_TEST(out ==
+               "::error title=codeartifact-token::GITHUB_ENV is not set: set export-env to false outside "
+               "GitHub\n");
+    BOOST_TEST(read(root / "output") == output);
+    vars["INPUT_EXPORT-ENV"] = "no";
+    BOOST_TEST(run({"--output", "github"}) == 0);
+    BOOST_TEST(out.starts_with("codeartifact-token: token for domain dm expires"));  // mask off
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(exit_codes, App)
+
+BOOST_AUTO_TEST_CASE(usage_is_2) {
+    BOOST_TEST(run({"--domian", "d"}) == 2);
+    BOOST_TEST(out.empty());
+    BOOST_REQUIRE(err.size() == 1u);
+    BOOST_TEST(err.front() == "codeartifact-token: unknown option --domian (did you mean --domain?)");
+    BOOST_TEST(run({"--domain", "dm", "--output", "yaml"}) == 2);
+    BOOST_TEST(transport.sent.empty());
+}
+
+BOOST_AUTO_TEST_CASE(credentials_is_3) {
+    vars.erase("AWS_ACCESS_KEY_ID");
+    vars.erase("AWS_SECRET_ACCESS_KEY");
+    BOOST_TEST(run({"--domain", "dm"}) == 3);
+    BOOST_TEST(out.empty());
+    BOOST_TEST(err.size() == 1u);
+    BOOST_TEST(transport.sent.empty());
+}
+
+BOOST_AUTO_TEST_CASE(api_is_4) {
+    transport.replies.push_back(
+        reply(403, R"({"message":"not allowed"})", {{"x-amzn-ErrorType", "AccessDeniedException"}}));
+    BOOST_TEST(run({"--domain", "dm"}) == 4);
+    BOOST_TEST(out.empty());
+    BOOST_REQUIRE(err.size() == 1u);
+    BOOST_TEST(err.front().find("AccessDeniedException") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(network_is_5) {
+    transport.replies.push_back(cat::Error::make(cat::ErrorKind::network, "connect: connection refused"));
+    BOOST_TEST(run({"--domain", "dm", "--max-attempts", "1"}) == 5);
+    BOOST_TEST(out.empty());
+    BOOST_TEST(err.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(config_is_6) {
+    vars.erase("AWS_REGION");
+    vars["AWS_CONFIG_FILE"] = (root / "none").string();
+    BOOST_TEST(run({"--domain", "dm"}) == 6);  // no region anywhere
+    BOOST_TEST(out.empty());
+    BOOST_TEST(transport.sent.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_exception_is_internal_1_with_one_line) {
+    struct Throws : cat::http::Transport {
+        cat::Result<cat::http::Response> send(const cat::http::Request&, cat::http::Deadline) override {
+            throw std::bad_alloc();
+        }
+    };
+    io.make_transport = [](const cat::http::Options&) { return std::make_unique<Throws>(); };
+    BOOST_TEST(run({"--domain", "dm", "--output", "github"}) == 1);
+    BOOST_TEST(out.empty());
+    BOOST_TEST(err == std::vector<std::string>{"codeartifact-token: internal error: out of memory"});
+
+    io.read_stdin = []() -> std::string { throw std::runtime_error("OpenSSL: RAND_bytes failed"); };
+    io.stdin_is_terminal = false;
+    BOOST_TEST(run({}) == 1);
+    BOOST_TEST(out.empty());
+    BOOST_TEST(err == std::vector<std::string>{"codeartifact-token: internal error: OpenSSL: RAND_bytes failed"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
