@@ -111,22 +111,43 @@ struct App {
 
 // make_plan with the fixture's environment and HOME.
 struct Planning : App {
-    cat::Result<cat::plugin::Plan> plan(std::vector<std::string_view> args) {
+    using Args = std::vector<std::string_view>;
+    cat::Result<cat::plugin::Plan> plan(Args args) {
         auto params = cat::protocol::parse_cli(args);
         BOOST_REQUIRE(params.ok());
         auto p = cat::plugin::make_plan(*params, env(), cat::protocol::OutputMode::json);
         BOOST_TEST_MESSAGE((p ? std::string("planned") : p.error().message));
         return p;
     }
-    std::string region(std::vector<std::string_view> args) { return plan(std::move(args)).value().region; }
-    int attempts(std::vector<std::string_view> args) { return plan(std::move(args)).value().retry.max_attempts; }
-    std::string endpoint(std::vector<std::string_view> args) {
+    std::string region(Args args) { return plan(std::move(args)).value().region; }
+    std::string profile(Args args) { return plan(std::move(args)).value().profile; }
+    std::string attempts(Args args) { return std::to_string(plan(std::move(args)).value().retry.max_attempts); }
+    std::string endpoint(Args args) {
         auto p = plan(std::move(args));
         BOOST_REQUIRE(p.ok());
         auto ep = cat::plugin::resolve_service_endpoint(*p, "codeartifact");
         BOOST_REQUIRE(ep.ok());
         return ep->url.scheme + "://" + ep->url.host;
     }
+
+    // A setting's precedence, peeled a layer at a time: what `get` sees with the flag and every variable
+    // set, then without the flag, then after removing each variable in turn (the profile's value last).
+    std::vector<std::string> peel(std::string (Planning::*get)(Args), std::string_view flag, std::string_view value,
+                                  const std::vector<std::pair<std::string, std::string>>& variables, Args more = {}) {
+        for (const auto& [k, v] : variables) vars[k] = v;
+        Args base{"--domain", "dm"};
+        base.insert(base.end(), more.begin(), more.end());
+        Args with_flag = base;
+        with_flag.insert(with_flag.end(), {flag, value});
+        std::vector<std::string> seen{(this->*get)(with_flag)};
+        for (const auto& variable : variables) {
+            seen.push_back((this->*get)(base));
+            vars.erase(variable.first);
+        }
+        seen.push_back((this->*get)(base));
+        return seen;
+    }
+    using Seen = std::vector<std::string>;
 };
 
 }  // namespace
@@ -134,37 +155,37 @@ struct Planning : App {
 BOOST_FIXTURE_TEST_SUITE(precedence, Planning)
 
 BOOST_AUTO_TEST_CASE(region_flag_then_environment_then_profile) {
-    vars["AWS_DEFAULT_REGION"] = "ca-central-1";
-    BOOST_TEST(region({"--domain", "dm", "--region", "sa-east-1"}) == "sa-east-1");
-    BOOST_TEST(region({"--domain", "dm"}) == "us-west-2");
-    vars.erase("AWS_REGION");
-    BOOST_TEST(region({"--domain", "dm"}) == "ca-central-1");
-    vars.erase("AWS_DEFAULT_REGION");
-    BOOST_TEST(region({"--domain", "dm"}) == "eu-west-1");
+    BOOST_TEST(peel(&Planning::region, "--region", "sa-east-1",
+                    {{"AWS_REGION", "us-west-2"}, {"AWS_DEFAULT_REGION", "ca-central-1"}}) ==
+               (Seen{"sa-east-1", "us-west-2", "ca-central-1", "eu-west-1"}));
     BOOST_TEST(region({"--domain", "dm", "--profile", "ci"}) == "ap-south-1");
 }
 
 BOOST_AUTO_TEST_CASE(profile_flag_then_environment) {
-    vars.erase("AWS_REGION");
+    BOOST_TEST(peel(&Planning::profile, "--profile", "ci", {{"AWS_PROFILE", "dev"}, {"AWS_DEFAULT_PROFILE", "ops"}}) ==
+               (Seen{"ci", "dev", "ops", "default"}));
+    BOOST_TEST(plan({"--domain", "dm", "--profile", "ci"})->profile_from_flag);
     vars["AWS_PROFILE"] = "ci";
-    BOOST_TEST(plan({"--domain", "dm"})->profile == "ci");
-    BOOST_TEST(region({"--domain", "dm"}) == "ap-south-1");
-    BOOST_TEST(plan({"--domain", "dm", "--profile", "default"})->profile == "default");
-    BOOST_TEST(plan({"--domain", "dm", "--profile", "default"})->profile_from_flag);
-    BOOST_TEST(region({"--domain", "dm", "--profile", "default"}) == "eu-west-1");
+    BOOST_TEST(!plan({"--domain", "dm"})->profile_from_flag);
+    BOOST_TEST(plan({"--domain", "dm"})->profile_explicit);
 }
 
 BOOST_AUTO_TEST_CASE(max_attempts_flag_then_environment_then_profile) {
-    vars["AWS_MAX_ATTEMPTS"] = "5";
-    BOOST_TEST(attempts({"--domain", "dm", "--max-attempts", "2"}) == 2);
-    BOOST_TEST(attempts({"--domain", "dm"}) == 5);
-    vars.erase("AWS_MAX_ATTEMPTS");
-    BOOST_TEST(attempts({"--domain", "dm"}) == 7);
-    BOOST_TEST(attempts({"--domain", "dm", "--profile", "ci"}) == 4);
+    BOOST_TEST(peel(&Planning::attempts, "--max-attempts", "2", {{"AWS_MAX_ATTEMPTS", "5"}}) == (Seen{"2", "5", "7"}));
+    BOOST_TEST(attempts({"--domain", "dm", "--profile", "ci"}) == "4");
     vars["AWS_MAX_ATTEMPTS"] = "21";
     auto bad = plan({"--domain", "dm"});
     BOOST_REQUIRE(!bad.ok());
     BOOST_TEST(bad.error().message.starts_with("max_attempts \"21\" is invalid"));
+}
+
+BOOST_AUTO_TEST_CASE(endpoint_url_flag_then_environment_then_profile) {
+    BOOST_TEST(peel(&Planning::endpoint, "--endpoint-url", "https://flag.example",
+                    {{"AWS_ENDPOINT_URL_CODEARTIFACT", "https://service.example"},
+                     {"AWS_ENDPOINT_URL", "https://global.example"}},
+                    {"--profile", "ci"}) == (Seen{"https://flag.example", "https://service.example",
+                                                  "https://global.example", "https://profile.example"}));
+    BOOST_TEST(endpoint({"--domain", "dm"}) == "https://codeartifact.us-west-2.amazonaws.com");
 }
 
 BOOST_AUTO_TEST_CASE(duration_from_the_flag_checked_locally) {
@@ -172,18 +193,6 @@ BOOST_AUTO_TEST_CASE(duration_from_the_flag_checked_locally) {
     BOOST_TEST(plan({"--domain", "dm", "--duration-seconds", "900"})->token.duration_seconds.value() == 900);
     BOOST_TEST(exit_code(plan({"--domain", "dm", "--duration-seconds", "50000"}).error().kind) == 2);
     BOOST_TEST(exit_code(plan({"--domain", "dm", "--duration-seconds", "12x"}).error().kind) == 2);
-}
-
-BOOST_AUTO_TEST_CASE(endpoint_url_flag_then_environment_then_profile) {
-    vars["AWS_ENDPOINT_URL"] = "https://global.example";
-    vars["AWS_ENDPOINT_URL_CODEARTIFACT"] = "https://service.example";
-    BOOST_TEST(endpoint({"--domain", "dm", "--endpoint-url", "https://flag.example"}) == "https://flag.example");
-    BOOST_TEST(endpoint({"--domain", "dm"}) == "https://service.example");
-    vars.erase("AWS_ENDPOINT_URL_CODEARTIFACT");
-    BOOST_TEST(endpoint({"--domain", "dm"}) == "https://global.example");
-    vars.erase("AWS_ENDPOINT_URL");
-    BOOST_TEST(endpoint({"--domain", "dm", "--profile", "ci"}) == "https://profile.example");
-    BOOST_TEST(endpoint({"--domain", "dm"}) == "https://codeartifact.us-west-2.amazonaws.com");
 }
 
 BOOST_AUTO_TEST_CASE(booleans_take_one_set_of_spellings) {
