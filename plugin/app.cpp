@@ -75,10 +75,8 @@ struct Request {
     protocol::GithubOptions github;
 };
 
-// The front door: no arguments and stdin not a terminal is a Terraform query; otherwise CLI flags, with
-// the action's INPUT_* variables under --output github (only when asked for: a Terraform or shell step
-// inside a workflow also sees GITHUB_ACTIONS=true and keeps its own protocol).
-Result<Request> read_request(std::span<const std::string_view> args, const Env& env, Io& io, OutputMode& mode) {
+// The front door: no arguments and stdin not a terminal is a Terraform query; otherwise CLI flags.
+Result<Request> read_request(std::span<const std::string_view> args, Io& io) {
     const bool terraform_stdin = args.empty() && !io.stdin_is_terminal;
     auto params = terraform_stdin ? protocol::parse_json_object(io.read_stdin()) : protocol::parse_cli(args);
     if (!params) return std::move(params).error();
@@ -88,14 +86,17 @@ Result<Request> read_request(std::span<const std::string_view> args, const Env& 
         if (!m) return std::move(m).error();
         r.mode = *m;
     }
-    mode = r.mode;
-    if (r.mode == OutputMode::github) {
-        auto inputs = protocol::parse_github_inputs(env);
-        if (!inputs) return std::move(inputs).error();
-        r.params.fill_from(inputs->params);
-        r.github = inputs->options;
-    }
     return r;
+}
+
+// The action's INPUT_* variables, under --output github only (a Terraform or shell step inside a workflow
+// also sees GITHUB_ACTIONS=true and keeps its own protocol). Flags win over inputs.
+Status take_github_inputs(Request& r, const Env& env) {
+    auto inputs = protocol::parse_github_inputs(env);
+    if (!inputs) return std::move(inputs).error();
+    r.params.fill_from(inputs->params);
+    r.github = inputs->options;
+    return Ok{};
 }
 
 // What every step uses: the plan, the transport for the API calls, the clock, the debug lines.
@@ -111,6 +112,8 @@ struct Run {
           env(e),
           io(i),
           transport(io.make_transport ? io.make_transport(plan.transport) : http::make_transport(plan.transport)) {}
+    Run(const Run&) = delete;  // the functions below capture `this`
+    Run& operator=(const Run&) = delete;
     std::chrono::system_clock::time_point now() const { return io.now ? io.now() : std::chrono::system_clock::now(); }
     std::function<std::chrono::system_clock::time_point()> clock() const {
         return [this] { return now(); };
@@ -343,8 +346,11 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
     }
     OutputMode mode = OutputMode::json;
     Result<protocol::Rendered> result = [&]() -> Result<protocol::Rendered> {
-        auto request = read_request(args, env, io, mode);
+        auto request = read_request(args, io);
         if (!request) return std::move(request).error();
+        mode = request->mode;
+        if (mode == OutputMode::github)
+            if (auto s = take_github_inputs(*request, env); !s) return s.error();
         auto rendered = execute(*request, env, io);
         if (!rendered) return rendered;
         for (const auto& a : rendered->appends)
