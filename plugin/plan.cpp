@@ -54,7 +54,9 @@ std::string first_of(const Params& p, std::string_view param, const Env& env,
 Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mode) {
     Plan plan;
     plan.mode = mode;
-    for (auto [name, target] : {std::pair{"debug", &plan.debug}, std::pair{"dry_run", &plan.dry_run}}) {
+    for (auto [name, target] :
+         {std::pair{"debug", &plan.debug}, std::pair{"dry_run", &plan.dry_run},
+          std::pair{"extra_index", &plan.extra_index}, std::pair{"show_token", &plan.show_token}}) {
         auto b = switch_param(p, name);
         if (!b) return std::move(b).error();
         *target = *b;
@@ -83,12 +85,6 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         format = std::string(*tool_format);
         plan.config_file = aws::expand_home(p.get("config_file"), env.get("HOME"));
         plan.namespace_ = p.get("namespace");
-        for (auto [name, target] :
-             {std::pair{"extra_index", &plan.extra_index}, std::pair{"show_token", &plan.show_token}}) {
-            auto b = switch_param(p, name);
-            if (!b) return std::move(b).error();
-            *target = *b;
-        }
     } else {
         for (const char* only : {"config_file", "namespace", "extra_index", "show_token"})
             if (p.has(only)) return usage(std::string(only) + " goes with configure");
