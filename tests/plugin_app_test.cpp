@@ -329,6 +329,19 @@ BOOST_AUTO_TEST_CASE(github_writes_its_files) {
     BOOST_TEST(out.starts_with("codeartifact-token: token for domain dm expires"));  // mask off
 }
 
+BOOST_AUTO_TEST_CASE(configure_as_environment_variables) {
+    script_token();
+    transport.replies.push_back(reply(
+        200, R"({"repositoryEndpoint":"https://dm-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/repo/"})"));
+    BOOST_TEST(run({"--domain", "dm", "--domain-owner", "111122223333", "--repository", "repo", "--configure", "npm",
+                    "--output", "env"}) == 0);
+    BOOST_TEST(out.starts_with("export "));
+    BOOST_TEST(out.find("tok-1") != std::string::npos);
+    BOOST_REQUIRE(transport.sent.size() == 2u);
+    BOOST_TEST(transport.sent[1].url.target.starts_with("/v1/repository/endpoint?"));
+    BOOST_TEST(!fs::exists(root / "home/.npmrc"));  // variables only: no file written
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(exit_codes, App)
