@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <array>
 #include <cstring>
 
 #include "aws/rfc3339.hpp"
@@ -13,6 +14,17 @@ namespace cat::protocol {
 namespace {
 
 using aws::format_rfc3339;
+
+// The modes by name, in the order the messages list them.
+struct NamedMode {
+    OutputMode mode;
+    std::string_view name;
+};
+constexpr std::array<NamedMode, 5> output_modes{{{OutputMode::json, "json"},
+                                                 {OutputMode::text, "text"},
+                                                 {OutputMode::env, "env"},
+                                                 {OutputMode::github, "github"},
+                                                 {OutputMode::terraform, "terraform"}}};
 
 std::string fold(std::string_view s) {
     std::string out;
@@ -36,13 +48,13 @@ std::vector<std::pair<std::string, std::string>> all_fields(const Outcome& o) {
 }  // namespace
 
 Result<OutputMode> parse_output_mode(std::string_view s) {
-    if (s == "json") return OutputMode::json;
-    if (s == "text") return OutputMode::text;
-    if (s == "env") return OutputMode::env;
-    if (s == "terraform") return OutputMode::terraform;
-    if (s == "github") return OutputMode::github;
-    return Error::make(ErrorKind::usage,
-                       "output \"" + std::string(s) + "\" is invalid: it must be json, text, env, github or terraform");
+    std::string names;
+    for (std::size_t i = 0; i < output_modes.size(); ++i) {
+        if (s == output_modes[i].name) return output_modes[i].mode;
+        names += i == 0 ? "" : i + 1 == output_modes.size() ? " or " : ", ";
+        names += output_modes[i].name;
+    }
+    return Error::make(ErrorKind::usage, "output \"" + std::string(s) + "\" is invalid: it must be " + names);
 }
 
 Result<Rendered> render(OutputMode mode, const Outcome& o, const RenderContext& ctx) {

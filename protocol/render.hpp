@@ -25,7 +25,7 @@ struct Outcome {
     bool from_cache = false;  // reported in json output (not in Terraform's, whose shape stays fixed)
 };
 
-// Every output mode. To add one: a value here, its name in parse_output_mode, and its case in render().
+// Every output mode. To add one: a value here, its name in render.cpp's output_modes, its case in render().
 enum class OutputMode { json, text, env, terraform, github };
 Result<OutputMode> parse_output_mode(std::string_view s);
 
