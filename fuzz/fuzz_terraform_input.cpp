@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     protocol::Outcome o;
-    o.authorization_token =
-        params->get("secret_key").empty() ? "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.token" : params->get("secret_key");
+    o.authorization_token = params->secret("secret_key").empty() ? "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.token"
+                                                                 : params->secret("secret_key").reveal();
     o.expiration = std::chrono::sys_seconds{std::chrono::seconds{1700000000}};
     o.domain = params->get("domain");
     o.domain_owner = params->get("domain_owner");
