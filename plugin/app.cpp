@@ -273,7 +273,7 @@ Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& clie
         std::chrono::duration_cast<std::chrono::milliseconds>(lock_timeout));
 }
 
-// Steps 2 and 3 with the repository endpoint, when one was asked for: what the outputs show.
+// Step 3, with the repository endpoint when one was asked for: the outcome the outputs show.
 Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoint, const aws::AwsCredentials& creds) {
     const Plan& plan = run.plan;
     aws::Client client(*run.transport, client_config(run, endpoint, creds));
