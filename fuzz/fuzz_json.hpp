@@ -62,4 +62,20 @@ inline void check_no_secret(const Error& e, const std::vector<std::string>& runs
     for (const auto& run : runs) FUZZ_CHECK(e.message.find(run) == std::string::npos);
 }
 
+// What a parser of a credentials document must give: both keys, or a credentials error of one line that
+// quotes no part of the values of `secret_names` (the document holds secrets).
+template <class Credentials>
+void check_credentials(const Result<Credentials>& creds, std::string_view json,
+                       std::initializer_list<std::string_view> secret_names) {
+    if (creds) {
+        FUZZ_CHECK(!creds->keys.access_key_id.empty());
+        FUZZ_CHECK(!creds->keys.secret_access_key.empty());
+        return;
+    }
+    FUZZ_CHECK(creds.error().kind == ErrorKind::credentials);
+    FUZZ_CHECK(one_line(creds.error().message));
+    check_error(creds.error());
+    check_no_secret(creds.error(), secret_runs(json, secret_names));
+}
+
 }  // namespace cat::fuzz

@@ -8,16 +8,7 @@ using namespace cat;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view json = fuzz::as_view(data, size);
-    if (auto creds = aws::parse_sso_role_credentials(json)) {
-        FUZZ_CHECK(!creds->keys.access_key_id.empty());
-        FUZZ_CHECK(!creds->keys.secret_access_key.empty());
-    } else {
-        FUZZ_CHECK(creds.error().kind == ErrorKind::credentials);
-        FUZZ_CHECK(fuzz::one_line(creds.error().message));
-        fuzz::check_error(creds.error());
-        // The response holds secrets: an error about it never quotes them.
-        fuzz::check_no_secret(creds.error(), fuzz::secret_runs(json, {"secretAccessKey", "sessionToken"}));
-    }
+    fuzz::check_credentials(aws::parse_sso_role_credentials(json), json, {"secretAccessKey", "sessionToken"});
 
     const std::string name = aws::sso_cache_file_name(json);  // empty only without SHA-1 (FIPS providers)
     if (name.empty()) return 0;

@@ -2,8 +2,8 @@
 //
 // Unit tests drive them through a fake transport and fake file reading; the "real_*" suites use real
 // sockets on 127.0.0.1 only, against tests/servers/metadata_server.py (started by
-// tests/tools/with-metadata-server, which exports CAT_TEST_METADATA_URL and the tokens), and against moto's
-// IMDS emulation (with-metadata-server --moto: CAT_TEST_MOTO_URL). credential_process runs real children.
+// tests/tools/with-servers --metadata, which exports CAT_TEST_METADATA_URL and the tokens), and against moto's
+// IMDS emulation (with-servers --moto: CAT_TEST_MOTO_URL). credential_process runs real children.
 #define BOOST_TEST_MODULE aws_credentials_metadata_test
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -1205,7 +1205,8 @@ namespace {
 
 std::string metadata_url() {
     const std::string u = getenv_str("CAT_TEST_METADATA_URL");
-    BOOST_REQUIRE_MESSAGE(!u.empty(), "CAT_TEST_METADATA_URL is not set: run under tests/tools/with-metadata-server");
+    BOOST_REQUIRE_MESSAGE(!u.empty(),
+                          "CAT_TEST_METADATA_URL is not set: run under tests/tools/with-servers --metadata");
     BOOST_REQUIRE_MESSAGE(u.starts_with("http://127.0.0.1:"), "the metadata server must be on loopback: " + u);
     return u;
 }
@@ -1473,14 +1474,14 @@ BOOST_AUTO_TEST_CASE(cached_token_and_portal_on_loopback) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// ---- real sockets: moto's IMDS emulation (tests/tools/with-metadata-server --moto) ---------------------
+// ---- real sockets: moto's IMDS emulation (tests/tools/with-servers --metadata --moto) ---------------------
 
 namespace {
 
 struct MotoAvailable {
     boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
         boost::test_tools::assertion_result r(!getenv_str("CAT_TEST_MOTO_URL").empty());
-        r.message() << "CAT_TEST_MOTO_URL is not set (run under tests/tools/with-metadata-server --moto)";
+        r.message() << "CAT_TEST_MOTO_URL is not set (run under tests/tools/with-servers --metadata --moto)";
         return r;
     }
 };

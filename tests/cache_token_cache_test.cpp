@@ -692,9 +692,9 @@ BOOST_AUTO_TEST_CASE(fifty_processes_one_fetch) {
 
     int start[2];
     BOOST_REQUIRE(::pipe(start) == 0);
-    constexpr int kChildren = 50;
+    constexpr int children = 50;
     std::vector<pid_t> pids;
-    for (int i = 0; i < kChildren; ++i) {
+    for (int i = 0; i < children; ++i) {
         pids.push_back(spawn([&, i]() -> int {
             ::close(start[1]);
             char c = 0;
@@ -723,7 +723,7 @@ BOOST_AUTO_TEST_CASE(fifty_processes_one_fetch) {
     BOOST_TEST(read_file(counter) == "1");
     std::set<std::string> tokens;
     int fetched = 0, cached = 0;
-    for (int i = 0; i < kChildren; ++i) {
+    for (int i = 0; i < children; ++i) {
         std::istringstream in(read_file(results + "/" + std::to_string(i)));
         std::string how, token;
         in >> how >> token;
@@ -734,7 +734,7 @@ BOOST_AUTO_TEST_CASE(fifty_processes_one_fetch) {
     BOOST_TEST(tokens.size() == 1u);
     BOOST_TEST(tokens.begin()->rfind("token-from-", 0) == 0u);
     BOOST_TEST(fetched == 1);
-    BOOST_TEST(cached == kChildren - 1);
+    BOOST_TEST(cached == children - 1);
     const std::string stem = cache_file_stem(test_key());
     BOOST_TEST((list_dir(dir) == std::set<std::string>{stem + ".json", stem + ".lock"}));
 }

@@ -3,7 +3,7 @@ the installed package manager says what it read, and (npm, pip, cargo) sends a r
 server that records the credentials it got. No network: every URL is on 127.0.0.1.
 
 A tool that is not installed, or whose check needs something missing here, is skipped with the reason.
-Prints `ok - ...`, `not ok - ...`, `skip - ...` and a closing `N passed, N failed, N skipped`.
+Prints `ok - ...`, `not ok - ...`, `skip - ...` and a closing `N passed, N failed, N skipped` (harness.py).
 Run by CTest as: python3 tests/configure_readback.py path/to/configure_tool
 """
 import base64
@@ -16,27 +16,10 @@ import sys
 import tempfile
 import threading
 
+from harness import check, finish, skip
+
 TOOL = sys.argv[1]
 TOKEN = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.readback-token_1"
-passed = failed = skipped = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok - {name}")
-    else:
-        failed += 1
-        print(f"not ok - {name}: {detail}")
-    sys.stdout.flush()
-    return cond
-
-
-def skip(name, why):
-    global skipped
-    skipped += 1
-    print(f"skip - {name}: {why}")
 
 
 # --- the loopback server: answers 404 (or a sparse index's config.json) and records each request ---------
@@ -266,5 +249,4 @@ for tool in ("yarn", "uv", "twine", "poetry", "gradle", "dotnet", "swift", "bund
 server.shutdown()
 for home in homes:
     shutil.rmtree(home, ignore_errors=True)
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
+finish()

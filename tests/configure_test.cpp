@@ -24,10 +24,10 @@ Env env(std::map<std::string, std::string, std::less<>> vars) {
     return Env(std::move(vars));
 }
 
-const std::string kHome = "/home/user";
-const std::string kToken = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.NEW-token_1";
-const std::string kToken2 = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.NEXT-token_2";
-const fs::path kData = fs::path(CAT_TEST_DATA) / "configure";
+const std::string user_home = "/home/user";
+const std::string new_token = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.NEW-token_1";
+const std::string next_token = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.NEXT-token_2";
+const fs::path data_dir = fs::path(CAT_TEST_DATA) / "configure";
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -48,9 +48,9 @@ Tree read_tree(const fs::path& dir) {
 
 FileReader reader(const Tree& t) {
     return [&t](const std::string& path) -> cat::Result<std::optional<std::string>> {
-        if (!path.starts_with(kHome + "/"))
+        if (!path.starts_with(user_home + "/"))
             return cat::Error::make(cat::ErrorKind::internal, "read outside HOME: " + path);
-        const auto it = t.find(path.substr(kHome.size() + 1));
+        const auto it = t.find(path.substr(user_home.size() + 1));
         if (it == t.end()) return std::optional<std::string>{};
         return std::optional<std::string>(it->second);
     };
@@ -65,7 +65,7 @@ ConfigureInput input_for(std::string tool) {
     ConfigureInput in;
     in.tool = std::move(tool);
     in.repository_endpoint = endpoint_for(in.tool);
-    in.token = kToken;
+    in.token = new_token;
     in.domain = "my-domain";
     in.domain_owner = "111122223333";
     in.repository = "my-repo";
@@ -91,7 +91,7 @@ Case load_case(const fs::path& dir) {
     str("repository", c.in.repository);
     str("namespace", c.in.namespace_);
     str("error", c.error);
-    if (d.HasMember("config_file")) c.in.config_file = kHome + "/" + d["config_file"].GetString();
+    if (d.HasMember("config_file")) c.in.config_file = user_home + "/" + d["config_file"].GetString();
     if (d.HasMember("extra_index")) c.in.extra_index = d["extra_index"].GetBool();
     if (d.HasMember("env"))
         for (const auto& m : d["env"].GetObject()) c.env.set(m.name.GetString(), m.value.GetString());
@@ -121,7 +121,7 @@ std::string url_encoded(std::string_view token) {
 
 std::vector<fs::path> case_dirs() {
     std::vector<fs::path> out;
-    for (const auto& tool : fs::directory_iterator(kData))
+    for (const auto& tool : fs::directory_iterator(data_dir))
         if (tool.is_directory())
             for (const auto& c : fs::directory_iterator(tool.path()))
                 if (c.is_directory() && fs::exists(c.path() / "input.json")) out.push_back(c.path());
@@ -139,11 +139,11 @@ BOOST_AUTO_TEST_CASE(golden_files) {
     BOOST_TEST(dirs.size() >= 39u);
     std::set<std::string> tools_seen;
     for (const auto& dir : dirs) {
-        BOOST_TEST_CONTEXT(fs::relative(dir, kData).string()) {
+        BOOST_TEST_CONTEXT(fs::relative(dir, data_dir).string()) {
             const auto c = load_case(dir);
             tools_seen.insert(c.in.tool);
             const auto before = read_tree(dir / "before");
-            auto edits = plan(c.in, c.env, kHome, reader(before));
+            auto edits = plan(c.in, c.env, user_home, reader(before));
             if (!c.error.empty()) {
                 BOOST_REQUIRE(!edits.ok());
                 BOOST_TEST(edits.error().message.find(c.error) != std::string::npos, edits.error().message);
@@ -152,8 +152,8 @@ BOOST_AUTO_TEST_CASE(golden_files) {
             BOOST_REQUIRE_MESSAGE(edits.ok(), (edits.ok() ? std::string() : edits.error().message));
             Tree got;
             for (const auto& e : *edits) {
-                BOOST_REQUIRE(e.path.starts_with(kHome + "/"));
-                const auto rel = e.path.substr(kHome.size() + 1);
+                BOOST_REQUIRE(e.path.starts_with(user_home + "/"));
+                const auto rel = e.path.substr(user_home.size() + 1);
                 got[rel] = e.after;
                 BOOST_TEST(e.exists == before.contains(rel));
                 BOOST_TEST(e.before == (before.contains(rel) ? before.at(rel) : ""));
@@ -175,24 +175,25 @@ BOOST_AUTO_TEST_CASE(golden_files) {
             }
 
             // Idempotent: planning over the result changes nothing.
-            auto again = plan(c.in, c.env, kHome, reader(got));
+            auto again = plan(c.in, c.env, user_home, reader(got));
             BOOST_REQUIRE(again.ok());
             for (const auto& e : *again) BOOST_TEST(!e.changed(), e.path + " changed on the second run");
 
             // A new token changes the token and nothing else.
             auto rotated_in = c.in;
-            rotated_in.token = kToken2;
-            auto rotated = plan(rotated_in, c.env, kHome, reader(got));
+            rotated_in.token = next_token;
+            auto rotated = plan(rotated_in, c.env, user_home, reader(got));
             BOOST_REQUIRE(rotated.ok());
             for (const auto& e : *rotated)
-                BOOST_TEST(e.after == replace_all(e.before, kToken, kToken2), e.path + ": more than the token changed");
+                BOOST_TEST(e.after == replace_all(e.before, new_token, next_token),
+                           e.path + ": more than the token changed");
 
             // The dry run shows the files without the token, unless asked.
             const auto dry = render_dry_run(*edits, false);
-            BOOST_TEST(dry.find(kToken) == std::string::npos);
-            BOOST_TEST(dry.find(url_encoded(kToken)) == std::string::npos);
+            BOOST_TEST(dry.find(new_token) == std::string::npos);
+            BOOST_TEST(dry.find(url_encoded(new_token)) == std::string::npos);
             BOOST_TEST(dry.find("****") != std::string::npos);
-            BOOST_TEST(render_dry_run(*edits, true).find(kToken) != std::string::npos);
+            BOOST_TEST(render_dry_run(*edits, true).find(new_token) != std::string::npos);
         }
     }
     BOOST_TEST(tools_seen.size() == known_tools().size());
@@ -259,7 +260,7 @@ BOOST_AUTO_TEST_CASE(default_paths_follow_the_tools_variables) {
 BOOST_AUTO_TEST_CASE(inputs_are_validated) {
     const Tree empty;
     auto fails = [&](ConfigureInput in, std::string_view part, cat::ErrorKind kind = cat::ErrorKind::usage) {
-        auto r = plan(in, Env(), kHome, reader(empty));
+        auto r = plan(in, Env(), user_home, reader(empty));
         BOOST_REQUIRE(!r.ok());
         BOOST_TEST(r.error().message.find(part) != std::string::npos, r.error().message);
         BOOST_TEST(static_cast<int>(r.error().kind) == static_cast<int>(kind));
@@ -302,17 +303,18 @@ BOOST_AUTO_TEST_CASE(inputs_are_validated) {
     // The endpoint without its final '/' and on a port is accepted as it is.
     in = input_for("npm");
     in.repository_endpoint = "http://127.0.0.1:8443/npm/my-repo";
-    auto r = plan(in, Env(), kHome, reader(empty));
+    auto r = plan(in, Env(), user_home, reader(empty));
     BOOST_REQUIRE(r.ok());
     BOOST_TEST(r->front().after ==
-               "registry=http://127.0.0.1:8443/npm/my-repo/\n//127.0.0.1:8443/npm/my-repo/:_authToken=" + kToken +
+               "registry=http://127.0.0.1:8443/npm/my-repo/\n//127.0.0.1:8443/npm/my-repo/:_authToken=" + new_token +
                    "\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_cannot_be_read_is_an_error) {
-    auto r = plan(input_for("npm"), Env(), kHome, [](const std::string& p) -> cat::Result<std::optional<std::string>> {
-        return cat::Error::make(cat::ErrorKind::config, "cannot read " + p + ": Permission denied");
-    });
+    auto r =
+        plan(input_for("npm"), Env(), user_home, [](const std::string& p) -> cat::Result<std::optional<std::string>> {
+            return cat::Error::make(cat::ErrorKind::config, "cannot read " + p + ": Permission denied");
+        });
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(r.error().message == "cannot read /home/user/.npmrc: Permission denied");
 }
@@ -321,7 +323,7 @@ BOOST_AUTO_TEST_CASE(dry_run_headers_and_redaction) {
     Tree t{{".config/pip/pip.conf", "[global]\ntimeout = 60\n"}};
     auto in = input_for("pip");
     in.token = "abc+def/ghi=";  // the URL carries it percent-encoded
-    auto edits = plan(in, Env(), kHome, reader(t));
+    auto edits = plan(in, Env(), user_home, reader(t));
     BOOST_REQUIRE(edits.ok());
     BOOST_TEST(edits->front().after.find("aws:abc%2Bdef%2Fghi%3D@") != std::string::npos);
     const auto dry = render_dry_run(*edits, false);
@@ -330,10 +332,10 @@ BOOST_AUTO_TEST_CASE(dry_run_headers_and_redaction) {
                "https://aws:****@my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/my-repo/simple/\n");
     BOOST_TEST(render_dry_run(*edits, true).find("abc%2Bdef%2Fghi%3D") != std::string::npos);
 
-    auto fresh = plan(input_for("npm"), Env(), kHome, reader(Tree{}));
+    auto fresh = plan(input_for("npm"), Env(), user_home, reader(Tree{}));
     BOOST_REQUIRE(fresh.ok());
     BOOST_TEST(render_dry_run(*fresh, false).starts_with("# /home/user/.npmrc (create)\nregistry="));
-    auto same = plan(input_for("npm"), Env(), kHome, reader(Tree{{".npmrc", fresh->front().after}}));
+    auto same = plan(input_for("npm"), Env(), user_home, reader(Tree{{".npmrc", fresh->front().after}}));
     BOOST_REQUIRE(same.ok());
     BOOST_TEST(render_dry_run(*same, false).starts_with("# /home/user/.npmrc (unchanged)\n"));
 }
@@ -347,39 +349,40 @@ BOOST_AUTO_TEST_CASE(environment_variables) {
         in.namespace_ = std::move(ns);
         return env_vars(in);
     };
-    BOOST_TEST((vars("npm") ==
-                V{{"NPM_CONFIG_REGISTRY", "https://" + host + "/npm/my-repo/"}, {"CODEARTIFACT_AUTH_TOKEN", kToken}}));
-    BOOST_TEST((vars("pnpm", false, "@corp") == V{{"CODEARTIFACT_AUTH_TOKEN", kToken}}));
+    BOOST_TEST((vars("npm") == V{{"NPM_CONFIG_REGISTRY", "https://" + host + "/npm/my-repo/"},
+                                 {"CODEARTIFACT_AUTH_TOKEN", new_token}}));
+    BOOST_TEST((vars("pnpm", false, "@corp") == V{{"CODEARTIFACT_AUTH_TOKEN", new_token}}));
     BOOST_TEST((vars("yarn") == V{{"YARN_NPM_REGISTRY_SERVER", "https://" + host + "/npm/my-repo/"},
                                   {"YARN_NPM_ALWAYS_AUTH", "true"},
-                                  {"YARN_NPM_AUTH_TOKEN", kToken}}));
-    BOOST_TEST((vars("pip") == V{{"PIP_INDEX_URL", "https://aws:" + kToken + "@" + host + "/pypi/my-repo/simple/"}}));
+                                  {"YARN_NPM_AUTH_TOKEN", new_token}}));
+    BOOST_TEST(
+        (vars("pip") == V{{"PIP_INDEX_URL", "https://aws:" + new_token + "@" + host + "/pypi/my-repo/simple/"}}));
     BOOST_TEST((vars("pip", true) ==
-                V{{"PIP_EXTRA_INDEX_URL", "https://aws:" + kToken + "@" + host + "/pypi/my-repo/simple/"}}));
+                V{{"PIP_EXTRA_INDEX_URL", "https://aws:" + new_token + "@" + host + "/pypi/my-repo/simple/"}}));
     BOOST_TEST((vars("uv") == V{{"UV_DEFAULT_INDEX", "my-domain-my-repo=https://" + host + "/pypi/my-repo/simple/"},
                                 {"UV_INDEX_MY_DOMAIN_MY_REPO_USERNAME", "aws"},
-                                {"UV_INDEX_MY_DOMAIN_MY_REPO_PASSWORD", kToken}}));
+                                {"UV_INDEX_MY_DOMAIN_MY_REPO_PASSWORD", new_token}}));
     BOOST_TEST(vars("uv", true).front().first == "UV_INDEX");
     BOOST_TEST((vars("twine") == V{{"TWINE_REPOSITORY_URL", "https://" + host + "/pypi/my-repo/"},
                                    {"TWINE_USERNAME", "aws"},
-                                   {"TWINE_PASSWORD", kToken}}));
+                                   {"TWINE_PASSWORD", new_token}}));
     BOOST_TEST((vars("poetry") == V{{"POETRY_REPOSITORIES_MY_DOMAIN_MY_REPO_URL", "https://" + host + "/pypi/my-repo/"},
                                     {"POETRY_HTTP_BASIC_MY_DOMAIN_MY_REPO_USERNAME", "aws"},
-                                    {"POETRY_HTTP_BASIC_MY_DOMAIN_MY_REPO_PASSWORD", kToken}}));
-    BOOST_TEST((vars("maven") == V{{"CODEARTIFACT_AUTH_TOKEN", kToken}}));
+                                    {"POETRY_HTTP_BASIC_MY_DOMAIN_MY_REPO_PASSWORD", new_token}}));
+    BOOST_TEST((vars("maven") == V{{"CODEARTIFACT_AUTH_TOKEN", new_token}}));
     BOOST_TEST((vars("gradle") == V{{"ORG_GRADLE_PROJECT_codeartifactUrl", "https://" + host + "/maven/my-repo/"},
                                     {"ORG_GRADLE_PROJECT_codeartifactUsername", "aws"},
-                                    {"ORG_GRADLE_PROJECT_codeartifactPassword", kToken}}));
-    BOOST_TEST(
-        (vars("nuget") == V{{"NuGetPackageSourceCredentials_my_domain_my_repo", "Username=aws;Password=" + kToken}}));
+                                    {"ORG_GRADLE_PROJECT_codeartifactPassword", new_token}}));
+    BOOST_TEST((vars("nuget") ==
+                V{{"NuGetPackageSourceCredentials_my_domain_my_repo", "Username=aws;Password=" + new_token}}));
     BOOST_TEST(
         (vars("cargo") == V{{"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_INDEX", "sparse+https://" + host + "/cargo/my-repo/"},
                             {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_CREDENTIAL_PROVIDER", "cargo:token"},
-                            {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_TOKEN", "Bearer " + kToken}}));
+                            {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_TOKEN", "Bearer " + new_token}}));
     BOOST_TEST(vars("swift").empty());
     BOOST_TEST(
         (vars("bundler") ==
-         V{{"BUNDLE_MY___DOMAIN___111122223333__D__CODEARTIFACT__US___WEST___2__AMAZONAWS__COM", "aws:" + kToken}}));
+         V{{"BUNDLE_MY___DOMAIN___111122223333__D__CODEARTIFACT__US___WEST___2__AMAZONAWS__COM", "aws:" + new_token}}));
     // Every name is a shell identifier.
     for (auto tool : known_tools())
         for (bool extra : {false, true}) {
@@ -639,7 +642,7 @@ BOOST_AUTO_TEST_CASE(damaged_files_are_edited_or_refused) {
                     }
                 }
             }
-            auto edits = plan(c.in, c.env, kHome, reader(damaged));
+            auto edits = plan(c.in, c.env, user_home, reader(damaged));
             if (!edits) {
                 ++refused;
                 BOOST_TEST(cat::exit_code(edits.error().kind) == 6, edits.error().message);
@@ -647,8 +650,8 @@ BOOST_AUTO_TEST_CASE(damaged_files_are_edited_or_refused) {
             }
             ++planned;
             Tree got;
-            for (const auto& e : *edits) got[e.path.substr(kHome.size() + 1)] = e.after;
-            auto again = plan(c.in, c.env, kHome, reader(got));
+            for (const auto& e : *edits) got[e.path.substr(user_home.size() + 1)] = e.after;
+            auto again = plan(c.in, c.env, user_home, reader(got));
             BOOST_REQUIRE(again.ok());
             for (const auto& e : *again) BOOST_TEST(!e.changed(), dir.string() + ": " + e.path + "\n" + e.before);
         }

@@ -10,31 +10,13 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
-from harness import (EXAMPLE_AK, EXAMPLE_SK, check, clean_env, finish, main_url, post_json, run, server_log,
-                     unique)
+from harness import (EXAMPLE_AK, EXAMPLE_SK, check, finish, home_env, main_url, post_json, run, server_log,
+                     start_server, unique)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 STATE = tempfile.mkdtemp(prefix="cat-chain-")
-PY = os.environ.get("CAT_PYTHON", sys.executable)
-
-
-def start(script, *args, ready):
-    p = subprocess.Popen([PY, os.path.join(HERE, "servers", script), "--state-dir", STATE,
-                          "--watch-pid", str(os.getpid()), *args],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    path = os.path.join(STATE, ready)
-    for _ in range(600):
-        if os.path.exists(path):
-            return json.load(open(path))["port"]
-        if p.poll() is not None:
-            raise SystemExit(f"{script} exited with {p.returncode}")
-        time.sleep(0.05)
-    raise SystemExit(f"{script} did not start")
 
 
 def jwt(sub="repo:org/repo:ref:refs/heads/main"):
@@ -45,31 +27,14 @@ def jwt(sub="repo:org/repo:ref:refs/heads/main"):
 
 OIDC_REQUEST_TOKEN = "oidc-request-token-" + os.urandom(6).hex()
 GITHUB_JWT = jwt()
-meta_port = start("metadata_server.py", ready="metadata_server-ready.json")
-oidc_port = start("oidc_server.py", "--request-token", OIDC_REQUEST_TOKEN, "--jwt", GITHUB_JWT,
-                  ready="oidc-ready.json")
+meta_port = start_server(STATE, "metadata_server")
+oidc_port = start_server(STATE, "oidc_server", "--request-token", OIDC_REQUEST_TOKEN, "--jwt", GITHUB_JWT)
 META = f"http://127.0.0.1:{meta_port}"
 META_AK, META_SK, META_ST = "ASIAMETADATAEXAMPLE", "metadataSecretKeyEXAMPLE0123456789abcdef", "metadataSessionTokenEXAMPLE"
 post_json("/__credentials", {"access_key": META_AK, "secret_key": META_SK, "session_token": META_ST})
 
 SECRETS = [EXAMPLE_SK, META_SK, META_ST, OIDC_REQUEST_TOKEN, GITHUB_JWT, "sso-test-access-token",
            "container-test-token"]
-
-
-def home_with(config="", credentials="", files=None):
-    env = clean_env(AWS_REGION="us-west-2", AWS_CA_BUNDLE=os.environ["CAT_TEST_CA"],
-                    AWS_ENDPOINT_URL_CODEARTIFACT=main_url(), AWS_ENDPOINT_URL_STS=main_url())
-    aws = os.path.join(env["HOME"], ".aws")
-    os.makedirs(aws)
-    if config:
-        open(os.path.join(aws, "config"), "w").write(config)
-    if credentials:
-        open(os.path.join(aws, "credentials"), "w").write(credentials)
-    for path, text in (files or {}).items():
-        full = os.path.join(env["HOME"], path)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        open(full, "w").write(text)
-    return env
 
 
 def fetch(env, *args):
@@ -94,12 +59,12 @@ def sts_calls(action=None):
 
 
 # --- static keys in the shared files ------------------------------------------------------------------
-env = home_with(credentials=f"[default]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n")
+env = home_env(credentials=f"[default]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n")
 rc, out, err, log = fetch(env)
 check("profile default from ~/.aws/credentials", rc == 0 and signer(log) == EXAMPLE_AK, err)
 no_secret("profile default", err)
 
-env = home_with(config=f"[profile ci]\nregion = eu-central-1\naws_access_key_id = {EXAMPLE_AK}\n"
+env = home_env(config=f"[profile ci]\nregion = eu-central-1\naws_access_key_id = {EXAMPLE_AK}\n"
                        f"aws_secret_access_key = {EXAMPLE_SK}\n")
 env.pop("AWS_REGION")
 rc, out, err, log = fetch(env, "--profile", "ci")
@@ -112,7 +77,7 @@ check("a named profile that does not exist is an error (exit 3)", rc == 3 and "n
 
 other = os.path.join(tempfile.mkdtemp(), "creds")
 open(other, "w").write(f"[default]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n")
-env = home_with()
+env = home_env()
 rc, out, err, log = fetch(env, "--profile-location", other)
 check("--profile-location names the credentials file", rc == 0 and signer(log) == EXAMPLE_AK, err)
 rc, out, err, log = fetch(dict(env, AWS_SHARED_CREDENTIALS_FILE=other))
@@ -120,7 +85,7 @@ check("AWS_SHARED_CREDENTIALS_FILE", rc == 0 and signer(log) == EXAMPLE_AK, err)
 
 # --- roles --------------------------------------------------------------------------------------------
 base = f"[profile base]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n"
-env = home_with(config=base +
+env = home_env(config=base +
                 "[profile first]\nrole_arn = arn:aws:iam::111122223333:role/first\nsource_profile = base\n"
                 "role_session_name = first-session\n"
                 "[profile second]\nrole_arn = arn:aws:iam::111122223333:role/second\nsource_profile = first\n"
@@ -139,29 +104,29 @@ if len(calls) == 2:
           rc == 0 and signer(log) == calls[1]["issued_access_key"] and log[-1]["issued_by"] == "AssumeRole", log[-1:])
 no_secret("role chain", err)
 
-env = home_with(config="[profile a]\nrole_arn = arn:aws:iam::111122223333:role/a\nsource_profile = b\n"
+env = home_env(config="[profile a]\nrole_arn = arn:aws:iam::111122223333:role/a\nsource_profile = b\n"
                        "[profile b]\nrole_arn = arn:aws:iam::111122223333:role/b\nsource_profile = a\n")
 rc, out, err, log = fetch(env, "--profile", "a")
 check("a source_profile cycle is an error naming it", rc == 3 and "cycle" in err, err)
 
-env = home_with(config="[profile x]\nrole_arn = arn:aws:iam::111122223333:role/x\nsource_profile = base\n"
+env = home_env(config="[profile x]\nrole_arn = arn:aws:iam::111122223333:role/x\nsource_profile = base\n"
                        "credential_source = Environment\n" + base)
 rc, out, err, log = fetch(env, "--profile", "x")
 check("source_profile and credential_source together are an error", rc == 3 and "not both" in err, err)
 
-env = home_with(config="[profile envrole]\nrole_arn = arn:aws:iam::111122223333:role/from-env\n"
+env = home_env(config="[profile envrole]\nrole_arn = arn:aws:iam::111122223333:role/from-env\n"
                        "credential_source = Environment\n")
 env.update(AWS_ACCESS_KEY_ID=EXAMPLE_AK, AWS_SECRET_ACCESS_KEY=EXAMPLE_SK)
 rc, out, err, log = fetch(env, "--profile", "envrole")
 check("credential_source = Environment", rc == 0 and signer(log) and signer(log).startswith("ASIA"), err)
 
-env = home_with(config="[profile denied]\nrole_arn = arn:aws:iam::111122223333:role/deny-me\nsource_profile = base\n" + base)
+env = home_env(config="[profile denied]\nrole_arn = arn:aws:iam::111122223333:role/deny-me\nsource_profile = base\n" + base)
 rc, out, err, log = fetch(env, "--profile", "denied")
 check("AssumeRole AccessDenied: exit 4 with the STS code and request id", rc == 4 and "AccessDenied" in err
       and "request id" in err and log == [], err)
 
 # --role-arn with keys from the environment: AssumeRole from them.
-env = home_with()
+env = home_env()
 env.update(AWS_ACCESS_KEY_ID=EXAMPLE_AK, AWS_SECRET_ACCESS_KEY=EXAMPLE_SK)
 before = len(sts_calls("AssumeRole"))
 rc, out, err, log = fetch(env, "--role-arn", "arn:aws:iam::111122223333:role/flag-role")
@@ -173,7 +138,7 @@ check("--role-arn with env keys: AssumeRole, then CodeArtifact with the role", r
 token_file = os.path.join(tempfile.mkdtemp(), "token")
 open(token_file, "w").write(jwt("system:serviceaccount:ci:builder") + "\n")
 SECRETS.append(open(token_file).read().strip())
-env = home_with()
+env = home_env()
 env.update(AWS_WEB_IDENTITY_TOKEN_FILE=token_file, AWS_ROLE_ARN="arn:aws:iam::111122223333:role/irsa",
            AWS_ROLE_SESSION_NAME="irsa-session")
 before = len(sts_calls("AssumeRoleWithWebIdentity"))
@@ -185,12 +150,12 @@ check("web identity from env (IRSA): AssumeRoleWithWebIdentity, unsigned", len(c
 check("... CodeArtifact signed with its credentials", rc == 0 and calls and signer(log) == calls[0]["issued_access_key"], err)
 no_secret("web identity", err)
 
-env = home_with(config=f"[profile wi]\nrole_arn = arn:aws:iam::111122223333:role/wi\nweb_identity_token_file = {token_file}\n")
+env = home_env(config=f"[profile wi]\nrole_arn = arn:aws:iam::111122223333:role/wi\nweb_identity_token_file = {token_file}\n")
 rc, out, err, log = fetch(env, "--profile", "wi")
 check("web_identity_token_file in a profile", rc == 0 and signer(log) and signer(log).startswith("ASIA"), err)
 
 # --- GitHub Actions OIDC ------------------------------------------------------------------------------
-env = home_with()
+env = home_env()
 env.update(ACTIONS_ID_TOKEN_REQUEST_URL=f"http://127.0.0.1:{oidc_port}/token?api-version=2.0",
            ACTIONS_ID_TOKEN_REQUEST_TOKEN=OIDC_REQUEST_TOKEN, GITHUB_ACTIONS="true")
 before = len(sts_calls("AssumeRoleWithWebIdentity"))
@@ -214,7 +179,7 @@ bad = os.path.join(bin_dir, "failing")
 open(bad, "w").write("#!/bin/sh\necho 'helper: the vault is sealed' >&2\nexit 7\n")
 for f in (good, bad):
     os.chmod(f, 0o700)
-env = home_with(config=f"[profile proc]\ncredential_process = \"{good}\" --arg 'two words'\n"
+env = home_env(config=f"[profile proc]\ncredential_process = \"{good}\" --arg 'two words'\n"
                        f"[profile badproc]\ncredential_process = {bad}\n")
 rc, out, err, log = fetch(env, "--profile", "proc")
 check("credential_process: run without a shell, its stderr passed through",
@@ -230,27 +195,27 @@ past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
 sso_config = ("[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = MetadataTestRole\n"
               "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n")
 cache_name = hashlib.sha1(b"corp").hexdigest() + ".json"
-env = home_with(config=sso_config, files={f".aws/sso/cache/{cache_name}": json.dumps(
+env = home_env(config=sso_config, files={f".aws/sso/cache/{cache_name}": json.dumps(
     {"accessToken": "sso-test-access-token", "expiresAt": future, "region": "us-east-1"})})
 env["AWS_ENDPOINT_URL_SSO"] = META
 rc, out, err, log = fetch(env, "--profile", "dev")
 check("SSO: the cached token exchanged at the portal for role credentials", rc == 0 and signer(log) == META_AK, err)
 no_secret("SSO", err)
-env = home_with(config=sso_config, files={f".aws/sso/cache/{cache_name}": json.dumps(
+env = home_env(config=sso_config, files={f".aws/sso/cache/{cache_name}": json.dumps(
     {"accessToken": "sso-test-access-token", "expiresAt": past})})
 env["AWS_ENDPOINT_URL_SSO"] = META
 rc, out, err, log = fetch(env, "--profile", "dev")
 check("SSO: an expired token says to log in", rc == 3 and "aws sso login" in err, err)
 
 # --- container and instance metadata ------------------------------------------------------------------
-env = home_with()
+env = home_env()
 env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{META}/container/creds",
            AWS_CONTAINER_AUTHORIZATION_TOKEN="container-test-token")
 rc, out, err, log = fetch(env)
 check("container credentials endpoint (EKS Pod Identity style)", rc == 0 and signer(log) == META_AK, err)
 no_secret("container", err)
 
-env = home_with()
+env = home_env()
 env.pop("AWS_EC2_METADATA_DISABLED")
 env.pop("AWS_REGION")
 env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META
@@ -258,7 +223,7 @@ rc, out, err, log = fetch(env)
 check("instance metadata (IMDSv2), region from the instance", rc == 0 and signer(log) == META_AK and
       log[-1].get("region") == "eu-west-3", (err, log[-1:]))
 
-env = home_with(config="[profile imds]\nrole_arn = arn:aws:iam::111122223333:role/from-imds\n"
+env = home_env(config="[profile imds]\nrole_arn = arn:aws:iam::111122223333:role/from-imds\n"
                        "credential_source = Ec2InstanceMetadata\n")
 env.pop("AWS_EC2_METADATA_DISABLED")
 env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META
@@ -266,7 +231,7 @@ rc, out, err, log = fetch(env, "--profile", "imds")
 check("credential_source = Ec2InstanceMetadata", rc == 0 and signer(log) and signer(log).startswith("ASIA"), err)
 
 # --- nothing anywhere ---------------------------------------------------------------------------------
-env = home_with()
+env = home_env()
 env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:9"
 env.pop("AWS_EC2_METADATA_DISABLED")
 rc, out, err, log = fetch(env)
@@ -275,7 +240,7 @@ check("no credentials anywhere: exit 3, every source named with its reason",
       err)
 
 # --- configuration from the profile -------------------------------------------------------------------
-env = home_with(config=f"[profile svc]\nservices = local\nregion = ap-southeast-2\n"
+env = home_env(config=f"[profile svc]\nservices = local\nregion = ap-southeast-2\n"
                        f"aws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n"
                        f"ca_bundle = {os.environ['CAT_TEST_CA']}\nmax_attempts = 2\n"
                        f"[services local]\ncodeartifact =\n  endpoint_url = {main_url()}\n")

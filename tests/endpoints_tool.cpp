@@ -20,21 +20,15 @@
 #include <string_view>
 
 #include "aws/endpoints.hpp"
+#include "json_lines.hpp"
 
 namespace aws = cat::aws;
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-struct BadInput : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-void put(Writer& w, const char* key, std::string_view value) {
-    w.Key(key);
-    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using Writer = cat::test::JsonWriter;
+using cat::test::BadInput;
+using cat::test::put;
 
 std::string string_member(const rapidjson::Value& obj, const char* name) {
     const auto it = obj.FindMember(name);
@@ -135,7 +129,6 @@ std::string error_line(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::ios::sync_with_stdio(false);
     if (argc == 2 && std::string_view(argv[1]) == "--partitions") {
         std::cout << partitions_line() << '\n';
         return std::cout ? 0 : 1;
@@ -144,20 +137,5 @@ int main(int argc, char** argv) {
         std::cerr << "usage: endpoints_tool [--partitions] < json-lines\n";
         return 2;
     }
-    std::string line;
-    bool all_ok = true;
-    while (std::getline(std::cin, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        std::string out;
-        try {
-            out = resolve_line(line);
-        } catch (const std::exception& e) {
-            all_ok = false;
-            out = error_line(e.what());
-        }
-        std::cout << out << '\n';
-    }
-    std::cout.flush();
-    return all_ok && std::cout ? 0 : 1;
+    return cat::test::answer_lines(resolve_line, error_line);
 }

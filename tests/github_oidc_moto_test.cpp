@@ -1,6 +1,6 @@
 // GitHub Actions OIDC end to end over real sockets: GitHubOidcProvider asks tests/servers/oidc_server.py
 // for an ID token (bearer token, audience), then exchanges it with moto_server's
-// AssumeRoleWithWebIdentity. `tests/tools/with-moto --oidc` starts both and exports CAT_TEST_MOTO_URL,
+// AssumeRoleWithWebIdentity. `tests/tools/with-servers --moto --oidc` starts both and exports CAT_TEST_MOTO_URL,
 // CAT_TEST_OIDC_URL, CAT_TEST_OIDC_REQUEST_TOKEN, CAT_TEST_OIDC_JWT and CAT_TEST_STATE (oidc.log).
 #define BOOST_TEST_MODULE github_oidc_moto_test
 #include <rapidjson/document.h>
@@ -10,20 +10,14 @@
 #include <fstream>
 
 #include "aws/credentials/web_identity.hpp"
+#include "server_env.hpp"
 
 using namespace cat;
 using namespace std::chrono;
 
 namespace {
 
-std::string required_env(const char* name) {
-    const char* v = std::getenv(name);
-    if (v == nullptr || *v == '\0') {
-        BOOST_FAIL(std::string(name) + " is not set: run this test through tests/tools/with-moto --oidc");
-        return {};
-    }
-    return v;
-}
+using test::required_env;
 
 const std::string role_arn = "arn:aws:iam::123456789012:role/gha-role";
 

@@ -1,7 +1,8 @@
 """A small harness for the tests that run the built program against the loopback servers.
 
-Each check prints `ok - name` or `not ok - name: detail`; `finish()` prints the closing
-`N passed, N failed` line and exits non-zero on any failure. Standard library only.
+Each check prints `ok - name` or `not ok - name: detail` (`skip - name: why` for one that cannot run here);
+`finish()` prints the closing `N passed, N failed[, N skipped]` line and exits non-zero on any failure.
+Standard library only; `start_server` starts one of tests/servers/ for a test that needs its own.
 """
 import json
 import os
@@ -11,8 +12,12 @@ import sys
 import tempfile
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "servers"))
+import common  # noqa: E402  (tests/servers/common.py)
+
 _passed = 0
 _failed = 0
+_skipped = 0
 
 EXAMPLE_AK = "AKIDEXAMPLE"
 EXAMPLE_SK = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -30,8 +35,14 @@ def check(name, cond, detail=""):
     return cond
 
 
+def skip(name, why):
+    global _skipped
+    _skipped += 1
+    print(f"skip - {name}: {why}")
+
+
 def finish():
-    print(f"{_passed} passed, {_failed} failed")
+    print(f"{_passed} passed, {_failed} failed" + (f", {_skipped} skipped" if _skipped else ""))
     sys.exit(1 if _failed else 0)
 
 
@@ -70,6 +81,24 @@ def example_env(**extra):
     return clean_env(**base)
 
 
+def home_env(config="", credentials="", files=None, **extra):
+    """clean_env() for the loopback endpoint (CodeArtifact and STS) with ~/.aws/config, ~/.aws/credentials and
+    FILES (path under HOME -> text) written in its HOME, and EXTRA variables."""
+    env = clean_env(AWS_REGION="us-west-2", AWS_CA_BUNDLE=os.environ["CAT_TEST_CA"],
+                    AWS_ENDPOINT_URL_CODEARTIFACT=main_url(), AWS_ENDPOINT_URL_STS=main_url(), **extra)
+    aws = os.path.join(env["HOME"], ".aws")
+    os.makedirs(aws, exist_ok=True)
+    if config:
+        open(os.path.join(aws, "config"), "w").write(config)
+    if credentials:
+        open(os.path.join(aws, "credentials"), "w").write(credentials)
+    for path, text in (files or {}).items():
+        full = os.path.join(env["HOME"], path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        open(full, "w").write(text)
+    return env
+
+
 def run(args, env, stdin=None, timeout=60):
     p = subprocess.run([binary()] + list(args), env=env, input=stdin, capture_output=True, text=True,
                        timeout=timeout)
@@ -93,6 +122,15 @@ def post_json(path, obj):
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, context=_ssl_context(), timeout=10) as r:
         return r.read()
+
+
+def start_server(state, name, *args):
+    """Starts tests/servers/NAME.py with ARGS in STATE (it exits with this process); its port once ready."""
+    p = common.start(state, name, *args, python=os.environ.get("CAT_PYTHON"))
+    try:
+        return common.wait_ready(state, [p], 30)[name]["port"]
+    except common.NotReady as e:
+        raise SystemExit(str(e))
 
 
 def unique(prefix):

@@ -32,10 +32,10 @@ import tempfile
 import time
 import urllib.request
 
-from harness import (EXAMPLE_SK, binary, check, clean_env, finish, main_url, post_json, run,
-                     server_log, unique, _ssl_context)
+import harness
+from harness import (EXAMPLE_SK, binary, check, finish, main_url, post_json, run,
+                     server_log, start_server, unique, _ssl_context)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = tempfile.mkdtemp(prefix="cat-hygiene-")
 atexit.register(shutil.rmtree, WORK, True)
 PY = os.environ.get("CAT_PYTHON", sys.executable)
@@ -89,25 +89,11 @@ WEB_IDENTITY_JWT = secret("web identity token", jwt("system:serviceaccount:ci:bu
 IMDS_TOKEN_RE = re.compile(r"imds-[A-Za-z0-9_-]{16,}")  # the metadata server's IMDSv2 session tokens
 
 
-def start(script, *args, ready):
-    p = subprocess.Popen([PY, os.path.join(HERE, "servers", script), "--state-dir", WORK,
-                          "--watch-pid", str(os.getpid()), *args],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    path = os.path.join(WORK, ready)
-    for _ in range(600):
-        if os.path.exists(path):
-            return json.load(open(path))["port"]
-        if p.poll() is not None:
-            raise SystemExit(f"{script} exited with {p.returncode}")
-        time.sleep(0.05)
-    raise SystemExit(f"{script} did not start")
-
-
-META = "http://127.0.0.1:%d" % start("metadata_server.py", "--access-key", META_AK, "--secret-key", META_SK,
-                                     "--session-token", META_ST, "--container-token", CONTAINER_TOKEN,
-                                     "--sso-token", SSO_TOKEN, ready="metadata_server-ready.json")
-OIDC = "http://127.0.0.1:%d" % start("oidc_server.py", "--request-token", OIDC_REQUEST_TOKEN, "--jwt", GITHUB_JWT,
-                                     ready="oidc-ready.json")
+META = "http://127.0.0.1:%d" % start_server(WORK, "metadata_server", "--access-key", META_AK, "--secret-key",
+                                            META_SK, "--session-token", META_ST, "--container-token",
+                                            CONTAINER_TOKEN, "--sso-token", SSO_TOKEN)
+OIDC = "http://127.0.0.1:%d" % start_server(WORK, "oidc_server", "--request-token", OIDC_REQUEST_TOKEN, "--jwt",
+                                            GITHUB_JWT)
 
 
 def issued_hashes():
@@ -167,18 +153,7 @@ def snapshot(root):
 
 
 def home_env(config="", credentials="", files=None, **extra):
-    env = clean_env(AWS_REGION="us-west-2", AWS_CA_BUNDLE=CA, AWS_ENDPOINT_URL_CODEARTIFACT=main_url(),
-                    AWS_ENDPOINT_URL_STS=main_url(), **extra)
-    aws = os.path.join(env["HOME"], ".aws")
-    os.makedirs(aws, exist_ok=True)
-    if config:
-        open(os.path.join(aws, "config"), "w").write(config)
-    if credentials:
-        open(os.path.join(aws, "credentials"), "w").write(credentials)
-    for path, text in (files or {}).items():
-        full = os.path.join(env["HOME"], path)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        open(full, "w").write(text)
+    env = harness.home_env(config, credentials, files, **extra)
     env["TMPDIR"] = tempfile.mkdtemp(prefix="tmp-", dir=WORK)
     return env
 

@@ -28,15 +28,15 @@
 #include <string>
 #include <string_view>
 
+#include "json_lines.hpp"
 #include "sigv4/sigv4.hpp"
 
 namespace sv = cat::sigv4;
 
 namespace {
 
-struct BadInput : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+using cat::test::BadInput;
+using cat::test::put;
 
 std::string to_string(const rapidjson::Value& v) {
     return {v.GetString(), v.GetStringLength()};
@@ -111,11 +111,6 @@ std::string header(const sv::Request& req, std::string_view lower_name) {
     return {};
 }
 
-void put(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
 std::string sign_line(const std::string& line, sv::KeyCache& cache) {
     rapidjson::Document doc;
     doc.Parse(line.data(), line.size());
@@ -174,22 +169,6 @@ std::string error_line(const std::string& message) {
 }  // namespace
 
 int main() {
-    std::ios::sync_with_stdio(false);
     sv::KeyCache cache;
-    std::string line;
-    bool all_ok = true;
-    while (std::getline(std::cin, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        std::string out;
-        try {
-            out = sign_line(line, cache);
-        } catch (const std::exception& e) {
-            all_ok = false;
-            out = error_line(e.what());
-        }
-        std::cout << out << '\n';
-    }
-    std::cout.flush();
-    return all_ok && std::cout ? 0 : 1;
+    return cat::test::answer_lines([&cache](const std::string& line) { return sign_line(line, cache); }, error_line);
 }

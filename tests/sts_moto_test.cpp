@@ -1,5 +1,5 @@
 // STS over real sockets: AssumeRole and AssumeRoleWithWebIdentity through the real transport against
-// moto_server on loopback (tests/tools/with-moto starts it and exports CAT_TEST_MOTO_URL). moto accepts
+// moto_server on loopback (tests/tools/with-servers --moto starts it and exports CAT_TEST_MOTO_URL). moto accepts
 // any credentials and any token, and hands out well-formed fake credentials for account 123456789012.
 #define BOOST_TEST_MODULE sts_moto_test
 #include <unistd.h>
@@ -11,20 +11,14 @@
 
 #include "aws/credentials/web_identity.hpp"
 #include "aws/sts.hpp"
+#include "server_env.hpp"
 
 using namespace cat;
 using namespace std::chrono;
 
 namespace {
 
-std::string required_env(const char* name) {
-    const char* v = std::getenv(name);
-    if (v == nullptr || *v == '\0') {
-        BOOST_FAIL(std::string(name) + " is not set: run this test through tests/tools/with-moto");
-        return {};
-    }
-    return v;
-}
+using test::required_env;
 
 struct Moto {
     std::unique_ptr<http::Transport> transport = http::make_transport({});

@@ -20,9 +20,9 @@ import tempfile
 import threading
 import time
 import urllib.request
-import warnings
 
 from harness import (check, example_env, finish, main_url, port, run, server_log, unique)
+from common import allow_legacy_tls  # tests/servers/common.py (harness puts it on the path)
 
 CA = os.environ["CAT_TEST_CA"]
 STATE = os.environ["CAT_TEST_STATE"]
@@ -54,11 +54,7 @@ def python_handshake(listener, cafile=CA, legacy=False, host="127.0.0.1"):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(cafile)
     if legacy:
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        allow_legacy_tls(ctx)
     try:
         with socket.create_connection(("127.0.0.1", int(port(listener))), timeout=10) as s:
             with ctx.wrap_socket(s, server_hostname=host) as t:

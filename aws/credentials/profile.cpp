@@ -78,7 +78,7 @@ Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string
 }
 
 Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const IniSection& section,
-                                               AwsCredentials source) {
+                                               const AwsCredentials& source) {
     auto params = role_params(profile, section);
     if (!params) return std::move(params).error();
     auto sts = sts_();
@@ -128,7 +128,7 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
         if (!credential_source.empty()) {
             auto source = from_credential_source(name, credential_source);
             if (!source) return source;
-            return assume(name, *section, std::move(*source));
+            return assume(name, *section, *source);
         }
         if (!source_profile.empty()) {
             // A profile that names itself as its source uses its own static keys (botocore allows this).
@@ -138,7 +138,7 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
                                 : config_error(name, "source_profile is the profile itself, which has no keys"))
                     : resolve_profile(source_profile, visited, true);
             if (!source) return source;
-            return assume(name, *section, std::move(*source));
+            return assume(name, *section, *source);
         }
         if (section->has("web_identity_token_file")) {
             auto sts = sts_();

@@ -28,7 +28,7 @@ public:
 private:
     Result<AwsCredentials> resolve_profile(const std::string& name, std::vector<std::string>& visited, bool as_source);
     Result<AwsCredentials> from_credential_source(const std::string& profile, const std::string& source);
-    Result<AwsCredentials> assume(const std::string& profile, const IniSection& section, AwsCredentials source);
+    Result<AwsCredentials> assume(const std::string& profile, const IniSection& section, const AwsCredentials& source);
 
     const ProviderContext& ctx_;
     const SharedConfig& config_;

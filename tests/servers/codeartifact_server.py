@@ -9,7 +9,6 @@ README.md beside this file for the contract the tests are written against.
 Standard library plus botocore only; works with botocore 1.29 (Debian) and newer.
 """
 
-import argparse
 import base64
 import datetime
 import hashlib
@@ -19,7 +18,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import socketserver
 import ssl
@@ -29,8 +27,9 @@ import sys
 import threading
 import time
 import uuid
-import warnings
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import common
 
 # botocore is imported by main() while openssl makes the certificates, to start quicker.
 botocore = None
@@ -96,6 +95,15 @@ SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 # ---------------------------------------------------------------------------------------------------
 # Certificates (made with the openssl command-line tool; nothing is committed)
 
+# Server certificates from a CA: these extensions and a subjectAltName.
+CA_SIGNED_LEAF = """\
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+LOOPBACK_NAMES = "IP:127.0.0.1,IP:::1,DNS:localhost"
 OPENSSL_CONFIG = """\
 [req]
 distinguished_name = dn
@@ -106,27 +114,8 @@ CN = placeholder
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
-[leaf_good]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost
-[leaf_wrong_host]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-subjectAltName = DNS:wrong.example
-[leaf_untrusted]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-subjectAltName = IP:127.0.0.1,IP:::1,DNS:localhost
+""" + "".join("[%s]\n%ssubjectAltName = %s\n" % (section, CA_SIGNED_LEAF, names) for section, names in (
+    ("leaf_good", LOOPBACK_NAMES), ("leaf_wrong_host", "DNS:wrong.example"), ("leaf_untrusted", LOOPBACK_NAMES))) + """\
 # A self-signed leaf, the way a developer's "openssl req -x509" makes one: no CA, no key usage limits.
 [leaf_self_signed]
 basicConstraints = critical,CA:FALSE
@@ -222,13 +211,7 @@ def tls_context(d, name, legacy_only=False):
     """A server context for certificate NAME: TLS 1.2 and up, or with legacy_only TLS 1.0 and 1.1 only."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     if legacy_only:
-        # OpenSSL 3 refuses TLS 1.0/1.1 at security level 1 and up (their handshake signs with SHA-1),
-        # and Debian's openssl.cnf asks for level 2: level 0 lets this listener offer them.
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        common.allow_legacy_tls(ctx)
     else:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(os.path.join(d, name + ".pem"), os.path.join(d, name + ".key"))
@@ -1102,33 +1085,11 @@ class Server6(Server):
     address_family = socket.AF_INET6
 
 
-def write_json_atomically(path, obj):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
-def watched_process_alive(pid, started_as_child):
-    if started_as_child and os.getppid() != pid:
-        return False  # our parent died (it may linger as a zombie, which kill(pid, 0) still finds)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--state-dir", required=True)
+    ap = common.parser(__doc__)
     ap.add_argument("--credentials", action="append", metavar="AK:SECRET",
                     help="an accepted access key and secret (repeatable); default: %s" % DEFAULT_CREDENTIALS[0])
     ap.add_argument("--slow-seconds", type=float, default=5.0, help="delay of slow-* domains (default 5)")
-    ap.add_argument("--watch-pid", type=int, help="exit when this process is gone")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = ap.parse_args()
 
@@ -1139,13 +1100,7 @@ def main():
             ap.error("--credentials wants AK:SECRET, got %r" % pair)
         creds[ak] = secret
 
-    started_as_child = args.watch_pid is not None and os.getppid() == args.watch_pid
-    d = os.path.abspath(args.state_dir)
-    os.makedirs(d, exist_ok=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
+    d = common.begin(args)
     cert_errors = []
 
     def certificates():
@@ -1179,38 +1134,13 @@ def main():
         servers["main6"] = Server6(("::1", 0), "main6", "https", tls_context(d, "server"), state)
     except OSError:
         pass  # no IPv6 loopback here
-    threads = []
-    for s in servers.values():
-        t = threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-        t.start()
-        threads.append(t)
-
-    ready_path = os.path.join(d, "ready.json")
-    write_json_atomically(ready_path, {
-        "ports": {k: servers[k].server_address[1]
-                  for k in ("main", "main6", "wrong_host", "untrusted", "expired", "self_signed", "tls11_only",
-                            "plain") if k in servers},
+    ports = ("main", "main6", "wrong_host", "untrusted", "expired", "self_signed", "tls11_only", "plain")
+    return common.serve(args, "codeartifact_server", {
+        "ports": {k: servers[k].server_address[1] for k in ports if k in servers},
         "ca": os.path.join(d, "ca.pem"),
         "untrusted_ca": os.path.join(d, "untrusted-ca.pem"),
-        "pid": os.getpid(),
         "python": sys.executable,
-    })
-
-    while not stop.wait(0.25):
-        if args.watch_pid and not watched_process_alive(args.watch_pid, started_as_child):
-            break
-    stoppers = [threading.Thread(target=s.shutdown) for s in servers.values()]
-    for t in stoppers:
-        t.start()
-    for t in stoppers:
-        t.join(2)
-    for s in servers.values():
-        s.server_close()
-    try:
-        os.unlink(ready_path)
-    except OSError:
-        pass
-    return 0
+    }, servers.values())
 
 
 if __name__ == "__main__":

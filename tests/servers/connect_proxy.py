@@ -6,19 +6,17 @@ CONNECT). Tunnels only to loopback targets. Every request is logged as a JSON li
 See README.md beside this file.
 """
 
-import argparse
 import base64
 import binascii
-import json
 import os
 import selectors
-import signal
 import socket
 import socketserver
 import struct
 import sys
-import threading
 import time
+
+import common
 
 PROXY_USER = "proxyuser"
 PROXY_PASSWORD = "p@ss:word"
@@ -209,70 +207,13 @@ class Server(socketserver.ThreadingTCPServer):
         pass
 
 
-class JsonLog:
-    def __init__(self, path):
-        self.lock = threading.Lock()
-        self.f = open(path, "a", encoding="utf-8")
-
-    def __call__(self, entry):
-        with self.lock:
-            self.f.write(json.dumps(entry) + "\n")
-            self.f.flush()
-
-
-def watched_process_alive(pid, started_as_child):
-    if started_as_child and os.getppid() != pid:
-        return False  # our parent died (it may linger as a zombie, which kill(pid, 0) still finds)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--state-dir", required=True)
-    ap.add_argument("--watch-pid", type=int, help="exit when this process is gone")
-    args = ap.parse_args()
-
-    started_as_child = args.watch_pid is not None and os.getppid() == args.watch_pid
-    d = os.path.abspath(args.state_dir)
-    os.makedirs(d, exist_ok=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    logger = JsonLog(os.path.join(d, "proxy.log"))
+    args = common.parser(__doc__).parse_args()
+    d = common.begin(args)
+    logger = common.JsonLog(os.path.join(d, "proxy.log"))
     servers = {key: Server(key, logger) for key in ("open", "auth", "refuse")}
-    for s in servers.values():
-        threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-
-    ready = os.path.join(d, "proxy-ready.json")
-    tmp = "%s.tmp.%d" % (ready, os.getpid())
-    with open(tmp, "w") as f:
-        json.dump({"ports": {k: s.server_address[1] for k, s in servers.items()}, "pid": os.getpid()}, f,
-                  indent=2)
-        f.write("\n")
-    os.replace(tmp, ready)
-
-    while not stop.wait(0.25):
-        if args.watch_pid and not watched_process_alive(args.watch_pid, started_as_child):
-            break
-    stoppers = [threading.Thread(target=s.shutdown) for s in servers.values()]
-    for t in stoppers:
-        t.start()
-    for t in stoppers:
-        t.join(2)
-    for s in servers.values():
-        s.server_close()
-    try:
-        os.unlink(ready)
-    except OSError:
-        pass
-    return 0
+    return common.serve(args, "connect_proxy", {"ports": {k: s.server_address[1] for k, s in servers.items()}},
+                        servers.values())
 
 
 if __name__ == "__main__":

@@ -24,17 +24,17 @@ them. Writes STATE/metadata_server-ready.json {"port": N} atomically when it lis
 request as a JSON line (method, path, query, headers) to STATE/metadata_server.log.
 """
 
-import argparse
 import datetime
 import json
 import os
 import secrets
-import signal
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+import common
 
 NAME = "metadata_server"
 FAULTS = ("no-role", "v1-only", "garbage", "error-code", "fail-500")
@@ -43,15 +43,9 @@ FAULTS = ("no-role", "v1-only", "garbage", "error-code", "fail-500")
 class State:
     def __init__(self, args, log_path):
         self.args = args
-        self.log_path = log_path
+        self.log = common.JsonLog(log_path, sort_keys=True)
         self.lock = threading.Lock()
         self.imds_tokens = {}  # token -> expiry (monotonic)
-
-    def log(self, entry):
-        line = json.dumps(entry, sort_keys=True)
-        with self.lock:
-            with open(self.log_path, "a") as f:
-                f.write(line + "\n")
 
     def issue_token(self, ttl):
         token = "imds-" + secrets.token_urlsafe(24)
@@ -69,27 +63,12 @@ def iso(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(common.Handler):
     server_version = "metadata-test-server"
-
-    def log_message(self, fmt, *args):  # quiet: requests go to the JSON log
-        pass
 
     @property
     def state(self):
         return self.server.state
-
-    def _send(self, status, body, content_type="text/plain", headers=()):
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
 
     def _json(self, status, obj, headers=()):
         self._send(status, json.dumps(obj), "application/json", headers)
@@ -232,17 +211,8 @@ class Server(ThreadingHTTPServer):
         self.state = state
 
 
-def write_json_atomically(path, obj):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        json.dump(obj, f)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--state-dir", required=True)
+    ap = common.parser(__doc__)
     ap.add_argument("--container-token", default="container-test-token",
                     help="the Authorization value /container/creds requires")
     ap.add_argument("--sso-token", default="sso-test-access-token",
@@ -255,37 +225,10 @@ def main():
     ap.add_argument("--access-key", default="ASIAMETADATAEXAMPLE")
     ap.add_argument("--secret-key", default="metadataSecretKeyEXAMPLE0123456789abcdef")
     ap.add_argument("--session-token", default="metadataSessionTokenEXAMPLE")
-    ap.add_argument("--watch-pid", type=int, help="exit when this process is gone")
     args = ap.parse_args()
-
-    d = os.path.abspath(args.state_dir)
-    os.makedirs(d, exist_ok=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    state = State(args, os.path.join(d, NAME + ".log"))
-    server = Server(("127.0.0.1", 0), state)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
-    ready_path = os.path.join(d, NAME + "-ready.json")
-    write_json_atomically(ready_path, {"port": server.server_address[1], "pid": os.getpid()})
-
-    while not stop.wait(0.25):
-        if args.watch_pid:
-            try:
-                os.kill(args.watch_pid, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:
-                pass
-    server.shutdown()
-    server.server_close()
-    try:
-        os.unlink(ready_path)
-    except OSError:
-        pass
-    return 0
+    d = common.begin(args)
+    server = Server(("127.0.0.1", 0), State(args, os.path.join(d, NAME + ".log")))
+    return common.serve(args, NAME, {"port": server.server_address[1]}, [server])
 
 
 if __name__ == "__main__":

@@ -11,19 +11,19 @@ error paths of the client:
   GET  /token-500-once    500 the first time (per server), then as /token
   POST /sts-error/        403 with an STS <ErrorResponse> (AccessDenied), as an STS endpoint would
 
-Writes STATE/oidc-ready.json ({"port": N, "pid": P}) when it listens and logs every request as a JSON
+Writes STATE/oidc_server-ready.json ({"port": N, "pid": P}) when it listens and logs every request as a JSON
 line to STATE/oidc.log: method, path, query (name -> list of values), bearer_ok, status. Tokens are never
 logged.
 """
 
-import argparse
 import http.server
 import json
 import os
-import signal
 import sys
 import threading
 import urllib.parse
+
+import common
 
 STS_ERROR = (
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
@@ -37,33 +37,9 @@ STS_ERROR = (
 )
 
 
-class JsonLog:
-    def __init__(self, path):
-        self.lock = threading.Lock()
-        self.f = open(path, "a", encoding="utf-8")
-
-    def __call__(self, entry):
-        with self.lock:
-            self.f.write(json.dumps(entry) + "\n")
-            self.f.flush()
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(common.Handler):
     server_version = "oidc-test-server"
-
-    def log_message(self, *args):  # the JSON log is enough
-        pass
-
-    def _send(self, status, body, content_type="application/json", headers=()):
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    default_content_type = "application/json"
 
     def _log(self, path, query, bearer_ok, status):
         self.server.log({"method": self.command, "path": path, "query": query, "bearer_ok": bearer_ok,
@@ -124,44 +100,13 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--state-dir", required=True)
+    ap = common.parser(__doc__)
     ap.add_argument("--request-token", required=True, help="the bearer token to expect")
     ap.add_argument("--jwt", required=True, help="the ID token to hand out")
-    ap.add_argument("--watch-pid", type=int, help="exit when this process is gone")
     args = ap.parse_args()
-
-    d = os.path.abspath(args.state_dir)
-    os.makedirs(d, exist_ok=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    server = Server(args.request_token, args.jwt, JsonLog(os.path.join(d, "oidc.log")))
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-
-    ready = os.path.join(d, "oidc-ready.json")
-    tmp = "%s.tmp.%d" % (ready, os.getpid())
-    with open(tmp, "w") as f:
-        json.dump({"port": server.server_address[1], "pid": os.getpid()}, f)
-        f.write("\n")
-    os.replace(tmp, ready)
-
-    while not stop.wait(0.25):
-        if args.watch_pid:
-            try:
-                os.kill(args.watch_pid, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:
-                pass
-    server.shutdown()
-    server.server_close()
-    try:
-        os.unlink(ready)
-    except OSError:
-        pass
-    return 0
+    d = common.begin(args)
+    server = Server(args.request_token, args.jwt, common.JsonLog(os.path.join(d, "oidc.log")))
+    return common.serve(args, "oidc_server", {"port": server.server_address[1]}, [server])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the loopback test servers, with curl and botocore-signed requests:
 #
-#   tests/tools/with-servers tests/tools/servers_smoke_test.sh
+#   tests/tools/with-servers tests/servers/smoke_test.sh      (CTest: servers_smoke_test)
 #
 # Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
 # shellcheck disable=SC2153  # (the CAT_TEST_* variables come from with-servers)
@@ -11,7 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 : "${CAT_TEST_STATE:?run me under tests/tools/with-servers}"
 
 # Resolve the interpreter once (python-with-botocore checks for botocore on every start).
-PY="$("$here/python-with-botocore" -c 'import sys; print(sys.executable)')" || exit 1
+PY="$("$here/../tools/python-with-botocore" -c 'import sys; print(sys.executable)')" || exit 1
 
 AK="AKIDEXAMPLE"
 SECRET="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -1,4 +1,0 @@
-#include <cstdio>
-int main() {
-    std::puts("codeartifact-token " CAT_VERSION);
-}
