@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "configure/configure.hpp"
+
 namespace cat::protocol {
 namespace {
 
@@ -177,14 +179,7 @@ const std::vector<ParamSpec>& param_specs() {
          false,
          "Seconds a cached token must have left to be served (default: 15 minutes or a quarter of its "
          "lifetime, whichever is smaller)."},
-        {"configure",
-         "--configure",
-         {"Configure"},
-         false,
-         false,
-         false,
-         "Write TOOL's own configuration for the repository (needs repository): npm, pnpm, yarn, pip, uv, "
-         "twine, poetry, maven, gradle, nuget, dotnet, cargo, swift or bundler."},
+        {"configure", "--configure", {"Configure"}, false, false, false, configure::help_line()},
         {"config_file",
          "--config-file",
          {"ConfigFile"},

@@ -309,6 +309,56 @@ BOOST_AUTO_TEST_CASE(inputs_are_validated) {
                    "\n");
 }
 
+BOOST_AUTO_TEST_CASE(unknown_tools_get_the_closest_name) {
+    auto hint = [](std::string_view tool) {
+        auto r = repository_format(tool);
+        BOOST_REQUIRE(!r.ok());
+        BOOST_TEST(cat::exit_code(r.error().kind) == 2);
+        const auto& m = r.error().message;
+        const auto at = m.find(" (did you mean ");
+        return at == std::string::npos ? std::string() : m.substr(at);
+    };
+    BOOST_TEST(hint("nmp") == " (did you mean npm?)");
+    BOOST_TEST(hint("yran") == " (did you mean yarn?)");
+    BOOST_TEST(hint("NuGet") == " (did you mean nuget?)");
+    BOOST_TEST(hint("dotnt") == " (did you mean dotnet?)");
+    BOOST_TEST(hint("gem").empty());
+    BOOST_TEST(hint("").empty());
+    // The aliases are tools too, listed after theirs, and --help names every tool.
+    BOOST_TEST(*repository_format("pnpm") == "npm");
+    for (auto tool : known_tools()) BOOST_TEST(help_line().find(std::string(tool)) != std::string_view::npos, tool);
+    BOOST_TEST(help_line().ends_with(", swift or bundler."));
+}
+
+BOOST_AUTO_TEST_CASE(endpoints_are_read_by_the_http_url_parser) {
+    const Tree empty;
+    auto in = input_for("npm");
+    auto refused = [&](std::string url, std::string_view part) {
+        in.repository_endpoint = std::move(url);
+        auto v = validate(in);
+        BOOST_REQUIRE(!v.ok());
+        BOOST_TEST(v.error().message.find(part) != std::string::npos, v.error().message);
+        BOOST_TEST(cat::exit_code(v.error().kind) == 2);
+    };
+    refused("https:///npm/r/", "is invalid: missing host");
+    refused("https://host:0/npm/r/", "is invalid: invalid port");
+    refused("https://ho!st/npm/r/", "is invalid: invalid character in the host name");
+    refused("https://[::1/npm/r/", "is invalid: unterminated '['");
+    refused("https://host/npm//r/", "an empty path segment");
+    // What is written is the URL as http::parse_url reads it: the default port and upper case go.
+    in.repository_endpoint = "https://Registry.Example:443/npm/my-repo/";
+    auto r = plan(in, Env(), kHome, reader(empty));
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->front().after ==
+               "registry=https://registry.example/npm/my-repo/\n//registry.example/npm/my-repo/:_authToken=" + kToken +
+                   "\n");
+    in = input_for("swift");
+    in.repository_endpoint = "http://[::1]:8443/swift/my-repo/";
+    r = plan(in, Env(), kHome, reader(empty));
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->back().after == "machine [::1] login token password " + kToken + "\n");
+}
+
 BOOST_AUTO_TEST_CASE(a_file_that_cannot_be_read_is_an_error) {
     auto r = plan(input_for("npm"), Env(), kHome, [](const std::string& p) -> cat::Result<std::optional<std::string>> {
         return cat::Error::make(cat::ErrorKind::config, "cannot read " + p + ": Permission denied");
