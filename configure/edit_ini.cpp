@@ -79,6 +79,7 @@ struct IniEntry {
     std::size_t first = 0;        // line of the key
     std::size_t last = 0;         // last line of the value (continuations), inclusive
     std::size_t value_begin = 0;  // offset of the value in the first line
+    bool separator = true;        // false: the key alone on its line ("registry", configparser's no-value key)
 };
 
 struct IniFile {
@@ -134,6 +135,7 @@ IniFile parse(const Lines& lines, const IniDialect& d) {
         if (sep == std::string_view::npos) {
             e.key = std::string(trim(line.substr(start)));
             e.value_begin = line.size();
+            e.separator = false;
         } else {
             e.key = std::string(trim(line.substr(start, sep - start)));
             std::size_t v = sep;
@@ -170,7 +172,11 @@ const IniEntry* find_entry(const IniFile& f, const IniDialect& d, std::string_vi
     return found;
 }
 
-std::string with_value(std::string_view line, std::size_t value_begin, std::string_view value, const IniDialect& d) {
+std::string with_value(std::string_view line, const IniEntry& e, std::string_view value, const IniDialect& d) {
+    if (!e.separator)  // a key without a value gets the separator we write, or the value would join the key
+        return std::string(line.substr(0, line.find_last_not_of(" \t\r") + 1)) + std::string(d.write_separator) +
+               std::string(value);
+    const auto value_begin = e.value_begin;
     std::string out(line.substr(0, value_begin));
     if (value_begin == line.size() && !out.empty() && out.back() != ' ' && out.back() != '\t' &&
         d.write_separator.ends_with(' '))
@@ -208,7 +214,7 @@ std::string ini_set(std::string_view text, const IniDialect& d, std::string_view
     Lines lines(text);
     const auto f = parse(lines, d);
     if (const auto* e = find_entry(f, d, section, key)) {
-        lines.replace(e->first, with_value(lines[e->first], e->value_begin, value, d));
+        lines.replace(e->first, with_value(lines[e->first], *e, value, d));
         lines.erase(e->first + 1, e->last + 1);
         return lines.join();
     }
@@ -243,7 +249,7 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
     }
     const std::string& line = lines[e->first];
     const bool empty_value = trim(std::string_view(line).substr(e->value_begin)).empty();
-    std::string out = empty_value ? with_value(line, e->value_begin, "", d) : line;
+    std::string out = empty_value ? with_value(line, *e, "", d) : line;
     if (!empty_value && !out.ends_with(' ')) out += ' ';
     lines.replace(e->first, out + std::string(item));
     return lines.join();

@@ -488,6 +488,9 @@ BOOST_AUTO_TEST_CASE(ini_editing) {
     BOOST_TEST(edit::ini_set("[a]\nk = v\n", cp, "new", "n", "w") == "[a]\nk = v\n\n[new]\nn = w\n");
     BOOST_TEST(edit::ini_set("", cp, "new", "n", "w") == "[new]\nn = w\n");
     BOOST_TEST(edit::ini_set("[a]\nk =\n", cp, "a", "k", "v") == "[a]\nk = v\n");
+    // A key alone on its line gets a separator (fuzz_edit_files found the value joined to the key).
+    BOOST_TEST(edit::ini_set("registry\n", npmrc, "", "registry", "https://r/") == "registry=https://r/\n");
+    BOOST_TEST(edit::ini_set("[a]\n  k \n", cp, "a", "k", "v") == "[a]\n  k = v\n");
     // Lists.
     auto same_host = [](std::string_view item) { return item.find("//h/") != std::string_view::npos; };
     BOOST_TEST(edit::ini_list_put("[global]\nextra-index-url = https://x/ https://h/old\n", cp, "global",
@@ -501,6 +504,8 @@ BOOST_AUTO_TEST_CASE(ini_editing) {
                "[global]\nextra-index-url =\n  https://x/\n  https://y/\n  https://h/new\n# c\n");
     BOOST_TEST(edit::ini_list_put("", cp, "global", "extra-index-url", "https://h/new", same_host) ==
                "[global]\nextra-index-url = https://h/new\n");
+    BOOST_TEST(edit::ini_list_put("[global]\nextra-index-url\n", cp, "global", "extra-index-url", "https://h/new",
+                                  same_host) == "[global]\nextra-index-url = https://h/new\n");
     // .properties: any of "=", ":" or blanks separates; a trailing '\' continues.
     const edit::IniDialect props{
         .continuation_backslash = true, .comments = "#!", .separators = "=: \t", .write_separator = "="};
