@@ -664,6 +664,10 @@ BOOST_AUTO_TEST_CASE(netrc_editing) {
     BOOST_TEST(
         set("macdef init\nmachine h.example\n\nmachine b login c password d\n") ==
         "macdef init\nmachine h.example\n\nmachine b login c password d\nmachine h.example login token password T\n");
+    // A macro that runs to the end gets its empty line first (fuzz_edit_files: our entry became its text).
+    BOOST_TEST(set("machine b\nmacdef init\ncd /\n") ==
+               "machine b\nmacdef init\ncd /\n\nmachine h.example login token password T\n");
+    BOOST_TEST(set(set("macdef init\ncd /")) == "macdef init\ncd /\n\nmachine h.example login token password T\n");
 }
 
 // Damaged files (bytes dropped, duplicated, replaced by syntax characters) never crash an editor: plan()
