@@ -185,24 +185,31 @@ std::string with_value(std::string_view line, const IniEntry& e, std::string_vie
     return out;
 }
 
-void add_entry(Lines& lines, const IniFile& f, std::string_view section, std::string line) {
+// Inserts `line` before line `at`; after a line that a '\' continues (the file's last), an empty line first
+// ends that value, or ours would be its continuation.
+void insert_line(Lines& lines, std::size_t at, std::string line, const IniDialect& d) {
+    if (d.continuation_backslash && at > 0 && odd_trailing_backslashes(lines[at - 1])) lines.insert(at++, "");
+    lines.insert(at, std::move(line));
+}
+
+void add_entry(Lines& lines, const IniFile& f, const IniDialect& d, std::string_view section, std::string line) {
     std::optional<std::size_t> after;  // insert after this line
     for (const auto& e : f.entries)
         if (e.section == section) after = e.last;
     if (after) {
-        lines.insert(*after + 1, std::move(line));
+        insert_line(lines, *after + 1, std::move(line), d);
         return;
     }
     if (section.empty()) {
-        lines.insert(f.headers.empty() ? lines.size() : f.headers.front().second, std::move(line));
+        insert_line(lines, f.headers.empty() ? lines.size() : f.headers.front().second, std::move(line), d);
         return;
     }
     for (const auto& [name, at] : f.headers)
         if (name == section) {
-            lines.insert(at + 1, std::move(line));
+            insert_line(lines, at + 1, std::move(line), d);
             return;
         }
-    if (lines.size() > 0 && !trim(lines[lines.size() - 1]).empty()) lines.insert(lines.size(), "");
+    if (lines.size() > 0 && !trim(lines[lines.size() - 1]).empty()) insert_line(lines, lines.size(), "", d);
     lines.insert(lines.size(), "[" + std::string(section) + "]");
     lines.insert(lines.size(), std::move(line));
 }
@@ -218,7 +225,7 @@ std::string ini_set(std::string_view text, const IniDialect& d, std::string_view
         lines.erase(e->first + 1, e->last + 1);
         return lines.join();
     }
-    add_entry(lines, f, section, std::string(key) + std::string(d.write_separator) + std::string(value));
+    add_entry(lines, f, d, section, std::string(key) + std::string(d.write_separator) + std::string(value));
     return lines.join();
 }
 
