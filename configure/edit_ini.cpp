@@ -250,8 +250,12 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
         }
     }
     if (e->last > e->first) {
-        const std::string& last = lines[e->last];
-        lines.insert(e->last + 1, last.substr(0, indent_of(last)) + std::string(item));
+        // A new continuation line where indentation continues; after a '\' continuation, on the last line.
+        const std::string last = lines[e->last];
+        if (d.continuation_indent)
+            lines.insert(e->last + 1, last.substr(0, indent_of(last)) + std::string(item));
+        else
+            lines.replace(e->last, last + (last.ends_with(' ') ? "" : " ") + std::string(item));
         return lines.join();
     }
     const std::string& line = lines[e->first];

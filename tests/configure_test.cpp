@@ -511,6 +511,8 @@ BOOST_AUTO_TEST_CASE(ini_editing) {
         .continuation_backslash = true, .comments = "#!", .separators = "=: \t", .write_separator = "="};
     BOOST_TEST(edit::ini_set("a b\nk : old \\\n  more\n! c\n", props, "", "k", "new") == "a b\nk : new\n! c\n");
     BOOST_TEST(edit::ini_set("org.gradle.jvmargs=-Xmx2g\n", props, "", "k", "v") == "org.gradle.jvmargs=-Xmx2g\nk=v\n");
+    BOOST_TEST(edit::ini_list_put("k=a \\\n  b\n", props, "", "k", "https://h/new", same_host) ==
+               "k=a \\\n  b https://h/new\n");
     // A '\' on the file's last line would continue into our entry: an empty line ends it (fuzz_edit_files).
     BOOST_TEST(edit::ini_set("a=1 \\", props, "", "k", "v") == "a=1 \\\n\nk=v\n");
     BOOST_TEST(edit::ini_set(edit::ini_set("a=1 \\", props, "", "k", "v"), props, "", "k", "v") == "a=1 \\\n\nk=v\n");
