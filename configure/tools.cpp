@@ -134,6 +134,12 @@ Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std
     return apply_edit(f, edit::toml_set(f.after, t, key, value, f.path));
 }
 
+Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_view attr, std::string_view value,
+               std::string_view root) {
+    return apply_edit(f, attr.empty() ? edit::xml_set_text(f.after, path, value, root, f.path)
+                                      : edit::xml_set_attr(f.after, path, attr, value, root, f.path));
+}
+
 Status Files::edit(const std::string& path, const std::function<Status(FileEdit&)>& fn) {
     for (auto& e : edits_)
         if (e.path == path) return fn(e);

@@ -102,77 +102,35 @@ std::string quoted(std::string_view s);                         // a YAML double
 // Runs an editor that can refuse the file on f.after.
 Status apply_edit(FileEdit& f, Result<std::string> edited);
 Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std::string_view value);
+// Sets the text of the element at `path` (attr empty) or its attribute `attr`; `root` starts an empty file.
+Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_view attr, std::string_view value,
+               std::string_view root);
 
 // ---- the families (one file each) --------------------------------------------------------------------------
 
-namespace npm {  // npm and pnpm: .npmrc
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace npm
-namespace yarn {  // Yarn Berry: .yarnrc.yml
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace yarn
-namespace pip {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-}  // namespace pip
-namespace uv {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-}  // namespace uv
-namespace twine {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace twine
-namespace poetry {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace poetry
-namespace maven {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace maven
-namespace gradle {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace gradle
-namespace nuget {  // NuGet and dotnet: NuGet.Config
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace nuget
-namespace cargo {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace cargo
-namespace swift {  // SwiftPM: registries.json and .netrc
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace swift
-namespace bundler {
-std::string path(const Env& env, std::string_view home);
-Status plan(const Context& c, const Where& w, Files& files);
-void env_vars(const Context& c, Vars& out);
-void notes(const Context& c, bool env_output, std::vector<std::string>& out);
-}  // namespace bundler
+// A tool's functions, in the namespace named after it; each defines those its record names.
+#define CAT_CONFIGURE_TOOL_FUNCTIONS(tool)                                        \
+    namespace tool {                                                              \
+    std::string path(const Env& env, std::string_view home);                      \
+    Status plan(const Context& c, const Where& w, Files& files);                  \
+    void env_vars(const Context& c, Vars& out);                                   \
+    void notes(const Context& c, bool env_output, std::vector<std::string>& out); \
+    }                                                                             \
+    static_assert(true)
+
+CAT_CONFIGURE_TOOL_FUNCTIONS(npm);  // tools_npm.cpp: npm and pnpm (.npmrc), Yarn Berry (.yarnrc.yml)
+CAT_CONFIGURE_TOOL_FUNCTIONS(yarn);
+CAT_CONFIGURE_TOOL_FUNCTIONS(pip);  // tools_python.cpp: pip.conf, uv.toml, .pypirc, Poetry's config and auth
+CAT_CONFIGURE_TOOL_FUNCTIONS(uv);
+CAT_CONFIGURE_TOOL_FUNCTIONS(twine);
+CAT_CONFIGURE_TOOL_FUNCTIONS(poetry);
+CAT_CONFIGURE_TOOL_FUNCTIONS(maven);  // tools_jvm.cpp: settings.xml, gradle.properties
+CAT_CONFIGURE_TOOL_FUNCTIONS(gradle);
+CAT_CONFIGURE_TOOL_FUNCTIONS(nuget);    // tools_nuget.cpp: NuGet.Config (nuget and dotnet)
+CAT_CONFIGURE_TOOL_FUNCTIONS(cargo);    // tools_cargo.cpp: config.toml and credentials.toml
+CAT_CONFIGURE_TOOL_FUNCTIONS(swift);    // tools_swift.cpp: registries.json and .netrc
+CAT_CONFIGURE_TOOL_FUNCTIONS(bundler);  // tools_ruby.cpp: Bundler's config
+
+#undef CAT_CONFIGURE_TOOL_FUNCTIONS
 
 }  // namespace cat::configure::detail

@@ -24,30 +24,26 @@ std::string path(const Env&, std::string_view home) {
 }
 
 Status plan(const Context& c, const Where& w, Files& files) {
+    const auto el = [](std::string name) { return edit::XmlStep{std::move(name), "", "", ""}; };
+    const auto ours = [&](std::string name) { return edit::XmlStep{std::move(name), "id", "", c.name}; };
+    const auto settings = el("settings");
+    std::vector<std::pair<std::vector<edit::XmlStep>, std::string>> values{
+        {{settings, el("servers"), ours("server"), el("username")}, "aws"},
+        {{settings, el("servers"), ours("server"), el("password")}, c.in.token},
+    };
+    if (!c.in.extra_index) {
+        values.push_back({{settings, el("mirrors"), ours("mirror"), el("url")}, c.ep.url()});
+        values.push_back({{settings, el("mirrors"), ours("mirror"), el("mirrorOf")}, "*"});
+    } else {
+        values.push_back(
+            {{settings, el("profiles"), ours("profile"), el("repositories"), ours("repository"), el("url")},
+             c.ep.url()});
+    }
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
-        using S = edit::XmlStep;
-        const auto set = [&](std::vector<S> path, std::string_view value) {
-            return apply_edit(f, edit::xml_set_text(f.after, path, value, maven_root, f.path));
-        };
-        const S settings{"settings", "", "", ""};
-        const S servers{"servers", "", "", ""};
-        const S server{"server", "id", "", c.name};
-        if (auto s = set({settings, servers, server, {"username", "", "", ""}}, "aws"); !s) return s;
-        if (auto s = set({settings, servers, server, {"password", "", "", ""}}, c.in.token); !s) return s;
-        if (!c.in.extra_index) {
-            const S mirrors{"mirrors", "", "", ""};
-            const S mirror{"mirror", "id", "", c.name};
-            if (auto s = set({settings, mirrors, mirror, {"url", "", "", ""}}, c.ep.url()); !s) return s;
-            return set({settings, mirrors, mirror, {"mirrorOf", "", "", ""}}, "*");
-        }
-        const S profile{"profile", "id", "", c.name};
-        const S repo{"repository", "id", "", c.name};
-        if (auto s = set(
-                {settings, {"profiles", "", "", ""}, profile, {"repositories", "", "", ""}, repo, {"url", "", "", ""}},
-                c.ep.url());
-            !s)
-            return s;
-        const std::vector<S> active{settings, {"activeProfiles", "", "", ""}, {"activeProfile", "", "", c.name}};
+        for (const auto& [path, value] : values)
+            if (auto s = set_xml(f, path, "", value, maven_root); !s) return s;
+        if (!c.in.extra_index) return Ok{};
+        const std::vector<edit::XmlStep> active{settings, el("activeProfiles"), {"activeProfile", "", "", c.name}};
         return apply_edit(f, edit::xml_ensure(f.after, active, maven_root, f.path));
     });
 }

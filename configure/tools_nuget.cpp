@@ -27,21 +27,19 @@ std::string path(const Env&, std::string_view home) {
 }
 
 Status plan(const Context& c, const Where& w, Files& files) {
+    const auto name = source_name(c);
+    using S = edit::XmlStep;
+    const S configuration{"configuration", "", "", ""};
+    const S credentials{"packageSourceCredentials", "", "", ""};
+    const std::vector<std::pair<std::vector<S>, std::string>> values{
+        {{configuration, {"packageSources", "", "", ""}, {"add", "", "key", name}}, c.ep.url() + "v3/index.json"},
+        {{configuration, credentials, {name, "", "", ""}, {"add", "", "key", "Username"}}, "aws"},
+        {{configuration, credentials, {name, "", "", ""}, {"add", "", "key", "ClearTextPassword"}}, c.in.token},
+    };
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
-        using S = edit::XmlStep;
-        const auto name = source_name(c);
-        const auto set = [&](std::vector<S> path, std::string_view value) {
-            return apply_edit(f, edit::xml_set_attr(f.after, path, "value", value, nuget_root, f.path));
-        };
-        const S configuration{"configuration", "", "", ""};
-        if (auto s = set({configuration, {"packageSources", "", "", ""}, {"add", "", "key", name}},
-                         c.ep.url() + "v3/index.json");
-            !s)
-            return s;
-        const S creds{"packageSourceCredentials", "", "", ""};
-        const S ours{name, "", "", ""};
-        if (auto s = set({configuration, creds, ours, {"add", "", "key", "Username"}}, "aws"); !s) return s;
-        return set({configuration, creds, ours, {"add", "", "key", "ClearTextPassword"}}, c.in.token);
+        for (const auto& [path, value] : values)
+            if (auto s = set_xml(f, path, "value", value, nuget_root); !s) return s;
+        return Ok{};
     });
 }
 
