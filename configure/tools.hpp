@@ -1,7 +1,7 @@
 // The table behind --configure: one record per tool, and what the tools' functions share (the checked
 // input, the files being edited). Internal to configure/: the public API is configure.hpp.
 //
-// Adding a tool: a record in `tools` (tools.cpp) and its functions in the file of its family
+// Adding a tool: a record in the table of tools.cpp and its functions in the file of its family
 // (tools_npm.cpp, tools_python.cpp, tools_jvm.cpp, tools_nuget.cpp, tools_cargo.cpp, tools_swift.cpp,
 // tools_ruby.cpp), declared below. The list of tools, the formats, --help's sentence and the validation
 // of --namespace and --extra-index follow from the record.
@@ -99,7 +99,7 @@ const Tool* find_tool(std::string_view name);
 std::string join_path(std::string_view dir, std::string_view name);
 std::string xdg_config(const Env& env, std::string_view home);  // $XDG_CONFIG_HOME (when absolute) or ~/.config
 std::string quoted(std::string_view s);                         // a YAML double-quoted scalar
-// Runs an editor that can refuse the file on f.after.
+// Puts an editor's result in f.after, or returns the editor's refusal.
 Status apply_edit(FileEdit& f, Result<std::string> edited);
 Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std::string_view value);
 // Sets the text of the element at `path` (attr empty) or its attribute `attr`; `root` starts an empty file.
