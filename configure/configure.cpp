@@ -1,107 +1,110 @@
-// What each tool's configuration looks like, built with the editors of editors.hpp.
+// --configure's public functions over the table of tools (tools.hpp): the input checked once, then the
+// tool's record does the rest.
 #include "configure/configure.hpp"
 
 #include <algorithm>
-#include <array>
 
-#include "configure/editors.hpp"
+#include "configure/tools.hpp"
+#include "core/text.hpp"
+#include "http/transport.hpp"
 
 namespace cat::configure {
 namespace {
 
-using namespace std::string_view_literals;
-
-struct Tool {
-    std::string_view name;
-    std::string_view format;
-};
-constexpr std::array<Tool, 14> tools{{{"npm", "npm"},
-                                      {"pnpm", "npm"},
-                                      {"yarn", "npm"},
-                                      {"pip", "pypi"},
-                                      {"uv", "pypi"},
-                                      {"twine", "pypi"},
-                                      {"poetry", "pypi"},
-                                      {"maven", "maven"},
-                                      {"gradle", "maven"},
-                                      {"nuget", "nuget"},
-                                      {"dotnet", "nuget"},
-                                      {"cargo", "cargo"},
-                                      {"swift", "swift"},
-                                      {"bundler", "ruby"}}};
-constexpr std::array<std::string_view, 14> tool_names{"npm",    "pnpm",   "yarn",  "pip",    "uv",
-                                                      "twine",  "poetry", "maven", "gradle", "nuget",
-                                                      "dotnet", "cargo",  "swift", "bundler"};
+using detail::Context;
+using detail::Endpoint;
+using detail::Tool;
 
 Error usage(std::string msg) {
     return Error::make(ErrorKind::usage, std::move(msg));
 }
 
-bool is_one_of(std::string_view tool, std::initializer_list<std::string_view> names) {
-    return std::find(names.begin(), names.end(), tool) != names.end();
+// ---- the tools' names, for messages and --help -----------------------------------------------------------
+
+// Every name (aliases after their tool) of the tools for which `pick` is true: "a, b, c<last>d".
+std::string names_of(std::string_view last, bool (*pick)(const Tool&)) {
+    std::vector<std::string_view> names;
+    for (const auto& t : detail::tools()) {
+        if (!pick(t)) continue;
+        names.push_back(t.name);
+        names.insert(names.end(), t.aliases.begin(), t.aliases.end());
+    }
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        out += std::string(i == 0 ? "" : i + 1 == names.size() ? last : ", ") + std::string(names[i]);
+    return out;
 }
 
-std::string join_path(std::string_view dir, std::string_view name) {
-    std::string out(dir);
-    if (!out.empty() && out.back() != '/') out += '/';
-    return out + std::string(name);
+bool any_tool(const Tool&) {
+    return true;
 }
 
-// $XDG_CONFIG_HOME (when absolute) or ~/.config.
-std::string xdg_config(const Env& env, std::string_view home) {
-    const auto x = env.get("XDG_CONFIG_HOME");
-    return !x.empty() && x.front() == '/' ? x : join_path(home, ".config");
+// Edits (insertions, deletions, substitutions, swaps of neighbours) that make `a` into `b`.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
 }
 
-std::string cargo_home(const Env& env, std::string_view home) {
-    const auto c = env.get("CARGO_HOME");
-    return c.empty() ? join_path(home, ".cargo") : c;
+// The known name closest to `unknown` when it is close (at most a third of it wrong), else "".
+std::string_view closest_tool(std::string_view unknown) {
+    const std::string key = text::lower(unknown);
+    std::string_view best;
+    std::size_t best_d = std::string::npos;
+    for (const auto& t : detail::tools()) {
+        std::vector<std::string_view> names{t.name};
+        names.insert(names.end(), t.aliases.begin(), t.aliases.end());
+        for (auto n : names)
+            if (const auto d = edit_distance(key, n); d < best_d) {
+                best_d = d;
+                best = n;
+            }
+    }
+    return best_d * 3 <= std::max<std::size_t>(key.size(), 3) ? best : std::string_view();
 }
 
-std::string poetry_dir(const Env& env, std::string_view home) {
-    const auto p = env.get("POETRY_CONFIG_DIR");
-    return p.empty() ? join_path(xdg_config(env, home), "pypoetry") : p;
+Result<const Tool*> find_tool(std::string_view name) {
+    if (const Tool* t = detail::find_tool(name)) return t;
+    std::string msg =
+        "unknown tool \"" + std::string(name) + "\" for --configure: it must be one of " + names_of(", ", any_tool);
+    if (const auto hint = closest_tool(name); !hint.empty()) msg += " (did you mean " + std::string(hint) + "?)";
+    return usage(std::move(msg));
 }
 
 // ---- the endpoint and the names we derive -----------------------------------------------------------------
 
-struct Endpoint {
-    std::string scheme;     // https (http only for tests on loopback)
-    std::string authority;  // host[:port]
-    std::string host;       // without the port
-    std::string path;       // starts and ends with '/'
-    std::string url() const { return scheme + "://" + authority + path; }
-};
-
 Result<Endpoint> parse_endpoint(std::string_view url, std::string_view format) {
-    Endpoint e;
     const auto bad = [&](std::string_view why) {
         return usage("repository endpoint \"" + std::string(url) + "\" is invalid: " + std::string(why));
     };
-    if (url.starts_with("https://"))
-        e.scheme = "https";
-    else if (url.starts_with("http://"))
-        e.scheme = "http";
-    else
-        return bad("it must start with https://");
-    auto rest = url.substr(e.scheme.size() + 3);
-    for (char c : rest)
-        if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '\'' || c == '\\' || c == '<' || c == '>' ||
-            c == '`' || c == '{' || c == '}' || c == '|' || c == '^' || c == '%' || c == 0x7f)
-            return bad("it has a character that needs escaping");
-    if (rest.find_first_of("?#@") != std::string_view::npos) return bad("it may not have a query, fragment or user");
-    const auto slash = rest.find('/');
-    e.authority = std::string(rest.substr(0, slash));
-    e.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-    if (!e.path.ends_with('/')) e.path += '/';
-    if (e.authority.empty()) return bad("it has no host");
-    if (e.authority.front() == '[') {
-        const auto close = e.authority.find(']');
-        if (close == std::string::npos) return bad("an IPv6 address without ']'");
-        e.host = e.authority.substr(0, close + 1);
-    } else {
-        e.host = e.authority.substr(0, e.authority.find(':'));
+    if (!url.starts_with("https://") && !url.starts_with("http://")) return bad("it must start with https://");
+    // The URL goes into files as it is: nothing in it may need quoting or escaping there.
+    if (std::any_of(url.begin(), url.end(), [](char c) {
+            return static_cast<unsigned char>(c) <= ' ' ||
+                   std::string_view("\"'\\<>`{}|^%\x7f").find(c) != std::string_view::npos;
+        }))
+        return bad("it has a character that needs escaping");
+    if (url.substr(url.find("://") + 3).find_first_of("?#@") != std::string_view::npos)
+        return bad("it may not have a query, fragment or user");
+    auto parsed = http::parse_url(url);
+    if (!parsed) {
+        std::string_view why = parsed.error().message;
+        if (why.starts_with("invalid URL: ")) why.remove_prefix(13);
+        return bad(why);
     }
+    Endpoint e;
+    e.scheme = parsed->scheme;
+    e.authority = http::host_header(*parsed);
+    e.host = parsed->host.find(':') != std::string::npos ? "[" + parsed->host + "]" : parsed->host;
+    e.path = parsed->target;
+    if (!e.path.ends_with('/')) e.path += '/';
     if (e.path.find("//") != std::string::npos) return bad("an empty path segment");
     const auto first = std::string_view(e.path).substr(1, e.path.find('/', 1) - 1);
     if (first != format)
@@ -133,44 +136,23 @@ std::string percent_encode(std::string_view s) {
     return out;
 }
 
-std::string lower_dashed(std::string_view s) {
+// `s` in lower or upper case, with every character but letters and digits replaced by `other`.
+std::string identifier(std::string_view s, bool upper, char other) {
     std::string out;
-    for (char c : s) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        out += ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? c : '-';
+    for (char c : text::lower(s)) {
+        if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        out += ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : other;
     }
     return out;
 }
-
-std::string upper_underscored(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        out += ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
-    }
-    return out;
-}
-
-std::string scope_of(std::string_view ns) {
-    return std::string(ns.starts_with('@') ? ns.substr(1) : ns);
-}
-
-// Everything plan(), env_vars() and notes() need, checked once.
-struct Context {
-    ConfigureInput in;
-    Endpoint ep;
-    std::string name;      // my-domain-my-repo: our registry/index/server/source name
-    std::string env_name;  // MY_DOMAIN_MY_REPO
-    std::string pip_url;   // https://aws:TOKEN@host/pypi/repo/simple/
-    std::string scope;     // the namespace without '@'
-};
 
 Result<Context> context(const ConfigureInput& in) {
-    auto format = repository_format(in.tool);
-    if (!format) return std::move(format).error();
+    auto tool = find_tool(in.tool);
+    if (!tool) return std::move(tool).error();
     Context c;
     c.in = in;
-    auto ep = parse_endpoint(in.repository_endpoint, *format);
+    c.tool = *tool;
+    auto ep = parse_endpoint(in.repository_endpoint, c.tool->format);
     if (!ep) return std::move(ep).error();
     c.ep = std::move(*ep);
     if (in.token.empty()) return Error::make(ErrorKind::internal, "no authorization token to configure");
@@ -186,298 +168,49 @@ Result<Context> context(const ConfigureInput& in) {
     if (!name_ok(in.repository, true, "-._")) return usage("repository \"" + in.repository + "\" is invalid");
     if (!in.domain_owner.empty() && !name_ok(in.domain_owner, false, ""))
         return usage("domain owner \"" + in.domain_owner + "\" is invalid: it is a 12-digit account id");
-    c.name = lower_dashed(in.domain + "-" + in.repository);
-    c.env_name = upper_underscored(c.name);
+    c.name = identifier(in.domain + "-" + in.repository, false, '-');
+    c.env_name = identifier(c.name, true, '_');
     c.pip_url = c.ep.scheme + "://aws:" + percent_encode(in.token) + "@" + c.ep.authority + c.ep.path + "simple/";
     if (!in.namespace_.empty()) {
-        if (!is_one_of(in.tool, {"npm", "pnpm", "yarn", "swift"}))
-            return usage("--namespace applies to npm, pnpm, yarn and swift, not " + in.tool);
-        c.scope = scope_of(in.namespace_);
-        const bool swift = in.tool == "swift";
-        if (!name_ok(c.scope, swift, swift ? "-" : "-._~") || c.scope.front() == '.' || c.scope.front() == '_')
+        const auto& rule = c.tool->namespace_rule;
+        if (!rule.supported)
+            return usage("--namespace applies to " +
+                         names_of(" and ", [](const Tool& t) { return t.namespace_rule.supported; }) + ", not " +
+                         in.tool);
+        c.scope = in.namespace_.starts_with('@') ? in.namespace_.substr(1) : in.namespace_;
+        if (!name_ok(c.scope, rule.upper_case, rule.punctuation) || c.scope.front() == '.' || c.scope.front() == '_')
             return usage("namespace \"" + in.namespace_ + "\" is invalid for " + in.tool);
     }
-    if (in.extra_index && !is_one_of(in.tool, {"pip", "uv", "maven", "cargo", "bundler"}))
-        return usage("--extra-index applies to pip, uv, maven, cargo and bundler, not " + in.tool);
+    if (in.extra_index && !c.tool->extra_index)
+        return usage("--extra-index applies to " + names_of(" and ", [](const Tool& t) { return t.extra_index; }) +
+                     ", not " + in.tool);
     return c;
-}
-
-// ---- files ---------------------------------------------------------------------------------------------
-
-struct Files {
-    const FileReader& read;
-    std::vector<FileEdit> edits;
-
-    // The edit for `path`, read on first use.
-    Result<FileEdit*> at(const std::string& path) {
-        for (auto& e : edits)
-            if (e.path == path) return &e;
-        auto content = read(path);
-        if (!content) return std::move(content).error();
-        FileEdit e;
-        e.path = path;
-        e.exists = content->has_value();
-        e.before = content->value_or("");
-        e.after = e.before;
-        edits.push_back(std::move(e));
-        return &edits.back();
-    }
-    Result<bool> exists(const std::string& path) {
-        auto content = read(path);
-        if (!content) return std::move(content).error();
-        return content->has_value();
-    }
-};
-
-const edit::IniDialect npmrc{.fold_keys = false,
-                             .continuation_indent = false,
-                             .continuation_backslash = false,
-                             .comments = "#;",
-                             .separators = "=",
-                             .write_separator = "="};
-const edit::IniDialect configparser{.fold_keys = true,
-                                    .continuation_indent = true,
-                                    .continuation_backslash = false,
-                                    .comments = "#;",
-                                    .separators = "=:",
-                                    .write_separator = " = "};
-const edit::IniDialect properties{.fold_keys = false,
-                                  .continuation_indent = false,
-                                  .continuation_backslash = true,
-                                  .comments = "#!",
-                                  .separators = "=: \t",
-                                  .write_separator = "="};
-
-std::string quoted(std::string_view s) {
-    return edit::json_string(s);
-}  // YAML double quotes, same escapes
-
-Status plan_npm(const Context& c, FileEdit& f) {
-    const std::string key = c.scope.empty() ? "registry" : "@" + c.scope + ":registry";
-    f.after = edit::ini_set(f.after, npmrc, "", key, c.ep.url());
-    f.after = edit::ini_set(f.after, npmrc, "", "//" + c.ep.authority + c.ep.path + ":_authToken", c.in.token);
-    return Ok{};
-}
-
-Status plan_yarn(const Context& c, FileEdit& f) {
-    std::string registry = "//" + c.ep.authority + c.ep.path;
-    registry.pop_back();  // Yarn compares registries without the final '/'
-    std::vector<std::vector<std::string>> paths;
-    std::vector<std::string> values;
-    if (c.scope.empty())
-        paths.push_back({"npmRegistryServer"});
-    else
-        paths.push_back({"npmScopes", c.scope, "npmRegistryServer"});
-    values.push_back(quoted(c.ep.url()));
-    paths.push_back({"npmRegistries", registry, "npmAlwaysAuth"});
-    values.push_back("true");
-    paths.push_back({"npmRegistries", registry, "npmAuthToken"});
-    values.push_back(quoted(c.in.token));
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-        auto r = edit::yaml_set(f.after, paths[i], values[i], false, f.path);
-        if (!r) return std::move(r).error();
-        f.after = std::move(*r);
-    }
-    return Ok{};
-}
-
-Status plan_pip(const Context& c, FileEdit& f) {
-    if (!c.in.extra_index) {
-        f.after = edit::ini_set(f.after, configparser, "global", "index-url", c.pip_url);
-        return Ok{};
-    }
-    // The same index with any (older) credentials is ours.
-    const auto bare = [](std::string_view url) {
-        const auto scheme = url.find("://");
-        const auto at = url.find('@');
-        const auto slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
-        if (scheme == std::string_view::npos || at == std::string_view::npos || at > slash) return std::string(url);
-        return std::string(url.substr(0, scheme + 3)) + std::string(url.substr(at + 1));
-    };
-    const auto ours = bare(c.pip_url);
-    f.after = edit::ini_list_put(f.after, configparser, "global", "extra-index-url", c.pip_url,
-                                 [&](std::string_view item) { return bare(item) == ours; });
-    return Ok{};
-}
-
-Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std::string_view value) {
-    auto r = edit::toml_set(f.after, t, key, value, f.path);
-    if (!r) return std::move(r).error();
-    f.after = std::move(*r);
-    return Ok{};
-}
-
-Status plan_uv(const Context& c, FileEdit& f) {
-    const edit::TomlTable index{{"index"}, true, "name", c.name};
-    if (auto s = set_toml(f, index, "url", edit::toml_string(c.pip_url)); !s) return s;
-    return set_toml(f, index, "default", c.in.extra_index ? "false" : "true");
-}
-
-Status plan_twine(const Context& c, FileEdit& f) {
-    if (edit::ini_has(f.after, configparser, "distutils", "index-servers")) {
-        f.after = edit::ini_list_put(f.after, configparser, "distutils", "index-servers", c.name,
-                                     [&](std::string_view item) { return item == c.name; });
-    } else {
-        // Without [distutils], twine knows only [pypi]; listing the sections keeps them all usable.
-        std::string servers;
-        auto sections = edit::ini_sections(f.after, configparser);
-        if (std::find(sections.begin(), sections.end(), "pypi") == sections.end())
-            sections.insert(sections.begin(), "pypi");
-        for (const auto& s : sections)
-            if (s != "distutils" && s != c.name && servers.find(" " + s + " ") == std::string::npos) servers += s + " ";
-        servers += c.name;
-        f.after = edit::ini_set(f.after, configparser, "distutils", "index-servers", servers);
-    }
-    f.after = edit::ini_set(f.after, configparser, c.name, "repository", c.ep.url());
-    f.after = edit::ini_set(f.after, configparser, c.name, "username", "aws");
-    f.after = edit::ini_set(f.after, configparser, c.name, "password", c.in.token);
-    return Ok{};
-}
-
-Status plan_maven(const Context& c, FileEdit& f) {
-    static constexpr std::string_view root =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<settings xmlns=\"http://maven.apache.org/SETTINGS/1.0.0\"\n"
-        "          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n"
-        "          xsi:schemaLocation=\"http://maven.apache.org/SETTINGS/1.0.0 "
-        "https://maven.apache.org/xsd/settings-1.0.0.xsd\">\n"
-        "</settings>\n";
-    using S = edit::XmlStep;
-    const auto set = [&](std::vector<S> path, std::string_view value) -> Status {
-        auto r = edit::xml_set_text(f.after, path, value, root, f.path);
-        if (!r) return std::move(r).error();
-        f.after = std::move(*r);
-        return Ok{};
-    };
-    const S settings{"settings", "", "", ""};
-    const S server{"server", "id", "", c.name};
-    if (auto s = set({settings, {"servers", "", "", ""}, server, {"username", "", "", ""}}, "aws"); !s) return s;
-    if (auto s = set({settings, {"servers", "", "", ""}, server, {"password", "", "", ""}}, c.in.token); !s) return s;
-    if (!c.in.extra_index) {
-        const S mirror{"mirror", "id", "", c.name};
-        if (auto s = set({settings, {"mirrors", "", "", ""}, mirror, {"url", "", "", ""}}, c.ep.url()); !s) return s;
-        return set({settings, {"mirrors", "", "", ""}, mirror, {"mirrorOf", "", "", ""}}, "*");
-    }
-    const S profile{"profile", "id", "", c.name};
-    const S repo{"repository", "id", "", c.name};
-    if (auto s =
-            set({settings, {"profiles", "", "", ""}, profile, {"repositories", "", "", ""}, repo, {"url", "", "", ""}},
-                c.ep.url());
-        !s)
-        return s;
-    const std::vector<S> active{settings, {"activeProfiles", "", "", ""}, {"activeProfile", "", "", c.name}};
-    auto r = edit::xml_ensure(f.after, active, root, f.path);
-    if (!r) return std::move(r).error();
-    f.after = std::move(*r);
-    return Ok{};
-}
-
-Status plan_gradle(const Context& c, FileEdit& f) {
-    f.after = edit::ini_set(f.after, properties, "", "codeartifactUrl", c.ep.url());
-    f.after = edit::ini_set(f.after, properties, "", "codeartifactUsername", "aws");
-    f.after = edit::ini_set(f.after, properties, "", "codeartifactPassword", c.in.token);
-    return Ok{};
-}
-
-// NuGet names the credential's element after the source, and the variable too: no '-' in it.
-std::string nuget_name(const Context& c) {
-    std::string n = c.name;
-    std::replace(n.begin(), n.end(), '-', '_');
-    return n;
-}
-
-Status plan_nuget(const Context& c, FileEdit& f) {
-    static constexpr std::string_view root =
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-        "<configuration>\n"
-        "</configuration>\n";
-    using S = edit::XmlStep;
-    const auto name = nuget_name(c);
-    const auto set = [&](std::vector<S> path, std::string_view value) -> Status {
-        auto r = edit::xml_set_attr(f.after, path, "value", value, root, f.path);
-        if (!r) return std::move(r).error();
-        f.after = std::move(*r);
-        return Ok{};
-    };
-    const S configuration{"configuration", "", "", ""};
-    if (auto s = set({configuration, {"packageSources", "", "", ""}, {"add", "", "key", name}},
-                     c.ep.url() + "v3/index.json");
-        !s)
-        return s;
-    const S creds{"packageSourceCredentials", "", "", ""};
-    const S ours{name, "", "", ""};
-    if (auto s = set({configuration, creds, ours, {"add", "", "key", "Username"}}, "aws"); !s) return s;
-    return set({configuration, creds, ours, {"add", "", "key", "ClearTextPassword"}}, c.in.token);
-}
-
-Status plan_cargo_config(const Context& c, FileEdit& f) {
-    const edit::TomlTable registry{{"registries", c.name}, false, "", ""};
-    if (auto s = set_toml(f, registry, "index", edit::toml_string("sparse+" + c.ep.url())); !s) return s;
-    // An auth-required registry needs a credential provider named; cargo:token reads credentials.toml.
-    if (auto s = set_toml(f, registry, "credential-provider", edit::toml_string("cargo:token")); !s) return s;
-    if (c.in.extra_index) return Ok{};
-    return set_toml(f, {{"source", "crates-io"}, false, "", ""}, "replace-with", edit::toml_string(c.name));
-}
-
-Status plan_swift(const Context& c, FileEdit& f) {
-    const std::string scope = c.scope.empty() ? "[default]" : c.scope;
-    const std::vector<std::pair<std::vector<std::string>, std::string>> sets{
-        {{"registries", scope, "url"}, edit::json_string(c.ep.url())},
-        {{"registries", scope, "supportsAvailability"}, "false"},
-        {{"authentication", c.ep.host, "type"}, "\"token\""},
-        {{"authentication", c.ep.host, "loginAPIPath"}, edit::json_string(c.ep.path + "login")},
-    };
-    for (const auto& [path, value] : sets) {
-        auto r = edit::json_set(f.after, path, value, true, f.path);
-        if (!r) return std::move(r).error();
-        f.after = std::move(*r);
-    }
-    auto r = edit::json_set(f.after, std::vector<std::string>{"version"}, "1", false, f.path);
-    if (!r) return std::move(r).error();
-    f.after = std::move(*r);
-    return Ok{};
-}
-
-// Bundler's key for a setting: '.' becomes "__", '-' becomes "___", upper case, "BUNDLE_" in front.
-std::string bundler_key(std::string_view setting) {
-    std::string out = "BUNDLE_";
-    for (char c : setting) {
-        if (c == '.')
-            out += "__";
-        else if (c == '-')
-            out += "___";
-        else
-            out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-    }
-    return out;
-}
-
-Status plan_bundler(const Context& c, FileEdit& f) {
-    if (edit::trim(f.after).empty() && f.after.find('\n') == std::string::npos) f.after = "---\n";
-    auto r = edit::yaml_set(f.after, std::vector<std::string>{bundler_key(c.ep.host)}, quoted("aws:" + c.in.token),
-                            true, f.path);
-    if (!r) return std::move(r).error();
-    f.after = std::move(*r);
-    if (c.in.extra_index) return Ok{};
-    r = edit::yaml_set(f.after, std::vector<std::string>{bundler_key("mirror.https://rubygems.org/")},
-                       quoted(c.ep.url()), true, f.path);
-    if (!r) return std::move(r).error();
-    f.after = std::move(*r);
-    return Ok{};
 }
 
 }  // namespace
 
 std::span<const std::string_view> known_tools() {
-    return tool_names;
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> out;
+        for (const auto& t : detail::tools()) {
+            out.push_back(t.name);
+            out.insert(out.end(), t.aliases.begin(), t.aliases.end());
+        }
+        return out;
+    }();
+    return names;
+}
+
+std::string_view help_line() {
+    static const std::string line =
+        "Write TOOL's own configuration for the repository (needs repository): " + names_of(" or ", any_tool) + ".";
+    return line;
 }
 
 Result<std::string_view> repository_format(std::string_view tool) {
-    for (const auto& t : tools)
-        if (t.name == tool) return t.format;
-    std::string list;
-    for (auto n : tool_names) list += (list.empty() ? "" : ", ") + std::string(n);
-    return usage("unknown tool \"" + std::string(tool) + "\" for --configure: it must be one of " + list);
+    auto t = find_tool(tool);
+    if (!t) return std::move(t).error();
+    return (*t)->format;
 }
 
 Status validate(const ConfigureInput& in) {
@@ -487,41 +220,11 @@ Status validate(const ConfigureInput& in) {
 }
 
 Result<std::string> default_config_path(std::string_view tool, const Env& env, std::string_view home) {
-    if (auto f = repository_format(tool); !f) return std::move(f).error();
+    auto t = find_tool(tool);
+    if (!t) return std::move(t).error();
     if (home.empty())
         return Error::make(ErrorKind::config, "HOME is not set: give the file to configure with --config-file");
-    if (tool == "npm" || tool == "pnpm") {
-        for (auto var : {"NPM_CONFIG_USERCONFIG"sv, "npm_config_userconfig"sv})
-            if (env.has(var)) return env.get(var);
-        return join_path(home, ".npmrc");
-    }
-    if (tool == "yarn") {
-        const auto rc = env.get("YARN_RC_FILENAME");
-        return join_path(home, rc.empty() ? ".yarnrc.yml" : rc);
-    }
-    if (tool == "pip") {
-        const auto f = env.get("PIP_CONFIG_FILE");
-        if (!f.empty() && f != "/dev/null" && f != "os.devnull") return f;
-        return join_path(xdg_config(env, home), "pip/pip.conf");
-    }
-    if (tool == "uv") {
-        if (env.has("UV_CONFIG_FILE")) return env.get("UV_CONFIG_FILE");
-        return join_path(xdg_config(env, home), "uv/uv.toml");
-    }
-    if (tool == "twine") return join_path(home, ".pypirc");
-    if (tool == "poetry") return join_path(poetry_dir(env, home), "config.toml");
-    if (tool == "maven") return join_path(home, ".m2/settings.xml");
-    if (tool == "gradle") {
-        const auto g = env.get("GRADLE_USER_HOME");
-        return join_path(g.empty() ? join_path(home, ".gradle") : g, "gradle.properties");
-    }
-    if (tool == "nuget" || tool == "dotnet") return join_path(home, ".nuget/NuGet/NuGet.Config");
-    if (tool == "cargo") return join_path(cargo_home(env, home), "config.toml");
-    if (tool == "swift") return join_path(home, ".swiftpm/configuration/registries.json");
-    // bundler
-    if (env.has("BUNDLE_USER_CONFIG")) return env.get("BUNDLE_USER_CONFIG");
-    if (env.has("BUNDLE_USER_HOME")) return join_path(env.get("BUNDLE_USER_HOME"), "config");
-    return join_path(home, ".bundle/config");
+    return (*t)->posix_path(env, home);  // the Windows port chooses windows_path here
 }
 
 Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std::string_view home,
@@ -532,79 +235,15 @@ Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std
     auto main_path =
         in.config_file.empty() ? default_config_path(in.tool, env, home) : Result<std::string>(in.config_file);
     if (!main_path) return std::move(main_path).error();
-    Files files{read, {}};
-    const auto edit_file = [&](const std::string& path, auto&& fn) -> Status {
-        auto f = files.at(path);
-        if (!f) return std::move(f).error();
-        return fn(**f);
-    };
-    const auto& t = in.tool;
-    Status s = Ok{};
-    if (t == "npm" || t == "pnpm") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_npm(c, f); });
-    } else if (t == "yarn") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_yarn(c, f); });
-    } else if (t == "pip") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_pip(c, f); });
-    } else if (t == "uv") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_uv(c, f); });
-    } else if (t == "twine") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_twine(c, f); });
-    } else if (t == "poetry") {
-        // config.toml names the repository (for publishing); auth.toml, beside Poetry's own config.toml,
-        // holds the credential: Poetry's plain-text store, read before any keyring.
-        s = edit_file(*main_path, [&](FileEdit& f) {
-            return set_toml(f, {{"repositories", c.name}, false, "", ""}, "url", edit::toml_string(c.ep.url()));
-        });
-        if (s)
-            s = edit_file(join_path(poetry_dir(env, home), "auth.toml"), [&](FileEdit& f) {
-                const edit::TomlTable basic{{"http-basic", c.name}, false, "", ""};
-                if (auto u = set_toml(f, basic, "username", edit::toml_string("aws")); !u) return u;
-                return set_toml(f, basic, "password", edit::toml_string(c.in.token));
-            });
-    } else if (t == "maven") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_maven(c, f); });
-    } else if (t == "gradle") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_gradle(c, f); });
-    } else if (t == "nuget" || t == "dotnet") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_nuget(c, f); });
-    } else if (t == "cargo") {
-        // Cargo reads the file without extension when it exists (and warns when both do).
-        const auto dir = cargo_home(env, home);
-        std::string config = *main_path;
-        if (in.config_file.empty()) {
-            auto legacy = files.exists(join_path(dir, "config"));
-            if (!legacy) return std::move(legacy).error();
-            if (*legacy) config = join_path(dir, "config");
-        }
-        std::string credentials = join_path(dir, "credentials.toml");
-        auto legacy = files.exists(join_path(dir, "credentials"));
-        if (!legacy) return std::move(legacy).error();
-        if (*legacy) credentials = join_path(dir, "credentials");
-        s = edit_file(config, [&](FileEdit& f) { return plan_cargo_config(c, f); });
-        if (s)
-            s = edit_file(credentials, [&](FileEdit& f) {
-                return set_toml(f, {{"registries", c.name}, false, "", ""}, "token",
-                                edit::toml_string("Bearer " + c.in.token));
-            });
-    } else if (t == "swift") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_swift(c, f); });
-        if (s)
-            s = edit_file(join_path(home, ".netrc"), [&](FileEdit& f) -> Status {
-                auto r = edit::netrc_set(f.after, c.ep.host, "token", c.in.token, f.path);
-                if (!r) return std::move(r).error();
-                f.after = std::move(*r);
-                return Ok{};
-            });
-    } else if (t == "bundler") {
-        s = edit_file(*main_path, [&](FileEdit& f) { return plan_bundler(c, f); });
-    }
-    if (!s) return std::move(s).error();
-    for (auto& e : files.edits) {
+    detail::Files files(read);
+    const detail::Where where{env, home, std::move(*main_path), !in.config_file.empty()};
+    if (auto s = c.tool->plan(c, where, files); !s) return std::move(s).error();
+    auto edits = files.take();
+    for (auto& e : edits) {
         e.secrets = {in.token};
         if (const auto enc = percent_encode(in.token); enc != in.token) e.secrets.push_back(enc);
     }
-    return std::move(files.edits);
+    return edits;
 }
 
 std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token) {
@@ -626,103 +265,17 @@ std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token) 
 
 std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& in) {
     auto ctx = context(in);
-    if (!ctx) return {};
-    const Context& c = *ctx;
-    const auto& t = in.tool;
-    std::vector<std::pair<std::string, std::string>> v;
-    if (t == "npm" || t == "pnpm") {
-        if (c.scope.empty()) v.emplace_back("NPM_CONFIG_REGISTRY", c.ep.url());
-        v.emplace_back("CODEARTIFACT_AUTH_TOKEN", in.token);
-    } else if (t == "yarn") {
-        if (c.scope.empty()) {
-            v.emplace_back("YARN_NPM_REGISTRY_SERVER", c.ep.url());
-            v.emplace_back("YARN_NPM_ALWAYS_AUTH", "true");
-            v.emplace_back("YARN_NPM_AUTH_TOKEN", in.token);
-        } else {
-            v.emplace_back("CODEARTIFACT_AUTH_TOKEN", in.token);
-        }
-    } else if (t == "pip") {
-        v.emplace_back(in.extra_index ? "PIP_EXTRA_INDEX_URL" : "PIP_INDEX_URL", c.pip_url);
-    } else if (t == "uv") {
-        v.emplace_back(in.extra_index ? "UV_INDEX" : "UV_DEFAULT_INDEX", c.name + "=" + c.ep.url() + "simple/");
-        v.emplace_back("UV_INDEX_" + c.env_name + "_USERNAME", "aws");
-        v.emplace_back("UV_INDEX_" + c.env_name + "_PASSWORD", in.token);
-    } else if (t == "twine") {
-        v.emplace_back("TWINE_REPOSITORY_URL", c.ep.url());
-        v.emplace_back("TWINE_USERNAME", "aws");
-        v.emplace_back("TWINE_PASSWORD", in.token);
-    } else if (t == "poetry") {
-        v.emplace_back("POETRY_REPOSITORIES_" + c.env_name + "_URL", c.ep.url());
-        v.emplace_back("POETRY_HTTP_BASIC_" + c.env_name + "_USERNAME", "aws");
-        v.emplace_back("POETRY_HTTP_BASIC_" + c.env_name + "_PASSWORD", in.token);
-    } else if (t == "maven") {
-        v.emplace_back("CODEARTIFACT_AUTH_TOKEN", in.token);
-    } else if (t == "gradle") {
-        v.emplace_back("ORG_GRADLE_PROJECT_codeartifactUrl", c.ep.url());
-        v.emplace_back("ORG_GRADLE_PROJECT_codeartifactUsername", "aws");
-        v.emplace_back("ORG_GRADLE_PROJECT_codeartifactPassword", in.token);
-    } else if (t == "nuget" || t == "dotnet") {
-        v.emplace_back("NuGetPackageSourceCredentials_" + nuget_name(c), "Username=aws;Password=" + in.token);
-    } else if (t == "cargo") {
-        v.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_INDEX", "sparse+" + c.ep.url());
-        v.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_CREDENTIAL_PROVIDER", "cargo:token");
-        v.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_TOKEN", "Bearer " + in.token);
-    } else if (t == "bundler") {
-        v.emplace_back(bundler_key(c.ep.host), "aws:" + in.token);
-    }
+    if (!ctx || !ctx->tool->env_vars) return {};
+    detail::Vars v;
+    ctx->tool->env_vars(*ctx, v);
     return v;
 }
 
 std::vector<std::string> notes(const ConfigureInput& in, bool env_output) {
     auto ctx = context(in);
-    if (!ctx) return {};
-    const Context& c = *ctx;
-    const auto& t = in.tool;
-    const std::string npm_key = "//" + c.ep.authority + c.ep.path + ":_authToken";
+    if (!ctx || !ctx->tool->notes) return {};
     std::vector<std::string> n;
-    if (env_output) {
-        if (t == "npm" || t == "pnpm") {
-            n.push_back("npm takes a registry's token only from an .npmrc: add the line " + npm_key +
-                        "=${CODEARTIFACT_AUTH_TOKEN} to the project's .npmrc");
-            if (!c.scope.empty())
-                n.push_back("and the line @" + c.scope + ":registry=" + c.ep.url() + " (a scope has no variable)");
-        } else if (t == "yarn" && !c.scope.empty()) {
-            n.push_back("a scope has no Yarn variable: in .yarnrc.yml set npmScopes: " + c.scope +
-                        ": npmRegistryServer: \"" + c.ep.url() + "\" and npmAuthToken: \"${CODEARTIFACT_AUTH_TOKEN}\"");
-        } else if (t == "maven") {
-            n.push_back("Maven reads no credential from the environment by itself: in settings.xml, the <server> <id>" +
-                        c.name +
-                        "</id> takes <username>aws</username><password>${env.CODEARTIFACT_AUTH_TOKEN}</password>");
-        } else if (t == "nuget" || t == "dotnet") {
-            n.push_back("the variable gives the credential of the package source named " + nuget_name(c) +
-                        ", which a NuGet.Config must define (value " + c.ep.url() + "v3/index.json)");
-        } else if (t == "swift") {
-            n.push_back("SwiftPM reads registry credentials only from .netrc or the keychain: use the files");
-        } else if (t == "bundler" && !in.extra_index) {
-            n.push_back(
-                "the mirror of rubygems.org has no shell-variable form: set it with bundle config set --global "
-                "mirror.https://rubygems.org/ " +
-                c.ep.url() + ", or use Gemfile source \"" + c.ep.url() + "\"");
-        } else if (t == "cargo" && !in.extra_index) {
-            n.push_back("replacing crates.io needs a config file: [source.crates-io] replace-with = \"" + c.name +
-                        "\"");
-        }
-        return n;
-    }
-    if (t == "poetry")
-        n.push_back("publish with poetry publish -r " + c.name +
-                    "; to install from it, pyproject.toml needs a source "
-                    "named " +
-                    c.name + " with url " + c.ep.url() + "simple/");
-    else if (t == "twine")
-        n.push_back("upload with twine upload -r " + c.name);
-    else if (t == "gradle")
-        n.push_back(
-            "in the build, repositories { maven { name = \"codeartifact\"; url = "
-            "uri(providers.gradleProperty(\"codeartifactUrl\").get()); credentials(PasswordCredentials::class) "
-            "} } reads these properties");
-    else if (t == "cargo" && in.extra_index)
-        n.push_back("depend on its crates with registry = \"" + c.name + "\"");
+    ctx->tool->notes(*ctx, env_output, n);
     return n;
 }
 

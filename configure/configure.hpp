@@ -20,8 +20,7 @@
 namespace cat::configure {
 
 struct ConfigureInput {
-    // npm, pnpm, yarn, pip, uv, twine, poetry, maven, gradle, nuget, dotnet, cargo, swift or bundler.
-    std::string tool;
+    std::string tool;  // one of known_tools()
     // From GetRepositoryEndpoint with repository_format(tool), e.g.
     // https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/my-repo/
     std::string repository_endpoint;
@@ -44,11 +43,13 @@ struct FileEdit {
     bool changed() const { return !exists || before != after; }
 };
 
-// The tools, in the order --help lists them.
+// The tools, in the order --help lists them (tools.cpp has their table).
 std::span<const std::string_view> known_tools();
+// --help's sentence for --configure, which names every tool.
+std::string_view help_line();
 
 // The repository format to ask GetRepositoryEndpoint for: npm, pypi, maven, nuget, cargo, swift or ruby.
-// An unknown tool is a usage error that lists the known ones.
+// An unknown tool is a usage error that lists the known ones (and the closest one when it is close).
 Result<std::string_view> repository_format(std::string_view tool);
 
 // The checks plan() makes on the input alone (tool, endpoint of the tool's format, token, names, which

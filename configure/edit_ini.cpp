@@ -79,6 +79,7 @@ struct IniEntry {
     std::size_t first = 0;        // line of the key
     std::size_t last = 0;         // last line of the value (continuations), inclusive
     std::size_t value_begin = 0;  // offset of the value in the first line
+    bool separator = true;        // false: the key alone on its line ("registry", configparser's no-value key)
 };
 
 struct IniFile {
@@ -134,6 +135,7 @@ IniFile parse(const Lines& lines, const IniDialect& d) {
         if (sep == std::string_view::npos) {
             e.key = std::string(trim(line.substr(start)));
             e.value_begin = line.size();
+            e.separator = false;
         } else {
             e.key = std::string(trim(line.substr(start, sep - start)));
             std::size_t v = sep;
@@ -170,7 +172,11 @@ const IniEntry* find_entry(const IniFile& f, const IniDialect& d, std::string_vi
     return found;
 }
 
-std::string with_value(std::string_view line, std::size_t value_begin, std::string_view value, const IniDialect& d) {
+std::string with_value(std::string_view line, const IniEntry& e, std::string_view value, const IniDialect& d) {
+    if (!e.separator)  // a key without a value gets the separator we write, or the value would join the key
+        return std::string(line.substr(0, line.find_last_not_of(" \t\r") + 1)) + std::string(d.write_separator) +
+               std::string(value);
+    const auto value_begin = e.value_begin;
     std::string out(line.substr(0, value_begin));
     if (value_begin == line.size() && !out.empty() && out.back() != ' ' && out.back() != '\t' &&
         d.write_separator.ends_with(' '))
@@ -179,24 +185,31 @@ std::string with_value(std::string_view line, std::size_t value_begin, std::stri
     return out;
 }
 
-void add_entry(Lines& lines, const IniFile& f, std::string_view section, std::string line) {
+// Inserts `line` before line `at`; after a line that a '\' continues (the file's last), an empty line first
+// ends that value, or ours would be its continuation.
+void insert_line(Lines& lines, std::size_t at, std::string line, const IniDialect& d) {
+    if (d.continuation_backslash && at > 0 && odd_trailing_backslashes(lines[at - 1])) lines.insert(at++, "");
+    lines.insert(at, std::move(line));
+}
+
+void add_entry(Lines& lines, const IniFile& f, const IniDialect& d, std::string_view section, std::string line) {
     std::optional<std::size_t> after;  // insert after this line
     for (const auto& e : f.entries)
         if (e.section == section) after = e.last;
     if (after) {
-        lines.insert(*after + 1, std::move(line));
+        insert_line(lines, *after + 1, std::move(line), d);
         return;
     }
     if (section.empty()) {
-        lines.insert(f.headers.empty() ? lines.size() : f.headers.front().second, std::move(line));
+        insert_line(lines, f.headers.empty() ? lines.size() : f.headers.front().second, std::move(line), d);
         return;
     }
     for (const auto& [name, at] : f.headers)
         if (name == section) {
-            lines.insert(at + 1, std::move(line));
+            insert_line(lines, at + 1, std::move(line), d);
             return;
         }
-    if (lines.size() > 0 && !trim(lines[lines.size() - 1]).empty()) lines.insert(lines.size(), "");
+    if (lines.size() > 0 && !trim(lines[lines.size() - 1]).empty()) insert_line(lines, lines.size(), "", d);
     lines.insert(lines.size(), "[" + std::string(section) + "]");
     lines.insert(lines.size(), std::move(line));
 }
@@ -208,11 +221,11 @@ std::string ini_set(std::string_view text, const IniDialect& d, std::string_view
     Lines lines(text);
     const auto f = parse(lines, d);
     if (const auto* e = find_entry(f, d, section, key)) {
-        lines.replace(e->first, with_value(lines[e->first], e->value_begin, value, d));
+        lines.replace(e->first, with_value(lines[e->first], *e, value, d));
         lines.erase(e->first + 1, e->last + 1);
         return lines.join();
     }
-    add_entry(lines, f, section, std::string(key) + std::string(d.write_separator) + std::string(value));
+    add_entry(lines, f, d, section, std::string(key) + std::string(d.write_separator) + std::string(value));
     return lines.join();
 }
 
@@ -237,13 +250,17 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
         }
     }
     if (e->last > e->first) {
-        const std::string& last = lines[e->last];
-        lines.insert(e->last + 1, last.substr(0, indent_of(last)) + std::string(item));
+        // A new continuation line where indentation continues; after a '\' continuation, on the last line.
+        const std::string last = lines[e->last];
+        if (d.continuation_indent)
+            lines.insert(e->last + 1, last.substr(0, indent_of(last)) + std::string(item));
+        else
+            lines.replace(e->last, last + (last.ends_with(' ') ? "" : " ") + std::string(item));
         return lines.join();
     }
     const std::string& line = lines[e->first];
     const bool empty_value = trim(std::string_view(line).substr(e->value_begin)).empty();
-    std::string out = empty_value ? with_value(line, e->value_begin, "", d) : line;
+    std::string out = empty_value ? with_value(line, *e, "", d) : line;
     if (!empty_value && !out.ends_with(' ')) out += ' ';
     lines.replace(e->first, out + std::string(item));
     return lines.join();

@@ -221,6 +221,7 @@ Result<std::string> netrc_set(std::string_view text, std::string_view machine, s
         std::string_view text;
     };
     std::vector<Tok> toks;
+    bool open_macro = false;  // the last macro runs to the end of the text
     for (std::size_t i = 0; i < text.size();) {
         if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
             ++i;
@@ -238,6 +239,7 @@ Result<std::string> netrc_set(std::string_view text, std::string_view machine, s
             const auto blank_crlf = text.find("\n\r\n", i);
             const auto stop = std::min(blank, blank_crlf);
             toks.push_back({i, stop == std::string_view::npos ? text.size() : stop, {}});
+            open_macro = stop == std::string_view::npos;
             i = stop == std::string_view::npos ? text.size() : stop;
         }
     }
@@ -257,6 +259,7 @@ Result<std::string> netrc_set(std::string_view text, std::string_view machine, s
     std::string out(text);
     const std::string nl = text.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
     if (!out.empty() && out.back() != '\n') out += nl;
+    if (open_macro) out += nl;  // a macro runs to an empty line: end it, or our entry would be its text
     out += entry + nl;
     (void)file;
     return out;

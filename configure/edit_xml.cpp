@@ -263,9 +263,17 @@ std::string insert_child(std::string_view t, const Doc& d, const Elem& e, const 
     return out;
 }
 
-// Finds (creating as needed) the element at `path`; returns the text and the element's index.
-Result<std::pair<std::string, std::size_t>> locate(std::string_view text, std::span<const XmlStep> path,
-                                                   std::string_view root_template, std::string_view file) {
+// The text with the element at `path` in it, that text scanned, and the element's index.
+struct Located {
+    std::string text;
+    Doc doc;
+    std::size_t index = 0;
+    const Elem& elem() const { return doc.elems[index]; }
+};
+
+// Finds (creating as needed) the element at `path`.
+Result<Located> locate(std::string_view text, std::span<const XmlStep> path, std::string_view root_template,
+                       std::string_view file) {
     std::string t(blank(text) ? root_template : text);
     for (;;) {
         auto d = scan(t, file);
@@ -289,7 +297,7 @@ Result<std::pair<std::string, std::size_t>> locate(std::string_view text, std::s
                 cur = *next;
             }
         }
-        if (!inserted) return std::make_pair(std::move(t), cur);
+        if (!inserted) return Located{std::move(t), std::move(*d), cur};
     }
 }
 
@@ -313,17 +321,15 @@ Result<std::string> xml_ensure(std::string_view text, std::span<const XmlStep> p
                                std::string_view file) {
     auto r = locate(text, path, root_template, file);
     if (!r) return std::move(r).error();
-    return std::move(r->first);
+    return std::move(r->text);
 }
 
 Result<std::string> xml_set_text(std::string_view text, std::span<const XmlStep> path, std::string_view value,
                                  std::string_view root_template, std::string_view file) {
     auto r = locate(text, path, root_template, file);
     if (!r) return std::move(r).error();
-    std::string t = std::move(r->first);
-    auto d = scan(t, file);
-    if (!d) return std::move(d).error();
-    const auto& e = d->elems[r->second];
+    std::string& t = r->text;
+    const Elem& e = r->elem();
     if (!e.children.empty())
         return Error::make(ErrorKind::config, std::string(file) + ": <" + e.name +
                                                   "> holds elements where a value was expected; edit it by hand");
@@ -335,25 +341,23 @@ Result<std::string> xml_set_text(std::string_view text, std::span<const XmlStep>
     } else {
         t.replace(e.open_end, e.close_start - e.open_end, xml_escape(value));
     }
-    return t;
+    return std::move(t);
 }
 
 Result<std::string> xml_set_attr(std::string_view text, std::span<const XmlStep> path, std::string_view attr,
                                  std::string_view value, std::string_view root_template, std::string_view file) {
     auto r = locate(text, path, root_template, file);
     if (!r) return std::move(r).error();
-    std::string t = std::move(r->first);
-    auto d = scan(t, file);
-    if (!d) return std::move(d).error();
-    const auto& e = d->elems[r->second];
+    std::string& t = r->text;
+    const Elem& e = r->elem();
     std::size_t insert_at = 0;
     for (const auto& a : attributes(t, e, insert_at))
         if (a.name == attr) {
             t.replace(a.value_begin, a.value_end - a.value_begin, xml_escape(value));
-            return t;
+            return std::move(t);
         }
     t.insert(insert_at, " " + std::string(attr) + "=\"" + xml_escape(value) + "\"");
-    return t;
+    return std::move(t);
 }
 
 }  // namespace cat::configure::edit

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "configure/configure.hpp"
 #include "core/text.hpp"
 
 namespace cat::protocol {
@@ -130,8 +131,7 @@ const std::vector<ParamSpec>& param_specs() {
         {.name = "configure",
          .flag = "--configure",
          .aliases = {"Configure"},
-         .help = "Write TOOL's own configuration for the repository (needs repository): npm, pnpm, yarn, pip, uv, "
-                 "twine, poetry, maven, gradle, nuget, dotnet, cargo, swift or bundler."},
+         .help = configure::help_line()},
         {.name = "config_file",
          .flag = "--config-file",
          .aliases = {"ConfigFile"},

@@ -310,6 +310,56 @@ BOOST_AUTO_TEST_CASE(inputs_are_validated) {
                    "\n");
 }
 
+BOOST_AUTO_TEST_CASE(unknown_tools_get_the_closest_name) {
+    auto hint = [](std::string_view tool) {
+        auto r = repository_format(tool);
+        BOOST_REQUIRE(!r.ok());
+        BOOST_TEST(cat::exit_code(r.error().kind) == 2);
+        const auto& m = r.error().message;
+        const auto at = m.find(" (did you mean ");
+        return at == std::string::npos ? std::string() : m.substr(at);
+    };
+    BOOST_TEST(hint("nmp") == " (did you mean npm?)");
+    BOOST_TEST(hint("yran") == " (did you mean yarn?)");
+    BOOST_TEST(hint("NuGet") == " (did you mean nuget?)");
+    BOOST_TEST(hint("dotnt") == " (did you mean dotnet?)");
+    BOOST_TEST(hint("gem").empty());
+    BOOST_TEST(hint("").empty());
+    // The aliases are tools too, listed after theirs, and --help names every tool.
+    BOOST_TEST(*repository_format("pnpm") == "npm");
+    for (auto tool : known_tools()) BOOST_TEST(help_line().find(std::string(tool)) != std::string_view::npos, tool);
+    BOOST_TEST(help_line().ends_with(", swift or bundler."));
+}
+
+BOOST_AUTO_TEST_CASE(endpoints_are_read_by_the_http_url_parser) {
+    const Tree empty;
+    auto in = input_for("npm");
+    auto refused = [&](std::string url, std::string_view part) {
+        in.repository_endpoint = std::move(url);
+        auto v = validate(in);
+        BOOST_REQUIRE(!v.ok());
+        BOOST_TEST(v.error().message.find(part) != std::string::npos, v.error().message);
+        BOOST_TEST(cat::exit_code(v.error().kind) == 2);
+    };
+    refused("https:///npm/r/", "is invalid: missing host");
+    refused("https://host:0/npm/r/", "is invalid: invalid port");
+    refused("https://ho!st/npm/r/", "is invalid: invalid character in the host name");
+    refused("https://[::1/npm/r/", "is invalid: unterminated '['");
+    refused("https://host/npm//r/", "an empty path segment");
+    // What is written is the URL as http::parse_url reads it: the default port and upper case go.
+    in.repository_endpoint = "https://Registry.Example:443/npm/my-repo/";
+    auto r = plan(in, Env(), kHome, reader(empty));
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->front().after ==
+               "registry=https://registry.example/npm/my-repo/\n//registry.example/npm/my-repo/:_authToken=" + kToken +
+                   "\n");
+    in = input_for("swift");
+    in.repository_endpoint = "http://[::1]:8443/swift/my-repo/";
+    r = plan(in, Env(), kHome, reader(empty));
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->back().after == "machine [::1] login token password " + kToken + "\n");
+}
+
 BOOST_AUTO_TEST_CASE(a_file_that_cannot_be_read_is_an_error) {
     auto r =
         plan(input_for("npm"), Env(), user_home, [](const std::string& p) -> cat::Result<std::optional<std::string>> {
@@ -441,6 +491,9 @@ BOOST_AUTO_TEST_CASE(ini_editing) {
     BOOST_TEST(edit::ini_set("[a]\nk = v\n", cp, "new", "n", "w") == "[a]\nk = v\n\n[new]\nn = w\n");
     BOOST_TEST(edit::ini_set("", cp, "new", "n", "w") == "[new]\nn = w\n");
     BOOST_TEST(edit::ini_set("[a]\nk =\n", cp, "a", "k", "v") == "[a]\nk = v\n");
+    // A key alone on its line gets a separator (fuzz_edit_files found the value joined to the key).
+    BOOST_TEST(edit::ini_set("registry\n", npmrc, "", "registry", "https://r/") == "registry=https://r/\n");
+    BOOST_TEST(edit::ini_set("[a]\n  k \n", cp, "a", "k", "v") == "[a]\n  k = v\n");
     // Lists.
     auto same_host = [](std::string_view item) { return item.find("//h/") != std::string_view::npos; };
     BOOST_TEST(edit::ini_list_put("[global]\nextra-index-url = https://x/ https://h/old\n", cp, "global",
@@ -454,11 +507,18 @@ BOOST_AUTO_TEST_CASE(ini_editing) {
                "[global]\nextra-index-url =\n  https://x/\n  https://y/\n  https://h/new\n# c\n");
     BOOST_TEST(edit::ini_list_put("", cp, "global", "extra-index-url", "https://h/new", same_host) ==
                "[global]\nextra-index-url = https://h/new\n");
+    BOOST_TEST(edit::ini_list_put("[global]\nextra-index-url\n", cp, "global", "extra-index-url", "https://h/new",
+                                  same_host) == "[global]\nextra-index-url = https://h/new\n");
     // .properties: any of "=", ":" or blanks separates; a trailing '\' continues.
     const edit::IniDialect props{
         .continuation_backslash = true, .comments = "#!", .separators = "=: \t", .write_separator = "="};
     BOOST_TEST(edit::ini_set("a b\nk : old \\\n  more\n! c\n", props, "", "k", "new") == "a b\nk : new\n! c\n");
     BOOST_TEST(edit::ini_set("org.gradle.jvmargs=-Xmx2g\n", props, "", "k", "v") == "org.gradle.jvmargs=-Xmx2g\nk=v\n");
+    BOOST_TEST(edit::ini_list_put("k=a \\\n  b\n", props, "", "k", "https://h/new", same_host) ==
+               "k=a \\\n  b https://h/new\n");
+    // A '\' on the file's last line would continue into our entry: an empty line ends it (fuzz_edit_files).
+    BOOST_TEST(edit::ini_set("a=1 \\", props, "", "k", "v") == "a=1 \\\n\nk=v\n");
+    BOOST_TEST(edit::ini_set(edit::ini_set("a=1 \\", props, "", "k", "v"), props, "", "k", "v") == "a=1 \\\n\nk=v\n");
 }
 
 BOOST_AUTO_TEST_CASE(yaml_editing) {
@@ -612,6 +672,10 @@ BOOST_AUTO_TEST_CASE(netrc_editing) {
     BOOST_TEST(
         set("macdef init\nmachine h.example\n\nmachine b login c password d\n") ==
         "macdef init\nmachine h.example\n\nmachine b login c password d\nmachine h.example login token password T\n");
+    // A macro that runs to the end gets its empty line first (fuzz_edit_files: our entry became its text).
+    BOOST_TEST(set("machine b\nmacdef init\ncd /\n") ==
+               "machine b\nmacdef init\ncd /\n\nmachine h.example login token password T\n");
+    BOOST_TEST(set(set("macdef init\ncd /")) == "macdef init\ncd /\n\nmachine h.example login token password T\n");
 }
 
 // Damaged files (bytes dropped, duplicated, replaced by syntax characters) never crash an editor: plan()

@@ -1,0 +1,163 @@
+// The table of tools, and the helpers their families share.
+#include "configure/tools.hpp"
+
+#include <array>
+
+namespace cat::configure::detail {
+namespace {
+
+constexpr std::array<std::string_view, 1> npm_aliases{"pnpm"};
+constexpr std::array<std::string_view, 1> nuget_aliases{"dotnet"};
+constexpr NamespaceRule npm_scope{.supported = true, .upper_case = false, .punctuation = "-._~"};
+constexpr NamespaceRule swift_scope{.supported = true, .upper_case = true, .punctuation = "-"};
+
+// In the order --help lists them.
+constexpr std::array table{
+    Tool{.name = "npm",
+         .aliases = npm_aliases,
+         .format = "npm",
+         .namespace_rule = npm_scope,
+         .posix_path = npm::path,
+         .plan = npm::plan,
+         .env_vars = npm::env_vars,
+         .notes = npm::notes},
+    Tool{.name = "yarn",
+         .format = "npm",
+         .namespace_rule = npm_scope,
+         .posix_path = yarn::path,
+         .plan = yarn::plan,
+         .env_vars = yarn::env_vars,
+         .notes = yarn::notes},
+    Tool{.name = "pip",
+         .format = "pypi",
+         .extra_index = true,
+         .posix_path = pip::path,
+         .plan = pip::plan,
+         .env_vars = pip::env_vars},
+    Tool{.name = "uv",
+         .format = "pypi",
+         .extra_index = true,
+         .posix_path = uv::path,
+         .plan = uv::plan,
+         .env_vars = uv::env_vars},
+    Tool{.name = "twine",
+         .format = "pypi",
+         .posix_path = twine::path,
+         .plan = twine::plan,
+         .env_vars = twine::env_vars,
+         .notes = twine::notes},
+    Tool{.name = "poetry",
+         .format = "pypi",
+         .posix_path = poetry::path,
+         .plan = poetry::plan,
+         .env_vars = poetry::env_vars,
+         .notes = poetry::notes},
+    Tool{.name = "maven",
+         .format = "maven",
+         .extra_index = true,
+         .posix_path = maven::path,
+         .plan = maven::plan,
+         .env_vars = maven::env_vars,
+         .notes = maven::notes},
+    Tool{.name = "gradle",
+         .format = "maven",
+         .posix_path = gradle::path,
+         .plan = gradle::plan,
+         .env_vars = gradle::env_vars,
+         .notes = gradle::notes},
+    Tool{.name = "nuget",
+         .aliases = nuget_aliases,
+         .format = "nuget",
+         .posix_path = nuget::path,
+         .plan = nuget::plan,
+         .env_vars = nuget::env_vars,
+         .notes = nuget::notes},
+    Tool{.name = "cargo",
+         .format = "cargo",
+         .extra_index = true,
+         .posix_path = cargo::path,
+         .plan = cargo::plan,
+         .env_vars = cargo::env_vars,
+         .notes = cargo::notes},
+    Tool{.name = "swift",
+         .format = "swift",
+         .namespace_rule = swift_scope,
+         .posix_path = swift::path,
+         .plan = swift::plan,
+         .notes = swift::notes},
+    Tool{.name = "bundler",
+         .format = "ruby",
+         .extra_index = true,
+         .posix_path = bundler::path,
+         .plan = bundler::plan,
+         .env_vars = bundler::env_vars,
+         .notes = bundler::notes},
+};
+
+}  // namespace
+
+std::span<const Tool> tools() {
+    return table;
+}
+
+const Tool* find_tool(std::string_view name) {
+    for (const auto& t : table) {
+        if (t.name == name) return &t;
+        for (auto alias : t.aliases)
+            if (alias == name) return &t;
+    }
+    return nullptr;
+}
+
+std::string join_path(std::string_view dir, std::string_view name) {
+    std::string out(dir);
+    if (!out.empty() && out.back() != '/') out += '/';
+    return out + std::string(name);
+}
+
+std::string xdg_config(const Env& env, std::string_view home) {
+    const auto x = env.get("XDG_CONFIG_HOME");
+    return !x.empty() && x.front() == '/' ? x : join_path(home, ".config");
+}
+
+std::string quoted(std::string_view s) {
+    return edit::json_string(s);  // YAML's double quotes have the same escapes
+}
+
+Status apply_edit(FileEdit& f, Result<std::string> edited) {
+    if (!edited) return std::move(edited).error();
+    f.after = std::move(edited).value();
+    return Ok{};
+}
+
+Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std::string_view value) {
+    return apply_edit(f, edit::toml_set(f.after, t, key, value, f.path));
+}
+
+Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_view attr, std::string_view value,
+               std::string_view root) {
+    return apply_edit(f, attr.empty() ? edit::xml_set_text(f.after, path, value, root, f.path)
+                                      : edit::xml_set_attr(f.after, path, attr, value, root, f.path));
+}
+
+Status Files::edit(const std::string& path, const std::function<Status(FileEdit&)>& fn) {
+    for (auto& e : edits_)
+        if (e.path == path) return fn(e);
+    auto content = read_(path);
+    if (!content) return std::move(content).error();
+    FileEdit e;
+    e.path = path;
+    e.exists = content->has_value();
+    e.before = content->value_or("");
+    e.after = e.before;
+    edits_.push_back(std::move(e));
+    return fn(edits_.back());
+}
+
+Result<bool> Files::exists(const std::string& path) const {
+    auto content = read_(path);
+    if (!content) return std::move(content).error();
+    return content->has_value();
+}
+
+}  // namespace cat::configure::detail

@@ -1,0 +1,96 @@
+// The JVM family: Maven (settings.xml) and Gradle (gradle.properties).
+#include "configure/tools.hpp"
+
+namespace cat::configure::detail {
+namespace {
+
+constexpr std::string_view maven_root =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<settings xmlns=\"http://maven.apache.org/SETTINGS/1.0.0\"\n"
+    "          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n"
+    "          xsi:schemaLocation=\"http://maven.apache.org/SETTINGS/1.0.0 "
+    "https://maven.apache.org/xsd/settings-1.0.0.xsd\">\n"
+    "</settings>\n";
+
+const edit::IniDialect properties{
+    .continuation_backslash = true, .comments = "#!", .separators = "=: \t", .write_separator = "="};
+
+}  // namespace
+
+namespace maven {
+
+std::string path(const Env&, std::string_view home) {
+    return join_path(home, ".m2/settings.xml");
+}
+
+Status plan(const Context& c, const Where& w, Files& files) {
+    const auto el = [](std::string name) { return edit::XmlStep{std::move(name), "", "", ""}; };
+    const auto ours = [&](std::string name) { return edit::XmlStep{std::move(name), "id", "", c.name}; };
+    const auto settings = el("settings");
+    std::vector<std::pair<std::vector<edit::XmlStep>, std::string>> values{
+        {{settings, el("servers"), ours("server"), el("username")}, "aws"},
+        {{settings, el("servers"), ours("server"), el("password")}, c.in.token},
+    };
+    if (!c.in.extra_index) {
+        values.push_back({{settings, el("mirrors"), ours("mirror"), el("url")}, c.ep.url()});
+        values.push_back({{settings, el("mirrors"), ours("mirror"), el("mirrorOf")}, "*"});
+    } else {
+        values.push_back(
+            {{settings, el("profiles"), ours("profile"), el("repositories"), ours("repository"), el("url")},
+             c.ep.url()});
+    }
+    return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        for (const auto& [path, value] : values)
+            if (auto s = set_xml(f, path, "", value, maven_root); !s) return s;
+        if (!c.in.extra_index) return Ok{};
+        const std::vector<edit::XmlStep> active{settings, el("activeProfiles"), {"activeProfile", "", "", c.name}};
+        return apply_edit(f, edit::xml_ensure(f.after, active, maven_root, f.path));
+    });
+}
+
+void env_vars(const Context& c, Vars& out) {
+    out.emplace_back("CODEARTIFACT_AUTH_TOKEN", c.in.token);
+}
+
+void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (env_output)
+        out.push_back("Maven reads no credential from the environment by itself: in settings.xml, the <server> <id>" +
+                      c.name +
+                      "</id> takes <username>aws</username><password>${env.CODEARTIFACT_AUTH_TOKEN}</password>");
+}
+
+}  // namespace maven
+
+namespace gradle {
+
+std::string path(const Env& env, std::string_view home) {
+    const auto g = env.get("GRADLE_USER_HOME");
+    return join_path(g.empty() ? join_path(home, ".gradle") : g, "gradle.properties");
+}
+
+Status plan(const Context& c, const Where& w, Files& files) {
+    return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        f.after = edit::ini_set(f.after, properties, "", "codeartifactUrl", c.ep.url());
+        f.after = edit::ini_set(f.after, properties, "", "codeartifactUsername", "aws");
+        f.after = edit::ini_set(f.after, properties, "", "codeartifactPassword", c.in.token);
+        return Ok{};
+    });
+}
+
+void env_vars(const Context& c, Vars& out) {
+    out.emplace_back("ORG_GRADLE_PROJECT_codeartifactUrl", c.ep.url());
+    out.emplace_back("ORG_GRADLE_PROJECT_codeartifactUsername", "aws");
+    out.emplace_back("ORG_GRADLE_PROJECT_codeartifactPassword", c.in.token);
+}
+
+void notes(const Context&, bool env_output, std::vector<std::string>& out) {
+    if (!env_output)
+        out.push_back(
+            "in the build, repositories { maven { name = \"codeartifact\"; url = "
+            "uri(providers.gradleProperty(\"codeartifactUrl\").get()); credentials(PasswordCredentials::class) "
+            "} } reads these properties");
+}
+
+}  // namespace gradle
+
+}  // namespace cat::configure::detail

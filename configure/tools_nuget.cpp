@@ -1,0 +1,58 @@
+// The NuGet family: nuget and dotnet (NuGet.Config).
+#include <algorithm>
+
+#include "configure/tools.hpp"
+
+namespace cat::configure::detail {
+namespace {
+
+constexpr std::string_view nuget_root =
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<configuration>\n"
+    "</configuration>\n";
+
+// NuGet names the credential's element after the source, and the variable too: no '-' in it.
+std::string source_name(const Context& c) {
+    std::string n = c.name;
+    std::replace(n.begin(), n.end(), '-', '_');
+    return n;
+}
+
+}  // namespace
+
+namespace nuget {
+
+std::string path(const Env&, std::string_view home) {
+    return join_path(home, ".nuget/NuGet/NuGet.Config");
+}
+
+Status plan(const Context& c, const Where& w, Files& files) {
+    const auto name = source_name(c);
+    using S = edit::XmlStep;
+    const S configuration{"configuration", "", "", ""};
+    const S credentials{"packageSourceCredentials", "", "", ""};
+    const std::vector<std::pair<std::vector<S>, std::string>> values{
+        {{configuration, {"packageSources", "", "", ""}, {"add", "", "key", name}}, c.ep.url() + "v3/index.json"},
+        {{configuration, credentials, {name, "", "", ""}, {"add", "", "key", "Username"}}, "aws"},
+        {{configuration, credentials, {name, "", "", ""}, {"add", "", "key", "ClearTextPassword"}}, c.in.token},
+    };
+    return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        for (const auto& [path, value] : values)
+            if (auto s = set_xml(f, path, "value", value, nuget_root); !s) return s;
+        return Ok{};
+    });
+}
+
+void env_vars(const Context& c, Vars& out) {
+    out.emplace_back("NuGetPackageSourceCredentials_" + source_name(c), "Username=aws;Password=" + c.in.token);
+}
+
+void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (env_output)
+        out.push_back("the variable gives the credential of the package source named " + source_name(c) +
+                      ", which a NuGet.Config must define (value " + c.ep.url() + "v3/index.json)");
+}
+
+}  // namespace nuget
+
+}  // namespace cat::configure::detail

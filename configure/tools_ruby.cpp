@@ -1,0 +1,58 @@
+// The Ruby family: Bundler's config (a YAML file of BUNDLE_* keys).
+#include "configure/tools.hpp"
+
+namespace cat::configure::detail {
+namespace {
+
+// Bundler's key for a setting: '.' becomes "__", '-' becomes "___", upper case, "BUNDLE_" in front.
+std::string bundler_key(std::string_view setting) {
+    std::string out = "BUNDLE_";
+    for (char c : setting) {
+        if (c == '.')
+            out += "__";
+        else if (c == '-')
+            out += "___";
+        else
+            out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    }
+    return out;
+}
+
+}  // namespace
+
+namespace bundler {
+
+std::string path(const Env& env, std::string_view home) {
+    if (env.has("BUNDLE_USER_CONFIG")) return env.get("BUNDLE_USER_CONFIG");
+    if (env.has("BUNDLE_USER_HOME")) return join_path(env.get("BUNDLE_USER_HOME"), "config");
+    return join_path(home, ".bundle/config");
+}
+
+Status plan(const Context& c, const Where& w, Files& files) {
+    return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        if (edit::trim(f.after).empty() && f.after.find('\n') == std::string::npos) f.after = "---\n";
+        const auto set = [&](std::string_view setting, std::string_view value) {
+            return apply_edit(f, edit::yaml_set(f.after, std::vector<std::string>{bundler_key(setting)}, quoted(value),
+                                                true, f.path));
+        };
+        if (auto s = set(c.ep.host, "aws:" + c.in.token); !s) return s;
+        if (c.in.extra_index) return Ok{};
+        return set("mirror.https://rubygems.org/", c.ep.url());
+    });
+}
+
+void env_vars(const Context& c, Vars& out) {
+    out.emplace_back(bundler_key(c.ep.host), "aws:" + c.in.token);
+}
+
+void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (env_output && !c.in.extra_index)
+        out.push_back(
+            "the mirror of rubygems.org has no shell-variable form: set it with bundle config set --global "
+            "mirror.https://rubygems.org/ " +
+            c.ep.url() + ", or use Gemfile source \"" + c.ep.url() + "\"");
+}
+
+}  // namespace bundler
+
+}  // namespace cat::configure::detail
