@@ -348,16 +348,16 @@ BOOST_AUTO_TEST_CASE(endpoints_are_read_by_the_http_url_parser) {
     refused("https://host/npm//r/", "an empty path segment");
     // What is written is the URL as http::parse_url reads it: the default port and upper case go.
     in.repository_endpoint = "https://Registry.Example:443/npm/my-repo/";
-    auto r = plan(in, Env(), kHome, reader(empty));
+    auto r = plan(in, Env(), user_home, reader(empty));
     BOOST_REQUIRE(r.ok());
     BOOST_TEST(r->front().after ==
-               "registry=https://registry.example/npm/my-repo/\n//registry.example/npm/my-repo/:_authToken=" + kToken +
-                   "\n");
+               "registry=https://registry.example/npm/my-repo/\n//registry.example/npm/my-repo/:_authToken=" +
+                   new_token + "\n");
     in = input_for("swift");
     in.repository_endpoint = "http://[::1]:8443/swift/my-repo/";
-    r = plan(in, Env(), kHome, reader(empty));
+    r = plan(in, Env(), user_home, reader(empty));
     BOOST_REQUIRE(r.ok());
-    BOOST_TEST(r->back().after == "machine [::1] login token password " + kToken + "\n");
+    BOOST_TEST(r->back().after == "machine [::1] login token password " + new_token + "\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_cannot_be_read_is_an_error) {
