@@ -98,6 +98,12 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
                " was given on the command line, where other processes can read it; prefer the environment");
     const std::string user_agent = std::string("codeartifact-token/") + CAT_VERSION;
     auto transport = http::make_transport(plan.transport);
+    aws::CallOptions call;  // every AWS call: --max-attempts / AWS_MAX_ATTEMPTS, timeouts, user agent, debug
+    call.transport = transport.get();
+    call.retry = plan.retry;
+    call.attempt_timeout = plan.attempt_timeout;
+    call.user_agent = user_agent;
+    if (plan.debug) call.debug = debug;
 
     // Credentials, through the chain.
     aws::ProviderContext ctx;
@@ -105,10 +111,10 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     ctx.home = env.get("HOME");
     // Providers make their own transports: the container endpoint bypasses proxies and IMDS has its own
     // short timeouts (as botocore). STS calls share the main transport through StsConfig.
-    ctx.transport = nullptr;
+    ctx.call = call;
+    ctx.call.transport = nullptr;
     ctx.transport_options = plan.transport;
     ctx.run_process = aws::run_process;
-    ctx.debug = debug;
     aws::ChainOptions chain;
     chain.access_key = plan.access_key;
     chain.secret_key = plan.secret_key;
@@ -121,15 +127,7 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
         auto ep = resolve_service_endpoint(plan, "STS");
         if (!ep) return std::move(ep).error();
         debug("STS endpoint " + ep->url.scheme + "://" + http::host_header(ep->url) + " (" + ep->source + ")");
-        aws::StsConfig sts;
-        sts.transport = transport.get();
-        sts.endpoint = ep->url;
-        sts.region = ep->signing_region;
-        sts.retry = plan.retry;
-        sts.attempt_timeout = plan.attempt_timeout;
-        sts.user_agent = user_agent;
-        sts.debug = debug;
-        return sts;
+        return aws::StsConfig{call, ep->url, ep->signing_region};
     };
     chain.sso_endpoint = [&](const aws::IniSection&) -> std::string {
         aws::EndpointConfig ec = plan.endpoint_config;
@@ -144,7 +142,7 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
                   plan.profile_settings.get("metadata_service_num_attempts")};
     auto creds = aws::resolve_credentials(ctx, plan.config, chain);
     if (!creds) return std::move(creds).error();
-    if (plan.region.empty() && creds->source.find("instance metadata") != std::string::npos) {
+    if (plan.region.empty() && creds->kind == aws::CredentialSource::instance_metadata) {
         // On EC2 with instance-profile credentials, the instance's own region.
         aws::ImdsProvider imds(ctx, chain.imds);
         if (auto r = imds.region(); r) {
@@ -164,15 +162,7 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     // fetched and --dry-run shows the configuration instead of writing it.
     if (plan.dry_run && plan.configure_tool.empty()) return describe_dry_run(plan, endpoint->url, region, creds->keys);
 
-    aws::ClientConfig cc;
-    cc.endpoint = endpoint->url;
-    cc.region = region;
-    cc.credentials = creds->keys;
-    cc.retry = plan.retry;
-    cc.attempt_timeout = plan.attempt_timeout;
-    cc.user_agent = user_agent;
-    if (plan.debug) cc.debug = debug;
-    aws::Client client(*transport, std::move(cc));
+    aws::Client client(aws::ClientConfig{call, endpoint->url, region, creds->keys});
 
     auto fetch = [&]() -> Result<cache::FetchedToken> {
         auto t = client.get_authorization_token(plan.token);

@@ -130,6 +130,11 @@ template <class T>
 std::string why(const Result<T>& r) {
     return r.ok() ? std::string() : cat::describe(r.error());
 }
+template <class T>
+std::string why(const cat::aws::Resolved<T>& r) {
+    if (r.ok()) return {};
+    return r.failed() ? cat::describe(r.error()) : "not applicable: " + r.reason();
+}
 
 // No error message may carry a secret.
 void check_no_secrets(const Error& e, std::initializer_list<std::string_view> extra = {}) {
@@ -147,9 +152,9 @@ struct Fixture {
     std::vector<std::string> reads;
     a::ProviderContext ctx;
     Fixture() {
-        ctx.transport = &transport;
-        ctx.now = [] { return std::chrono::system_clock::time_point(ts("2026-03-01T00:00:00Z")); };
-        ctx.sleep = [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
+        ctx.call.transport = &transport;
+        ctx.call.now = [] { return std::chrono::system_clock::time_point(ts("2026-03-01T00:00:00Z")); };
+        ctx.call.sleep = [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
         ctx.read_file = [this](const std::string& path) -> Result<std::string> {
             reads.push_back(path);
             const auto it = files.find(path);
@@ -244,7 +249,6 @@ BOOST_AUTO_TEST_CASE(a_code_other_than_success_is_an_error_with_its_message) {
     BOOST_TEST(c.error().kind == ErrorKind::credentials);
     BOOST_TEST(contains(c.error().message, "AssumeRoleUnauthorizedAccess"));
     BOOST_TEST(contains(c.error().message, "EC2 cannot assume the role app"));
-    BOOST_TEST(!a::skipped(c.error()));
 }
 
 BOOST_AUTO_TEST_CASE(missing_or_mistyped_fields_are_errors_without_secrets) {
@@ -307,8 +311,8 @@ BOOST_AUTO_TEST_CASE(skipped_when_no_variable_is_set) {
     BOOST_TEST(p.name() == "container");
     auto c = p.resolve();
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(a::skipped(c.error()));
-    BOOST_TEST(contains(c.error().message, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+    BOOST_TEST(!c.applies());
+    BOOST_TEST(contains(c.reason(), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
     BOOST_TEST(f.transport.requests.empty());
 }
 
@@ -381,7 +385,7 @@ BOOST_AUTO_TEST_CASE(full_uri_allow_list_is_botocores) {
         BOOST_REQUIRE_MESSAGE(!c.ok(), u);
         BOOST_TEST(c.error().kind == ErrorKind::config, u);
         BOOST_TEST(contains(c.error().message, "AWS_CONTAINER_CREDENTIALS_FULL_URI"), c.error().message);
-        BOOST_TEST(!a::skipped(c.error()));
+        BOOST_TEST(c.applies());
         BOOST_TEST(f.transport.requests.empty(), u);
     }
 }
@@ -446,7 +450,7 @@ BOOST_AUTO_TEST_CASE(unreadable_token_file_is_an_error_naming_it) {
     BOOST_REQUIRE(!c.ok());
     BOOST_TEST(c.error().kind == ErrorKind::credentials);
     BOOST_TEST(contains(c.error().message, "/nowhere/token"));
-    BOOST_TEST(!a::skipped(c.error()));
+    BOOST_TEST(c.applies());
 }
 
 BOOST_AUTO_TEST_CASE(failures_are_retried_three_times_one_second_apart) {
@@ -502,7 +506,7 @@ BOOST_AUTO_TEST_CASE(persistent_failures_are_errors_not_skips) {
         a::ContainerProvider p(f.ctx);
         auto c = p.resolve();
         BOOST_REQUIRE(!c.ok());
-        BOOST_TEST(!a::skipped(c.error()));
+        BOOST_TEST(c.applies());
         BOOST_TEST(c.error().kind == ErrorKind::credentials);
         BOOST_TEST(c.error().stage == "connect");
         BOOST_TEST(contains(c.error().message, "Connection refused"));
@@ -607,11 +611,11 @@ BOOST_AUTO_TEST_CASE(disabled_by_the_environment) {
         a::ImdsProvider p(f.ctx);
         auto c = p.resolve();
         BOOST_REQUIRE(!c.ok());
-        BOOST_TEST(a::skipped(c.error()));
-        BOOST_TEST(contains(c.error().message, "disabled"));
+        BOOST_TEST(!c.applies());
+        BOOST_TEST(contains(c.reason(), "disabled"));
         auto r = p.region();
         BOOST_REQUIRE(!r.ok());
-        BOOST_TEST(a::skipped(r.error()));
+        BOOST_TEST(!r.applies());
         BOOST_TEST(f.transport.requests.empty());
     }
     Fixture f;
@@ -680,13 +684,13 @@ BOOST_AUTO_TEST_CASE(nothing_answering_is_a_skip_with_the_reason) {
     a::ImdsProvider p(f.ctx);
     auto c = p.resolve();
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(a::skipped(c.error()));
-    BOOST_TEST(contains(c.error().message, "connect timed out"), c.error().message);
-    BOOST_TEST(contains(c.error().message, "169.254.169.254"));
+    BOOST_TEST(!c.applies());
+    BOOST_TEST(contains(c.reason(), "connect timed out"), c.reason());
+    BOOST_TEST(contains(c.reason(), "169.254.169.254"));
     BOOST_TEST(f.transport.requests.size() == 3u);  // AWS_METADATA_SERVICE_NUM_ATTEMPTS
     auto r = p.region();
     BOOST_REQUIRE(!r.ok());
-    BOOST_TEST(a::skipped(r.error()));
+    BOOST_TEST(!r.applies());
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_token_is_an_error) {
@@ -698,7 +702,7 @@ BOOST_AUTO_TEST_CASE(a_refused_token_is_an_error) {
         a::ImdsProvider p(f.ctx);
         auto c = p.resolve();
         BOOST_REQUIRE(!c.ok());
-        BOOST_TEST(!a::skipped(c.error()), status);
+        BOOST_TEST(c.applies(), status);
         BOOST_TEST(c.error().kind == ErrorKind::credentials);
         BOOST_TEST(c.error().http_status == status);
         BOOST_TEST(f.transport.requests.size() == 1u);
@@ -722,8 +726,8 @@ BOOST_AUTO_TEST_CASE(no_role_is_a_skip) {
     a::ImdsProvider p(f.ctx);
     auto c = p.resolve();
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(a::skipped(c.error()));
-    BOOST_TEST(contains(c.error().message, "no IAM role"));
+    BOOST_TEST(!c.applies());
+    BOOST_TEST(contains(c.reason(), "no IAM role"));
 }
 
 BOOST_AUTO_TEST_CASE(an_answering_imds_with_garbage_is_an_error) {
@@ -735,7 +739,7 @@ BOOST_AUTO_TEST_CASE(an_answering_imds_with_garbage_is_an_error) {
         a::ImdsProvider p(f.ctx);
         auto c = p.resolve();
         BOOST_REQUIRE(!c.ok());
-        BOOST_TEST(!a::skipped(c.error()), c.error().message);
+        BOOST_TEST(c.applies(), why(c));
         BOOST_TEST(c.error().kind == ErrorKind::credentials);
         check_no_secrets(c.error(), {imds.token});
         return c.error();
@@ -1233,7 +1237,7 @@ struct RealFixture {
     RealFixture() {
         ctx.transport_options.connect_timeout = 5s;
         ctx.transport_options.read_timeout = 5s;
-        ctx.sleep = [](std::chrono::milliseconds) {};
+        ctx.call.sleep = [](std::chrono::milliseconds) {};
     }
 };
 
@@ -1294,7 +1298,7 @@ BOOST_AUTO_TEST_CASE(garbage_and_server_errors) {
         auto c = p.resolve();
         BOOST_REQUIRE_MESSAGE(!c.ok(), path);
         BOOST_TEST(c.error().kind == ErrorKind::credentials);
-        BOOST_TEST(!a::skipped(c.error()));
+        BOOST_TEST(c.applies());
         BOOST_TEST_MESSAGE(path << ": " << why(c));
     }
 }
@@ -1317,7 +1321,7 @@ BOOST_AUTO_TEST_CASE(nothing_listening_is_an_error) {
     a::ContainerProvider p(f.ctx);
     auto c = p.resolve();
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(!a::skipped(c.error()));
+    BOOST_TEST(c.applies());
     BOOST_TEST(c.error().stage == "connect");
 }
 
@@ -1355,21 +1359,22 @@ BOOST_AUTO_TEST_CASE(faults) {
         auto c = p.resolve();
         BOOST_REQUIRE_MESSAGE(!c.ok(), prefix);
         BOOST_TEST_MESSAGE(prefix << ": " << why(c));
-        check_no_secrets(c.error(), {"metadataSecretKeyEXAMPLE", "metadataSessionTokenEXAMPLE", "imds-"});
-        return c.error();
+        if (c.failed())
+            check_no_secrets(c.error(), {"metadataSecretKeyEXAMPLE", "metadataSessionTokenEXAMPLE", "imds-"});
+        return c;
     };
-    auto e = run("/no-role");
-    BOOST_TEST(a::skipped(e));
-    BOOST_TEST(contains(e.message, "no IAM role"));
-    e = run("/v1-only");
-    BOOST_TEST(!a::skipped(e));
-    BOOST_TEST(e.http_status == 403);
-    e = run("/garbage");
-    BOOST_TEST(!a::skipped(e));
-    BOOST_TEST(contains(e.message, "not a JSON object"));
-    e = run("/error-code/");
-    BOOST_TEST(!a::skipped(e));
-    BOOST_TEST(contains(e.message, "AssumeRoleUnauthorizedAccess"));
+    auto no_role = run("/no-role");
+    BOOST_TEST(!no_role.applies());
+    BOOST_TEST(contains(no_role.reason(), "no IAM role"));
+    for (const auto& [prefix, expected] :
+         {std::pair{"/garbage", "not a JSON object"}, std::pair{"/error-code/", "AssumeRoleUnauthorizedAccess"}}) {
+        auto c = run(prefix);
+        BOOST_REQUIRE(c.failed());
+        BOOST_TEST(contains(c.error().message, expected));
+    }
+    auto v1 = run("/v1-only");
+    BOOST_REQUIRE(v1.failed());
+    BOOST_TEST(v1.error().http_status == 403);
 }
 
 BOOST_AUTO_TEST_CASE(goes_through_the_configured_proxy) {
@@ -1381,8 +1386,8 @@ BOOST_AUTO_TEST_CASE(goes_through_the_configured_proxy) {
     a::ImdsProvider p(f.ctx);
     auto c = p.resolve();
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(a::skipped(c.error()));
-    BOOST_TEST(contains(c.error().message, "proxy " + proxy), c.error().message);
+    BOOST_TEST(!c.applies());
+    BOOST_TEST(contains(c.reason(), "proxy " + proxy), c.reason());
 }
 
 BOOST_AUTO_TEST_CASE(nothing_listening_is_a_skip) {
@@ -1391,8 +1396,8 @@ BOOST_AUTO_TEST_CASE(nothing_listening_is_a_skip) {
     a::ImdsProvider p(f.ctx);
     auto c = p.resolve();
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(a::skipped(c.error()), c.error().message);
-    BOOST_TEST(contains(c.error().message, "no answer from the instance metadata service"), c.error().message);
+    BOOST_TEST(!c.applies(), why(c));
+    BOOST_TEST(contains(c.reason(), "no answer from the instance metadata service"), c.reason());
 }
 
 BOOST_AUTO_TEST_CASE(a_peer_that_never_answers_times_out_into_a_skip) {
@@ -1415,8 +1420,8 @@ BOOST_AUTO_TEST_CASE(a_peer_that_never_answers_times_out_into_a_skip) {
     const auto took = std::chrono::steady_clock::now() - start;
     ::close(fd);
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(a::skipped(c.error()), c.error().message);
-    BOOST_TEST(contains(c.error().message, "timed out"), c.error().message);
+    BOOST_TEST(!c.applies(), why(c));
+    BOOST_TEST(contains(c.reason(), "timed out"), c.reason());
     BOOST_TEST(took < 5s);
 }
 

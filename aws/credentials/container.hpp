@@ -18,7 +18,7 @@ class ContainerProvider : public CredentialsProvider {
 public:
     explicit ContainerProvider(const ProviderContext& ctx) : ctx_(ctx) {}
     std::string name() const override { return "container"; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
 
 private:
     const ProviderContext& ctx_;
@@ -48,10 +48,10 @@ class ImdsProvider : public CredentialsProvider {
 public:
     explicit ImdsProvider(const ProviderContext& ctx, ImdsConfig config = {}) : ctx_(ctx), config_(std::move(config)) {}
     std::string name() const override { return "imds"; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
     // The instance's region (GET /latest/meta-data/placement/region), for region resolution; skipped
     // and failing as resolve() is.
-    Result<std::string> region();
+    Resolved<std::string> region();
 
 private:
     const ProviderContext& ctx_;

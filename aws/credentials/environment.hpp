@@ -8,7 +8,7 @@ class StaticProvider : public CredentialsProvider {
 public:
     StaticProvider(std::string access_key, std::string secret_key, std::string session_token);
     std::string name() const override { return "explicit"; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
 
 private:
     sigv4::Credentials keys_;
@@ -19,7 +19,7 @@ class EnvironmentProvider : public CredentialsProvider {
 public:
     explicit EnvironmentProvider(const Env& env) : env_(env) {}
     std::string name() const override { return "env"; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
 
 private:
     const Env& env_;

@@ -7,6 +7,7 @@
 #include "aws/credentials/environment.hpp"
 #include "aws/credentials/process.hpp"
 #include "aws/credentials/sso.hpp"
+#include "aws/credentials/support.hpp"
 #include "aws/credentials/web_identity.hpp"
 
 namespace cat::aws {
@@ -45,12 +46,11 @@ ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig&
       sso_endpoint_(std::move(sso_endpoint)),
       imds_(std::move(imds)) {}
 
-Result<AwsCredentials> ProfileProvider::resolve() {
+Resolved<AwsCredentials> ProfileProvider::resolve() {
     if (config_.profile(profile_) == nullptr) {
-        const std::string why =
-            "no profile " + profile_ + " in " + config_.config_path + " or " + config_.credentials_path;
-        if (explicit_) return Error::make(ErrorKind::credentials, why);
-        return skip(why);
+        std::string why = "no profile " + profile_ + " in " + config_.config_path + " or " + config_.credentials_path;
+        if (explicit_) return Error::make(ErrorKind::credentials, std::move(why));
+        return NotApplicable{std::move(why)};
     }
     std::vector<std::string> visited;
     return resolve_profile(profile_, visited, false);
@@ -68,13 +68,13 @@ Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string
         return config_error(profile, "credential_source \"" + source +
                                          "\" is not one of Environment, Ec2InstanceMetadata, EcsContainer");
     auto creds = provider->resolve();
-    if (!creds) {
-        Error e = std::move(creds).error();
-        e.code.clear();  // a named source that does not apply is a failure here, not a skip
-        e.message = "profile " + profile + ": credential_source " + source + ": " + e.message;
-        return e;
-    }
-    return creds;
+    if (creds) return std::move(*creds);
+    // A named source that does not apply is a failure here.
+    const std::string prefix = "profile " + profile + ": credential_source " + source + ": ";
+    if (!creds.applies()) return Error::make(ErrorKind::credentials, prefix + creds.reason());
+    Error e = std::move(creds).error();
+    e.message = prefix + e.message;
+    return e;
 }
 
 Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const IniSection& section,
@@ -83,7 +83,8 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
     if (!params) return std::move(params).error();
     auto sts = sts_();
     if (!sts) return std::move(sts).error();
-    ctx_.debug("profile " + profile + ": assuming " + params->role_arn + " with credentials from " + source.source);
+    detail::debug(ctx_,
+                  "profile " + profile + ": assuming " + params->role_arn + " with credentials from " + source.source);
     auto creds = assume_role(*sts, source, *params);
     if (!creds) {
         Error e = std::move(creds).error();
@@ -91,11 +92,12 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
         return e;
     }
     creds->source = "profile " + profile + ": role " + params->role_arn;
+    creds->kind = CredentialSource::assume_role;
     return creds;
 }
 
-Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name, std::vector<std::string>& visited,
-                                                        bool as_source) {
+Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name, std::vector<std::string>& visited,
+                                                          bool as_source) {
     const IniSection* section = config_.profile(name);
     if (section == nullptr) {
         return Error::make(ErrorKind::credentials, "profile " + visited.back() + ": source_profile " + name +
@@ -117,7 +119,8 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
                                section->get("aws_session_token")},
                               std::nullopt,
                               "profile " + name,
-                              {}};
+                              {},
+                              CredentialSource::profile};
     };
 
     if (section->has("role_arn")) {
@@ -132,7 +135,7 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
         }
         if (!source_profile.empty()) {
             // A profile that names itself as its source uses its own static keys (botocore allows this).
-            Result<AwsCredentials> source =
+            Resolved<AwsCredentials> source =
                 source_profile == name
                     ? (has_keys ? static_keys()
                                 : config_error(name, "source_profile is the profile itself, which has no keys"))
@@ -184,11 +187,13 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
     if (has_keys) return static_keys();
     if (section->has("credential_process")) {
         auto creds = credentials_from_process(ctx_, section->get("credential_process"), name);
-        if (creds) creds->source = "profile " + name + ": credential_process";
-        return creds;
+        if (!creds) return std::move(creds).error();
+        creds->source = "profile " + name + ": credential_process";
+        creds->kind = CredentialSource::process;
+        return std::move(*creds);
     }
     if (as_source) return config_error(name, "is a source_profile but holds no credentials");
-    return skip("profile " + name + " holds no credentials");
+    return NotApplicable{"profile " + name + " holds no credentials"};
 }
 
 }  // namespace cat::aws
