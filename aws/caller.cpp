@@ -44,6 +44,20 @@ std::string with_base_path(const http::Url& endpoint, std::string_view path) {
     return base + std::string(path);
 }
 
+Error api_error(int http_status, std::string_view operation, std::string code, std::string_view message,
+                bool recognised, std::string_view expected) {
+    Error e;
+    e.kind = ErrorKind::api;
+    e.http_status = http_status;
+    e.code = code.empty() ? "HTTP " + std::to_string(http_status) : std::move(code);
+    e.message = std::string(operation) + " failed: " + e.code;
+    if (!message.empty())
+        e.message += ": " + std::string(message);
+    else if (!recognised)
+        e.message += " (the response is not " + std::string(expected) + ": a proxy or gateway may have answered)";
+    return e;
+}
+
 void redact(std::string& text, std::string_view secret) {
     if (secret.size() < 4) return;
     for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))

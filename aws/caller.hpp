@@ -62,6 +62,14 @@ http::Request to_wire(sigv4::Request request, const http::Url& endpoint);
 // The endpoint's path (a configured endpoint URL may have one, never with a trailing '/') followed by `path`.
 std::string with_base_path(const http::Url& endpoint, std::string_view path);
 
+// The error of an AWS answer: ErrorKind::api, the code ("HTTP <status>" when there is none) and the
+// message "<operation> failed: <code>[: <message>]". When the body was not an error document of the
+// protocol (`recognised` false) and gave no message, the message says that a proxy or gateway may have
+// answered (`expected` names the document: "an AWS error", "an STS error"). `retryable` is left to the
+// caller.
+Error api_error(int http_status, std::string_view operation, std::string code, std::string_view message,
+                bool recognised, std::string_view expected);
+
 // Replaces every occurrence of `secret` (when it has 4 characters or more) with "<redacted>".
 void redact(std::string& text, std::string_view secret);
 

@@ -5,7 +5,7 @@
 #include <array>
 #include <cmath>
 
-#include "sigv4/crypto.hpp"
+#include "core/secret.hpp"
 
 namespace cat::aws {
 namespace {
@@ -44,6 +44,18 @@ Status validate_owner(const std::string& o) {
     return Ok{};
 }
 
+// A request on a domain: `path` under the endpoint's base path, with domain and domain-owner.
+sigv4::Request domain_request(std::string method, const http::Url& endpoint, std::string_view path,
+                              const std::string& domain, const std::string& owner) {
+    sigv4::Request req;
+    req.method = std::move(method);
+    req.host = http::host_header(endpoint);
+    req.path = with_base_path(endpoint, path);
+    req.query.emplace_back("domain", domain);
+    if (!owner.empty()) req.query.emplace_back("domain-owner", owner);
+    return req;
+}
+
 Result<rapidjson::Document> parse_json_object(const std::string& body) {
     rapidjson::Document doc;
     doc.Parse(body.data(), body.size());
@@ -69,7 +81,7 @@ Error unreadable(std::string_view operation, const http::Response& r, std::strin
 }  // namespace
 
 Token::~Token() {
-    sigv4::crypto::wipe(authorization_token);
+    wipe(authorization_token);
 }
 
 Status validate(const TokenRequest& r) {
@@ -106,23 +118,13 @@ Status validate(const EndpointRequest& r) {
 }
 
 sigv4::Request get_authorization_token_request(const TokenRequest& r, const http::Url& endpoint) {
-    sigv4::Request req;
-    req.method = "POST";
-    req.host = http::host_header(endpoint);
-    req.path = with_base_path(endpoint, "/v1/authorization-token");
-    req.query.emplace_back("domain", r.domain);
-    if (!r.domain_owner.empty()) req.query.emplace_back("domain-owner", r.domain_owner);
+    sigv4::Request req = domain_request("POST", endpoint, "/v1/authorization-token", r.domain, r.domain_owner);
     if (r.duration_seconds) req.query.emplace_back("duration", std::to_string(*r.duration_seconds));
     return req;
 }
 
 sigv4::Request get_repository_endpoint_request(const EndpointRequest& r, const http::Url& endpoint) {
-    sigv4::Request req;
-    req.method = "GET";
-    req.host = http::host_header(endpoint);
-    req.path = with_base_path(endpoint, "/v1/repository/endpoint");
-    req.query.emplace_back("domain", r.domain);
-    if (!r.domain_owner.empty()) req.query.emplace_back("domain-owner", r.domain_owner);
+    sigv4::Request req = domain_request("GET", endpoint, "/v1/repository/endpoint", r.domain, r.domain_owner);
     req.query.emplace_back("repository", r.repository);
     req.query.emplace_back("format", r.format);
     if (!r.endpoint_type.empty()) req.query.emplace_back("endpointType", r.endpoint_type);
@@ -163,11 +165,8 @@ Result<std::string> parse_repository_endpoint_response(const http::Response& res
 
 Error parse_error(const http::Response& response, std::string_view operation,
                   std::initializer_list<std::string_view> secrets) {
-    Error e;
-    e.kind = ErrorKind::api;
-    e.http_status = response.status;
-    e.request_id = response.header("x-amzn-RequestId");
-    for (auto secret : secrets) redact(e.request_id, secret);  // describe() prints it
+    std::string request_id = response.header("x-amzn-RequestId");
+    for (auto secret : secrets) redact(request_id, secret);  // describe() prints it
     std::string code = response.header("x-amzn-ErrorType");
     std::string message;
     rapidjson::Document doc;
@@ -187,15 +186,11 @@ Error parse_error(const http::Response& response, std::string_view operation,
     if (code.size() > 100) code.resize(100);
     for (char& c : code)
         if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    e.code = code.empty() ? "HTTP " + std::to_string(response.status) : code;
     // Keep messages to one printable line of reasonable length.
     std::string clean;
     for (char c : message.substr(0, 300)) clean += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-    e.message = std::string(operation) + " failed: " + e.code;
-    if (!clean.empty())
-        e.message += ": " + clean;
-    else if (!json)
-        e.message += " (the response is not an AWS error: a proxy or gateway may have answered)";
+    Error e = api_error(response.status, operation, std::move(code), clean, json, "an AWS error");
+    e.request_id = std::move(request_id);
     e.retryable = is_retryable(e);
     return e;
 }

@@ -217,13 +217,9 @@ Result<AwsCredentials> parse_assume_role_response(std::string_view xml, std::str
 }
 
 Error parse_sts_error(const http::Response& response, std::string_view operation) {
-    Error e;
-    e.kind = ErrorKind::api;
-    e.http_status = response.status;
-    e.request_id = clean_line(response.header("x-amzn-RequestId"), 100);
+    std::string request_id = clean_line(response.header("x-amzn-RequestId"), 100);
     std::string code;
     std::string message;
-    bool aws_error = false;
     if (auto doc = xml::Document::parse(response.body); doc && doc->root() == "ErrorResponse") {
         auto text = [&](std::string_view path) {
             const std::string* t = doc->text(path);
@@ -231,15 +227,11 @@ Error parse_sts_error(const http::Response& response, std::string_view operation
         };
         code = clean_line(text("ErrorResponse/Error/Code"), 100);
         message = clean_line(text("ErrorResponse/Error/Message"), 300);
-        if (e.request_id.empty()) e.request_id = clean_line(text("ErrorResponse/RequestId"), 100);
-        aws_error = !code.empty();
+        if (request_id.empty()) request_id = clean_line(text("ErrorResponse/RequestId"), 100);
     }
-    e.code = code.empty() ? "HTTP " + std::to_string(response.status) : code;
-    e.message = std::string(operation) + " failed: " + e.code;
-    if (!message.empty())
-        e.message += ": " + message;
-    else if (!aws_error)
-        e.message += " (the response is not an STS error: a proxy or gateway may have answered)";
+    const bool aws_error = !code.empty();
+    Error e = api_error(response.status, operation, std::move(code), message, aws_error, "an STS error");
+    e.request_id = std::move(request_id);
     e.retryable = retryable(e);
     return e;
 }
