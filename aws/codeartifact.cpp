@@ -80,10 +80,6 @@ Error unreadable(std::string_view operation, const http::Response& r, std::strin
 
 }  // namespace
 
-Token::~Token() {
-    wipe(authorization_token);
-}
-
 Status validate(const TokenRequest& r) {
     if (r.domain.empty()) return usage("domain is required");
     if (auto s = validate_domain(r.domain); !s) return s;

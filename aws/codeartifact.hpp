@@ -10,6 +10,7 @@
 
 #include "aws/caller.hpp"
 #include "core/result.hpp"
+#include "core/secret.hpp"
 #include "http/transport.hpp"
 #include "sigv4/sigv4.hpp"
 
@@ -22,15 +23,8 @@ struct TokenRequest {
 };
 
 struct Token {
-    std::string authorization_token;
+    Secret authorization_token;
     std::chrono::sys_seconds expiration{};
-
-    Token() = default;
-    Token(const Token&) = default;
-    Token(Token&&) noexcept = default;
-    Token& operator=(const Token&) = default;
-    Token& operator=(Token&&) noexcept = default;
-    ~Token();
 };
 
 struct EndpointRequest {

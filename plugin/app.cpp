@@ -167,7 +167,7 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     auto fetch = [&]() -> Result<cache::FetchedToken> {
         auto t = client.get_authorization_token(plan.token);
         if (!t) return std::move(t).error();
-        return cache::FetchedToken(std::move(t->authorization_token), t->expiration);
+        return cache::FetchedToken(t->authorization_token.reveal(), t->expiration);
     };
     Result<cache::CachedToken> token = [&]() -> Result<cache::CachedToken> {
         if (!plan.use_cache) {

@@ -22,8 +22,10 @@ Resolved<AwsCredentials> ChainProvider::resolve() {
 Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const SharedConfig& config,
                                            const ChainOptions& o) {
     std::vector<std::unique_ptr<CredentialsProvider>> chain;
-    chain.push_back(std::make_unique<StaticProvider>(o.access_key, o.secret_key.reveal(), o.session_token.reveal()));
-    if (!o.profile_from_flag) chain.push_back(std::make_unique<EnvironmentProvider>(ctx.env));
+    chain.push_back(std::make_unique<FunctionProvider>(
+        "explicit", [&o] { return explicit_credentials(o.access_key, o.secret_key, o.session_token); }));
+    if (!o.profile_from_flag)
+        chain.push_back(std::make_unique<FunctionProvider>("env", [&ctx] { return environment_credentials(ctx.env); }));
     chain.push_back(
         std::make_unique<ProfileProvider>(ctx, config, o.profile, o.profile_explicit, o.sts, o.sso_endpoint, o.imds));
     // Web identity and GitHub OIDC need an STS client; create it only if one of them applies.

@@ -59,7 +59,7 @@ Resolved<AwsCredentials> ProfileProvider::resolve() {
 Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string& profile, const std::string& source) {
     std::unique_ptr<CredentialsProvider> provider;
     if (source == "Environment")
-        provider = std::make_unique<EnvironmentProvider>(ctx_.env);
+        provider = std::make_unique<FunctionProvider>("env", [this] { return environment_credentials(ctx_.env); });
     else if (source == "Ec2InstanceMetadata")
         provider = std::make_unique<ImdsProvider>(ctx_, imds_);
     else if (source == "EcsContainer")

@@ -123,4 +123,18 @@ public:
     virtual Resolved<AwsCredentials> resolve() = 0;
 };
 
+// A provider that is only a function (explicit keys, the environment): its name for the chain's
+// messages, and the function.
+class FunctionProvider : public CredentialsProvider {
+public:
+    FunctionProvider(std::string name, std::function<Resolved<AwsCredentials>()> resolve)
+        : name_(std::move(name)), resolve_(std::move(resolve)) {}
+    std::string name() const override { return name_; }
+    Resolved<AwsCredentials> resolve() override { return resolve_(); }
+
+private:
+    std::string name_;
+    std::function<Resolved<AwsCredentials>()> resolve_;
+};
+
 }  // namespace cat::aws
