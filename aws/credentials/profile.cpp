@@ -13,7 +13,8 @@
 namespace cat::aws {
 namespace {
 
-Error config_error(const std::string& profile, const std::string& what) {
+// An ErrorKind::credentials error about a profile: "profile P: what".
+Error credentials_error(const std::string& profile, const std::string& what) {
     return Error::make(ErrorKind::credentials, "profile " + profile + ": " + what);
 }
 
@@ -29,7 +30,7 @@ Result<AssumeRoleParams> role_params(const std::string& profile, const IniSectio
         int d = 0;
         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
         if (ec != std::errc() || end != v.data() + v.size() || d < 900 || d > 43200)
-            return config_error(profile, "duration_seconds \"" + v + "\" must be a number from 900 to 43200");
+            return credentials_error(profile, "duration_seconds \"" + v + "\" must be a number from 900 to 43200");
         p.duration_seconds = d;
     }
     return p;
@@ -65,8 +66,8 @@ Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string
     else if (source == "EcsContainer")
         provider = std::make_unique<ContainerProvider>(ctx_);
     else
-        return config_error(profile, "credential_source \"" + source +
-                                         "\" is not one of Environment, Ec2InstanceMetadata, EcsContainer");
+        return credentials_error(profile, "credential_source \"" + source +
+                                              "\" is not one of Environment, Ec2InstanceMetadata, EcsContainer");
     auto creds = provider->resolve();
     if (creds) return std::move(*creds);
     // A named source that does not apply is a failure here.
@@ -114,7 +115,7 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
     const bool has_keys = section->has("aws_access_key_id") || section->has("aws_secret_access_key");
     auto static_keys = [&]() -> Result<AwsCredentials> {
         if (!section->has("aws_access_key_id") || !section->has("aws_secret_access_key"))
-            return config_error(name, "aws_access_key_id and aws_secret_access_key go together: give both");
+            return credentials_error(name, "aws_access_key_id and aws_secret_access_key go together: give both");
         return AwsCredentials{{section->get("aws_access_key_id"), section->get("aws_secret_access_key"),
                                section->get("aws_session_token")},
                               std::nullopt,
@@ -127,7 +128,7 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
         const std::string source_profile = section->get("source_profile");
         const std::string credential_source = section->get("credential_source");
         if (!source_profile.empty() && !credential_source.empty())
-            return config_error(name, "role_arn takes source_profile or credential_source, not both");
+            return credentials_error(name, "role_arn takes source_profile or credential_source, not both");
         if (!credential_source.empty()) {
             auto source = from_credential_source(name, credential_source);
             if (!source) return source;
@@ -138,7 +139,7 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
             Resolved<AwsCredentials> source =
                 source_profile == name
                     ? (has_keys ? static_keys()
-                                : config_error(name, "source_profile is the profile itself, which has no keys"))
+                                : credentials_error(name, "source_profile is the profile itself, which has no keys"))
                     : resolve_profile(source_profile, visited, true);
             if (!source) return source;
             return assume(name, *section, std::move(*source));
@@ -151,7 +152,7 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
             return credentials_from_web_identity_file(
                 ctx_, *sts, expand_home(section->get("web_identity_token_file"), ctx_.home), *params);
         }
-        return config_error(name, "role_arn needs source_profile, credential_source or web_identity_token_file");
+        return credentials_error(name, "role_arn needs source_profile, credential_source or web_identity_token_file");
     }
 
     // A source profile with static keys is used for them, even when it could do more (botocore).
@@ -166,8 +167,8 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
             sso.session_name = section->get("sso_session");
             const auto s = config_.sso_sessions.find(sso.session_name);
             if (s == config_.sso_sessions.end())
-                return config_error(name, "sso_session " + sso.session_name + " has no [sso-session " +
-                                              sso.session_name + "] section in " + config_.config_path);
+                return credentials_error(name, "sso_session " + sso.session_name + " has no [sso-session " +
+                                                   sso.session_name + "] section in " + config_.config_path);
             sso.start_url = s->second.get("sso_start_url");
             sso.region = s->second.get("sso_region");
         } else {
@@ -177,7 +178,7 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
         for (auto [key, value] :
              {std::pair{"sso_start_url", &sso.start_url}, std::pair{"sso_region", &sso.region},
               std::pair{"sso_account_id", &sso.account_id}, std::pair{"sso_role_name", &sso.role_name}}) {
-            if (value->empty()) return config_error(name, std::string("SSO configuration is missing ") + key);
+            if (value->empty()) return credentials_error(name, std::string("SSO configuration is missing ") + key);
         }
         if (sso_endpoint_) sso.endpoint_url = sso_endpoint_(*section);
         auto creds = credentials_from_sso(ctx_, sso);
@@ -192,7 +193,7 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
         creds->kind = CredentialSource::process;
         return std::move(*creds);
     }
-    if (as_source) return config_error(name, "is a source_profile but holds no credentials");
+    if (as_source) return credentials_error(name, "is a source_profile but holds no credentials");
     return NotApplicable{"profile " + name + " holds no credentials"};
 }
 
