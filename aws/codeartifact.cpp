@@ -4,10 +4,8 @@
 
 #include <array>
 #include <cmath>
-#include <random>
-#include <thread>
 
-#include "sigv4/crypto.hpp"
+#include "core/secret.hpp"
 
 namespace cat::aws {
 namespace {
@@ -46,10 +44,16 @@ Status validate_owner(const std::string& o) {
     return Ok{};
 }
 
-std::string with_base_path(const http::Url& endpoint, std::string_view path) {
-    std::string base = endpoint.target.substr(0, endpoint.target.find('?'));
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    return base + std::string(path);
+// A request on a domain: `path` under the endpoint's base path, with domain and domain-owner.
+sigv4::Request domain_request(std::string method, const http::Url& endpoint, std::string_view path,
+                              const std::string& domain, const std::string& owner) {
+    sigv4::Request req;
+    req.method = std::move(method);
+    req.host = http::host_header(endpoint);
+    req.path = with_base_path(endpoint, path);
+    req.query.emplace_back("domain", domain);
+    if (!owner.empty()) req.query.emplace_back("domain-owner", owner);
+    return req;
 }
 
 Result<rapidjson::Document> parse_json_object(const std::string& body) {
@@ -65,12 +69,6 @@ std::string string_member(const rapidjson::Value& obj, const char* name) {
     return {it->value.GetString(), it->value.GetStringLength()};
 }
 
-void redact(std::string& message, std::string_view secret) {
-    if (secret.size() < 4) return;
-    for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at))
-        message.replace(at, secret.size(), "<redacted>");
-}
-
 Error unreadable(std::string_view operation, const http::Response& r, std::string_view why) {
     Error e = Error::make(ErrorKind::network, std::string(operation) + ": unreadable response from the endpoint (" +
                                                   std::string(why) + ")");
@@ -81,10 +79,6 @@ Error unreadable(std::string_view operation, const http::Response& r, std::strin
 }
 
 }  // namespace
-
-Token::~Token() {
-    sigv4::crypto::wipe(authorization_token);
-}
 
 Status validate(const TokenRequest& r) {
     if (r.domain.empty()) return usage("domain is required");
@@ -120,23 +114,13 @@ Status validate(const EndpointRequest& r) {
 }
 
 sigv4::Request get_authorization_token_request(const TokenRequest& r, const http::Url& endpoint) {
-    sigv4::Request req;
-    req.method = "POST";
-    req.host = http::host_header(endpoint);
-    req.path = with_base_path(endpoint, "/v1/authorization-token");
-    req.query.emplace_back("domain", r.domain);
-    if (!r.domain_owner.empty()) req.query.emplace_back("domain-owner", r.domain_owner);
+    sigv4::Request req = domain_request("POST", endpoint, "/v1/authorization-token", r.domain, r.domain_owner);
     if (r.duration_seconds) req.query.emplace_back("duration", std::to_string(*r.duration_seconds));
     return req;
 }
 
 sigv4::Request get_repository_endpoint_request(const EndpointRequest& r, const http::Url& endpoint) {
-    sigv4::Request req;
-    req.method = "GET";
-    req.host = http::host_header(endpoint);
-    req.path = with_base_path(endpoint, "/v1/repository/endpoint");
-    req.query.emplace_back("domain", r.domain);
-    if (!r.domain_owner.empty()) req.query.emplace_back("domain-owner", r.domain_owner);
+    sigv4::Request req = domain_request("GET", endpoint, "/v1/repository/endpoint", r.domain, r.domain_owner);
     req.query.emplace_back("repository", r.repository);
     req.query.emplace_back("format", r.format);
     if (!r.endpoint_type.empty()) req.query.emplace_back("endpointType", r.endpoint_type);
@@ -177,11 +161,8 @@ Result<std::string> parse_repository_endpoint_response(const http::Response& res
 
 Error parse_error(const http::Response& response, std::string_view operation,
                   std::initializer_list<std::string_view> secrets) {
-    Error e;
-    e.kind = ErrorKind::api;
-    e.http_status = response.status;
-    e.request_id = response.header("x-amzn-RequestId");
-    for (auto secret : secrets) redact(e.request_id, secret);  // describe() prints it
+    std::string request_id = response.header("x-amzn-RequestId");
+    for (auto secret : secrets) redact(request_id, secret);  // describe() prints it
     std::string code = response.header("x-amzn-ErrorType");
     std::string message;
     rapidjson::Document doc;
@@ -201,89 +182,50 @@ Error parse_error(const http::Response& response, std::string_view operation,
     if (code.size() > 100) code.resize(100);
     for (char& c : code)
         if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    e.code = code.empty() ? "HTTP " + std::to_string(response.status) : code;
     // Keep messages to one printable line of reasonable length.
     std::string clean;
     for (char c : message.substr(0, 300)) clean += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-    e.message = std::string(operation) + " failed: " + e.code;
-    if (!clean.empty())
-        e.message += ": " + clean;
-    else if (!json)
-        e.message += " (the response is not an AWS error: a proxy or gateway may have answered)";
+    Error e = api_error(response.status, operation, std::move(code), clean, json, "an AWS error");
+    e.request_id = std::move(request_id);
     e.retryable = is_retryable(e);
     return e;
 }
 
-Client::Client(http::Transport& transport, ClientConfig config) : transport_(transport), config_(std::move(config)) {
-    if (!config_.sleep) config_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-    if (!config_.uniform01) {
-        config_.uniform01 = [gen = std::mt19937_64{std::random_device{}()}]() mutable {
-            return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
-        };
-    }
-}
-
-Result<http::Response> Client::call(const sigv4::Request& unsigned_request, std::string_view operation) {
+template <class T>
+Result<T> Client::call(const sigv4::Request& unsigned_request, std::string_view operation,
+                       Result<T> (*parse)(const http::Response&)) {
     attempts_ = 0;
-    const int max_attempts = std::max(1, config_.retry.max_attempts);
-    for (int attempt = 1;; ++attempt) {
+    const CallOptions& options = config_.call;
+    const auto build = [&](int attempt) {
         attempts_ = attempt;
         sigv4::Request req = unsigned_request;
-        req.headers.push_back({"User-Agent", config_.user_agent});
+        req.headers.push_back({"User-Agent", options.user_agent});
         const sigv4::Context ctx{
-            config_.region, service, std::chrono::floor<std::chrono::seconds>(config_.now()), &config_.credentials, {}};
-        req = sigv4::sign(std::move(req), ctx, &keys_);
-
-        http::Request wire;
-        wire.method = req.method;
-        wire.url = config_.endpoint;
-        wire.url.target = req.path;
-        if (!req.query.empty()) wire.url.target += "?" + sigv4::canonical_query(req.query);
-        for (auto& h : req.headers) wire.headers.emplace_back(std::move(h.name), std::move(h.value));
-
-        if (config_.debug)
-            config_.debug(std::string(operation) + ": attempt " + std::to_string(attempt) + " " + wire.method + " " +
-                          wire.url.scheme + "://" + http::host_header(wire.url) + wire.url.target);
-        auto response = transport_.send(wire, http::Clock::now() + config_.attempt_timeout);
-        Error error;
-        std::chrono::milliseconds hint{0};
-        if (response && response->status >= 200 && response->status < 300) return response;
-        if (response) {
-            // An AWS message may quote the request it could not verify (a signature mismatch quotes the
-            // canonical request, session token included): never pass the caller's secrets on.
-            error = parse_error(*response, operation,
-                                {config_.credentials.session_token, config_.credentials.secret_access_key});
-            if (response->status == 429 || is_throttling_code(error.code)) hint = retry_after(*response);
-        } else {
-            error = std::move(response).error();
-            error.message = std::string(operation) + ": " + error.message;
-        }
-        if (config_.debug)
-            config_.debug(std::string(operation) + ": attempt " + std::to_string(attempt) +
-                          " failed: " + describe(error));
-        if (!is_retryable(error) || attempt >= max_attempts) {
-            if (attempt > 1) error.message += " (after " + std::to_string(attempt) + " attempts)";
-            return error;
-        }
-        const auto delay = backoff(config_.retry, attempt, hint, config_.uniform01);
-        if (config_.debug)
-            config_.debug(std::string(operation) + ": retrying in " + std::to_string(delay.count()) + " ms");
-        config_.sleep(delay);
-    }
+            config_.region, service, std::chrono::floor<std::chrono::seconds>(now(options)), &config_.credentials, {}};
+        return to_wire(sigv4::sign(std::move(req), ctx, &keys_), config_.endpoint);
+    };
+    // An AWS message may quote the request it could not verify (a signature mismatch quotes the canonical
+    // request, session token included): never pass the caller's secrets on.
+    const std::array<std::string_view, 2> secrets = {config_.credentials.session_token,
+                                                     config_.credentials.secret_access_key};
+    const auto classify = [&](const http::Response& r) -> std::optional<Error> {
+        if (r.status >= 200 && r.status < 300) return std::nullopt;
+        return parse_error(r, operation, {secrets[0], secrets[1]});
+    };
+    auto response = send_with_retries(options, {std::string(operation), {}, secrets}, build, classify);
+    if (!response) return std::move(response).error();
+    return parse(*response);
 }
 
 Result<Token> Client::get_authorization_token(const TokenRequest& r) {
     if (auto s = validate(r); !s) return s.error();
-    auto response = call(get_authorization_token_request(r, config_.endpoint), "GetAuthorizationToken");
-    if (!response) return std::move(response).error();
-    return parse_token_response(*response);
+    return call(get_authorization_token_request(r, config_.endpoint), "GetAuthorizationToken", parse_token_response);
 }
 
 Result<std::string> Client::get_repository_endpoint(const EndpointRequest& r) {
     if (auto s = validate(r); !s) return s.error();
-    auto response = call(get_repository_endpoint_request(r, config_.endpoint), "GetRepositoryEndpoint");
-    if (!response) return std::move(response).error();
-    return parse_repository_endpoint_response(*response);
+    return call(get_repository_endpoint_request(r, config_.endpoint), "GetRepositoryEndpoint",
+                parse_repository_endpoint_response);
 }
 
 }  // namespace cat::aws

@@ -8,8 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "aws/retry.hpp"
+#include "aws/caller.hpp"
 #include "core/result.hpp"
+#include "core/secret.hpp"
 #include "http/transport.hpp"
 #include "sigv4/sigv4.hpp"
 
@@ -22,15 +23,8 @@ struct TokenRequest {
 };
 
 struct Token {
-    std::string authorization_token;
+    Secret authorization_token;
     std::chrono::sys_seconds expiration{};
-
-    Token() = default;
-    Token(const Token&) = default;
-    Token(Token&&) noexcept = default;
-    Token& operator=(const Token&) = default;
-    Token& operator=(Token&&) noexcept = default;
-    ~Token();
 };
 
 struct EndpointRequest {
@@ -59,30 +53,27 @@ Result<std::string> parse_repository_endpoint_response(const http::Response& res
 Error parse_error(const http::Response& response, std::string_view operation,
                   std::initializer_list<std::string_view> secrets = {});
 
+// What is CodeArtifact's; how to send (transport, retries, clock, debug) is in `call`.
 struct ClientConfig {
+    CallOptions call;
     http::Url endpoint;
     std::string region;
     sigv4::Credentials credentials;
-    RetryPolicy retry;
-    std::chrono::milliseconds attempt_timeout{40'000};
-    std::string user_agent = "codeartifact-token";
-    std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
-    std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
-    std::function<double()> uniform01;                     // default: a random_device-seeded generator
-    std::function<void(const std::string&)> debug;         // one line per event; never given a secret
 };
 
 class Client {
 public:
-    Client(http::Transport& transport, ClientConfig config);
+    explicit Client(ClientConfig config) : config_(std::move(config)) {}
     Result<Token> get_authorization_token(const TokenRequest& r);
     Result<std::string> get_repository_endpoint(const EndpointRequest& r);
     int attempts() const noexcept { return attempts_; }  // of the last call
 
 private:
-    Result<http::Response> call(const sigv4::Request& unsigned_request, std::string_view operation);
+    // Sends the request (signed afresh for each attempt) and parses the successful response.
+    template <class T>
+    Result<T> call(const sigv4::Request& unsigned_request, std::string_view operation,
+                   Result<T> (*parse)(const http::Response&));
 
-    http::Transport& transport_;
     ClientConfig config_;
     sigv4::KeyCache keys_;
     int attempts_ = 0;

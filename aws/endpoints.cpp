@@ -3,6 +3,8 @@
 #include <array>
 #include <regex>
 
+#include "core/text.hpp"
+
 namespace cat::aws {
 namespace {
 
@@ -109,17 +111,6 @@ bool is_valid_region(std::string_view region) {
 
 char ascii_upper(char c) {
     return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    return true;
 }
 
 std::string quoted(std::string_view s) {
@@ -286,7 +277,7 @@ std::string endpoint_env_var(std::string_view service_id) {
 
 std::string services_section_key(std::string_view service_id) {
     std::string out;
-    for (char c : service_id) out += (c == ' ' || c == '-') ? '_' : ascii_lower(c);
+    for (char c : service_id) out += (c == ' ' || c == '-') ? '_' : text::lower(c);
     return out;
 }
 
@@ -302,7 +293,7 @@ Status validate_endpoint_url(std::string_view url, std::string_view source) {
     const auto colon = url.find("://");
     if (colon == std::string_view::npos) return bad("expected http:// or https:// and a host");
     const std::string_view scheme = url.substr(0, colon);
-    if (!iequals(scheme, "http") && !iequals(scheme, "https"))
+    if (!text::iequals(scheme, "http") && !text::iequals(scheme, "https"))
         return bad("the scheme must be http or https, not " + quoted(scheme));
     std::string_view rest = url.substr(colon + 3);
     const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
@@ -343,7 +334,9 @@ Result<ConfiguredEndpoint> configured_endpoint(std::string_view service_id, cons
     if (!config.flag.empty()) return chosen(config.flag, "--endpoint-url");
 
     const auto ignore_env = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-    const bool ignore = iequals(ignore_env ? *ignore_env : config.profile_ignore_configured_endpoint_urls, "true");
+    // botocore's ensure_boolean: only "true" (any case) is true here, not the other parse_bool spellings.
+    const bool ignore =
+        text::iequals(ignore_env ? *ignore_env : config.profile_ignore_configured_endpoint_urls, "true");
     if (ignore) return ConfiguredEndpoint{};
 
     const std::string service_var = endpoint_env_var(service_id);

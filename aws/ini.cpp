@@ -1,20 +1,16 @@
 #include "aws/ini.hpp"
 
+#include "core/text.hpp"
+
 namespace cat::aws {
 namespace {
 
+// configparser strips form feeds and vertical tabs too, which text::trim does not.
 std::string_view trim(std::string_view s) {
     const auto b = s.find_first_not_of(" \t\r\f\v");
     if (b == std::string_view::npos) return {};
     const auto e = s.find_last_not_of(" \t\r\f\v");
     return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 Error bad(std::string_view source, std::size_t line, std::string_view why) {
@@ -43,7 +39,8 @@ Result<IniFile> parse_ini(std::string_view text, std::string_view source) {
         if (indented && section != nullptr && !last_key.empty()) {
             const auto eq = line.find('=');
             if (last_key_empty && eq != std::string_view::npos) {
-                section->nested[last_key][lower(trim(line.substr(0, eq)))] = std::string(trim(line.substr(eq + 1)));
+                section->nested[last_key][text::lower(trim(line.substr(0, eq)))] =
+                    std::string(trim(line.substr(eq + 1)));
             } else {
                 // A continuation line of a multi-line value, as configparser keeps it.
                 std::string& v = section->values[last_key];
@@ -64,7 +61,7 @@ Result<IniFile> parse_ini(std::string_view text, std::string_view source) {
         const auto delim = line.find_first_of("=:");
         if (delim == std::string_view::npos)
             return bad(source, line_no, "expected \"key = value\", a [section] or a comment");
-        const std::string key = lower(trim(line.substr(0, delim)));
+        const std::string key = text::lower(trim(line.substr(0, delim)));
         if (key.empty()) return bad(source, line_no, "a setting without a name");
         const std::string_view value = trim(line.substr(delim + 1));
         section->values[key] = std::string(value);

@@ -51,9 +51,14 @@ bool is_retryable(const Error& e) {
 
 std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry, std::chrono::milliseconds retry_after,
                                   const std::function<double()>& uniform01) {
-    const double base_ms = std::ldexp(1000.0, std::max(0, retry - 1));
-    const double cap_ms = std::min(base_ms, static_cast<double>(policy.max_backoff.count()));
-    auto delay = std::chrono::milliseconds(static_cast<long long>(uniform01() * cap_ms));
+    std::chrono::milliseconds delay{0};
+    if (policy.fixed_backoff) {
+        delay = *policy.fixed_backoff;
+    } else {
+        const double base_ms = std::ldexp(1000.0, std::max(0, retry - 1));
+        const double cap_ms = std::min(base_ms, static_cast<double>(policy.max_backoff.count()));
+        delay = std::chrono::milliseconds(static_cast<long long>(uniform01() * cap_ms));
+    }
     if (retry_after > delay) delay = std::min(retry_after, policy.max_backoff);
     return delay;
 }

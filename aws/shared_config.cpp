@@ -43,6 +43,24 @@ std::string SharedConfig::service_endpoint_url(const IniSection& profile, std::s
     return url == block->second.end() ? std::string() : url->second;
 }
 
+namespace {
+
+// The file parsed; an empty file when it does not exist.
+Result<IniFile> read_ini(const FileReader& read, const std::string& path) {
+    auto text = read(path);
+    if (!text) return std::move(text).error();
+    if (!*text) return IniFile{};
+    return parse_ini(**text, path);
+}
+
+// Repeated sections merge, a later key winning.
+void merge(IniSection& into, const IniSection& from) {
+    for (const auto& [k, v] : from.values) into.values[k] = v;
+    for (const auto& [k, v] : from.nested) into.nested[k] = v;
+}
+
+}  // namespace
+
 Result<SharedConfig> load_shared_config(const Env& env, std::string_view home, std::string_view profile_location,
                                         const FileReader& read) {
     SharedConfig cfg;
@@ -52,45 +70,29 @@ Result<SharedConfig> load_shared_config(const Env& env, std::string_view home, s
         creds = env.has("AWS_SHARED_CREDENTIALS_FILE") ? env.get("AWS_SHARED_CREDENTIALS_FILE") : "~/.aws/credentials";
     cfg.credentials_path = expand_home(creds, home);
 
-    auto config_text = read(cfg.config_path);
-    if (!config_text) return std::move(config_text).error();
-    if (*config_text) {
-        auto ini = parse_ini(**config_text, cfg.config_path);
-        if (!ini) return std::move(ini).error();
-        for (auto& [name, section] : ini->sections) {
-            std::string_view n = name;
-            // &section = section: clang before 16 cannot capture a structured binding implicitly.
-            // key is moved into the map: clang-tidy 14 does not see a move inside a generic lambda.
-            // NOLINTNEXTLINE(performance-unnecessary-value-param)
-            auto merge_into = [&, &section = section](auto& map, std::string key) {
-                auto& target = map[std::move(key)];
-                for (auto& [k, v] : section.values) target.values[k] = v;
-                for (auto& [k, v] : section.nested) target.nested[k] = v;
-            };
-            if (n == "default") {
-                merge_into(cfg.profiles, "default");
-            } else if (n.starts_with("profile ") || n.starts_with("profile\t")) {
-                std::string_view p = n.substr(8);
-                while (!p.empty() && (p.front() == ' ' || p.front() == '\t')) p.remove_prefix(1);
-                merge_into(cfg.profiles, std::string(p));
-            } else if (n.starts_with("sso-session ")) {
-                merge_into(cfg.sso_sessions, std::string(n.substr(12)));
-            } else if (n.starts_with("services ")) {
-                merge_into(cfg.services, std::string(n.substr(9)));
-            }
-            // Other sections ([plugins], or a bare [name], which the config file does not use for
-            // profiles) are ignored, as botocore does.
+    auto config = read_ini(read, cfg.config_path);
+    if (!config) return std::move(config).error();
+    for (auto& [name, section] : config->sections) {
+        std::string_view n = name;
+        if (n == "default") {
+            merge(cfg.profiles["default"], section);
+        } else if (n.starts_with("profile ") || n.starts_with("profile\t")) {
+            std::string_view p = n.substr(8);
+            while (!p.empty() && (p.front() == ' ' || p.front() == '\t')) p.remove_prefix(1);
+            merge(cfg.profiles[std::string(p)], section);
+        } else if (n.starts_with("sso-session ")) {
+            merge(cfg.sso_sessions[std::string(n.substr(12))], section);
+        } else if (n.starts_with("services ")) {
+            merge(cfg.services[std::string(n.substr(9))], section);
         }
+        // Other sections ([plugins], or a bare [name], which the config file does not use for
+        // profiles) are ignored, as botocore does.
     }
-    auto creds_text = read(cfg.credentials_path);
-    if (!creds_text) return std::move(creds_text).error();
-    if (*creds_text) {
-        auto ini = parse_ini(**creds_text, cfg.credentials_path);
-        if (!ini) return std::move(ini).error();
-        for (auto& [name, section] : ini->sections) {
-            auto& target = cfg.profiles[name];
-            for (auto& [k, v] : section.values) target.values[k] = v;
-        }
+    auto credentials = read_ini(read, cfg.credentials_path);
+    if (!credentials) return std::move(credentials).error();
+    for (auto& [name, section] : credentials->sections) {
+        section.nested.clear();  // the credentials file has no nested blocks
+        merge(cfg.profiles[name], section);
     }
     return cfg;
 }

@@ -1,14 +1,13 @@
 #include "aws/sts.hpp"
 
 #include <algorithm>
-#include <random>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "aws/rfc3339.hpp"
 #include "aws/xml.hpp"
-#include "sigv4/crypto.hpp"
+#include "core/secret.hpp"
+#include "core/text.hpp"
 
 namespace cat::aws {
 namespace {
@@ -22,7 +21,7 @@ using Form = std::vector<std::pair<std::string_view, std::string_view>>;
 // What one call sends, and what its error messages must not repeat.
 struct Call {
     std::string_view operation;
-    std::string body;
+    Secret body;                                      // it may hold a web identity token
     const sigv4::Credentials* credentials = nullptr;  // nullptr: unsigned
     std::vector<std::string_view> secrets;
 };
@@ -67,25 +66,12 @@ std::string form_body(const Form& form) {
         body += '=';
         std::string encoded = sigv4::uri_encode(value, false);
         body += encoded;
-        sigv4::crypto::wipe(encoded);  // the value may be a web identity token
+        wipe(encoded);  // the value may be a web identity token
     }
     return body;
 }
 
-// The endpoint's path (a configured endpoint URL may have one) with STS's request URI "/" after it.
-std::string request_path(const http::Url& endpoint) {
-    std::string base = endpoint.target.substr(0, endpoint.target.find('?'));
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    return base + "/";
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return s;
-}
+using text::trim;
 
 // Printable ASCII without spaces: what keys and tokens are, and what may go into a header.
 bool token_chars(std::string_view s) {
@@ -97,12 +83,6 @@ std::string clean_line(std::string_view s, std::size_t max) {
     std::string out;
     for (char c : trim(s).substr(0, max)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
     return out;
-}
-
-void redact(std::string& message, std::string_view secret) {
-    if (secret.size() < 4) return;
-    for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at))
-        message.replace(at, secret.size(), "<redacted>");
 }
 
 Error unreadable(std::string_view operation, std::string_view why) {
@@ -118,75 +98,38 @@ bool retryable(const Error& e) {
 }
 
 Result<http::Response> send(const StsConfig& config, const Call& call) {
-    if (config.transport == nullptr) return Error::make(ErrorKind::internal, "STS: no transport");
     if (call.credentials != nullptr && config.region.empty())
         return Error::make(ErrorKind::config, std::string(call.operation) + ": no region to sign the request for");
-    std::function<double()> uniform01 = config.uniform01;
-    if (!uniform01) {
-        uniform01 = [gen = std::mt19937_64{std::random_device{}()}]() mutable {
-            return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
-        };
-    }
-    const std::string op(call.operation);
-    const int max_attempts = std::max(1, config.retry.max_attempts);
+    const CallOptions& options = config.call;
     sigv4::KeyCache keys;
-    for (int attempt = 1;; ++attempt) {
+    const auto build = [&](int) {
         sigv4::Request req;
         req.method = "POST";
         req.host = http::host_header(config.endpoint);
-        req.path = request_path(config.endpoint);
+        req.path = with_base_path(config.endpoint, "/");
         req.headers.push_back({"Content-Type", std::string(form_content_type)});
-        req.headers.push_back({"User-Agent", config.user_agent});
-        req.body = call.body;
+        req.headers.push_back({"User-Agent", options.user_agent});
+        req.body = call.body.reveal();
         if (call.credentials != nullptr) {
             const sigv4::Context ctx{
-                config.region, service, std::chrono::floor<std::chrono::seconds>(config.now()), call.credentials, {}};
+                config.region, service, std::chrono::floor<std::chrono::seconds>(now(options)), call.credentials, {}};
             req = sigv4::sign(std::move(req), ctx, &keys);
         }
-
-        http::Request wire;
-        wire.method = req.method;
-        wire.url = config.endpoint;
-        wire.url.target = req.path;
-        for (auto& h : req.headers) wire.headers.emplace_back(std::move(h.name), std::move(h.value));
-        wire.body = std::move(req.body);
-
-        if (config.debug)
-            config.debug(op + ": attempt " + std::to_string(attempt) + " POST " + wire.url.scheme + "://" +
-                         http::host_header(wire.url) + wire.url.target +
-                         (call.credentials != nullptr ? " (signed)" : " (unsigned)"));
-        auto response = config.transport->send(wire, http::Clock::now() + config.attempt_timeout);
-        sigv4::crypto::wipe(wire.body);  // it may hold a web identity token
-        Error error;
-        std::chrono::milliseconds hint{0};
-        if (response && response->status >= 200 && response->status < 300) return response;
-        if (response) {
-            error = parse_sts_error(*response, call.operation);
-            if (response->status == 429 || is_throttling_code(error.code)) hint = retry_after(*response);
-        } else {
-            error = std::move(response).error();
-            error.message = op + ": " + error.message;
-        }
-        for (std::string_view secret : call.secrets) redact(error.message, secret);
-        if (config.debug) config.debug(op + ": attempt " + std::to_string(attempt) + " failed: " + describe(error));
-        if (!retryable(error) || attempt >= max_attempts) {
-            if (attempt > 1) error.message += " (after " + std::to_string(attempt) + " attempts)";
-            return error;
-        }
-        const auto delay = backoff(config.retry, attempt, hint, uniform01);
-        if (config.debug) config.debug(op + ": retrying in " + std::to_string(delay.count()) + " ms");
-        if (config.sleep)
-            config.sleep(delay);
-        else
-            std::this_thread::sleep_for(delay);
-    }
+        return to_wire(std::move(req), config.endpoint);
+    };
+    const auto classify = [&](const http::Response& r) -> std::optional<Error> {
+        if (r.status >= 200 && r.status < 300) return std::nullopt;
+        return parse_sts_error(r, call.operation);
+    };
+    return send_with_retries(options, {std::string(call.operation), {}, call.secrets}, build, classify);
 }
 
 Result<AwsCredentials> run(const StsConfig& config, const Call& call, const AssumeRoleParams& params,
-                           std::string source) {
+                           std::string source, CredentialSource kind) {
     auto response = send(config, call);
     if (!response) return std::move(response).error();
     auto creds = parse_assume_role_response(response->body, call.operation);
+    wipe(response->body);
     if (!creds) {
         Error e = std::move(creds).error();
         e.http_status = response->status;
@@ -194,8 +137,9 @@ Result<AwsCredentials> run(const StsConfig& config, const Call& call, const Assu
         return e;
     }
     creds->source = std::move(source);
+    creds->kind = kind;
     if (creds->role_arn.empty()) creds->role_arn = params.role_arn;
-    if (config.debug) config.debug(std::string(call.operation) + ": got credentials for " + creds->role_arn);
+    if (config.call.debug) config.call.debug(std::string(call.operation) + ": got credentials for " + creds->role_arn);
     return creds;
 }
 
@@ -212,14 +156,14 @@ Result<AwsCredentials> assume_role(const StsConfig& config, const AwsCredentials
     if (source.keys.access_key_id.empty() || source.keys.secret_access_key.empty())
         return Error::make(ErrorKind::credentials, "AssumeRole needs source credentials to sign the request with");
     const std::string session =
-        params.role_session_name.empty() ? default_session_name(config.now()) : params.role_session_name;
+        params.role_session_name.empty() ? default_session_name(now(config.call)) : params.role_session_name;
     const std::string duration = params.duration_seconds ? std::to_string(*params.duration_seconds) : "";
     Form form = {
         {"Action", "AssumeRole"}, {"Version", api_version}, {"RoleArn", params.role_arn}, {"RoleSessionName", session}};
     if (!params.external_id.empty()) form.emplace_back("ExternalId", params.external_id);
     if (!duration.empty()) form.emplace_back("DurationSeconds", duration);
     Call call{"AssumeRole", form_body(form), &source.keys, {source.keys.secret_access_key, source.keys.session_token}};
-    return run(config, call, params, "assumed role " + params.role_arn);
+    return run(config, call, params, "assumed role " + params.role_arn, CredentialSource::assume_role);
 }
 
 Result<AwsCredentials> assume_role_with_web_identity(const StsConfig& config, const std::string& web_identity_token,
@@ -229,7 +173,7 @@ Result<AwsCredentials> assume_role_with_web_identity(const StsConfig& config, co
         return usage("the web identity token is invalid: it must be 4 to 20000 characters (it has " +
                      std::to_string(web_identity_token.size()) + ")");
     const std::string session =
-        params.role_session_name.empty() ? default_session_name(config.now()) : params.role_session_name;
+        params.role_session_name.empty() ? default_session_name(now(config.call)) : params.role_session_name;
     const std::string duration = params.duration_seconds ? std::to_string(*params.duration_seconds) : "";
     Form form = {{"Action", "AssumeRoleWithWebIdentity"},
                  {"Version", api_version},
@@ -238,9 +182,8 @@ Result<AwsCredentials> assume_role_with_web_identity(const StsConfig& config, co
                  {"WebIdentityToken", web_identity_token}};
     if (!duration.empty()) form.emplace_back("DurationSeconds", duration);
     Call call{"AssumeRoleWithWebIdentity", form_body(form), nullptr, {web_identity_token}};
-    auto result = run(config, call, params, "assumed role " + params.role_arn + " with a web identity token");
-    sigv4::crypto::wipe(call.body);
-    return result;
+    return run(config, call, params, "assumed role " + params.role_arn + " with a web identity token",
+               CredentialSource::web_identity);
 }
 
 Result<AwsCredentials> parse_assume_role_response(std::string_view xml, std::string_view operation) {
@@ -274,13 +217,9 @@ Result<AwsCredentials> parse_assume_role_response(std::string_view xml, std::str
 }
 
 Error parse_sts_error(const http::Response& response, std::string_view operation) {
-    Error e;
-    e.kind = ErrorKind::api;
-    e.http_status = response.status;
-    e.request_id = clean_line(response.header("x-amzn-RequestId"), 100);
+    std::string request_id = clean_line(response.header("x-amzn-RequestId"), 100);
     std::string code;
     std::string message;
-    bool aws_error = false;
     if (auto doc = xml::Document::parse(response.body); doc && doc->root() == "ErrorResponse") {
         auto text = [&](std::string_view path) {
             const std::string* t = doc->text(path);
@@ -288,15 +227,11 @@ Error parse_sts_error(const http::Response& response, std::string_view operation
         };
         code = clean_line(text("ErrorResponse/Error/Code"), 100);
         message = clean_line(text("ErrorResponse/Error/Message"), 300);
-        if (e.request_id.empty()) e.request_id = clean_line(text("ErrorResponse/RequestId"), 100);
-        aws_error = !code.empty();
+        if (request_id.empty()) request_id = clean_line(text("ErrorResponse/RequestId"), 100);
     }
-    e.code = code.empty() ? "HTTP " + std::to_string(response.status) : code;
-    e.message = std::string(operation) + " failed: " + e.code;
-    if (!message.empty())
-        e.message += ": " + message;
-    else if (!aws_error)
-        e.message += " (the response is not an STS error: a proxy or gateway may have answered)";
+    const bool aws_error = !code.empty();
+    Error e = api_error(response.status, operation, std::move(code), message, aws_error, "an STS error");
+    e.request_id = std::move(request_id);
     e.retryable = retryable(e);
     return e;
 }

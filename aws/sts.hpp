@@ -16,27 +16,20 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "aws/caller.hpp"
 #include "aws/credentials/provider.hpp"
-#include "aws/retry.hpp"
 
 namespace cat::aws {
 
+// What is STS's; how to send (transport, retries, clock, debug) is in `call`.
 struct StsConfig {
-    http::Transport* transport = nullptr;
+    CallOptions call;
     http::Url endpoint;  // resolved by the caller (aws::sts_endpoint or a configured endpoint URL)
     std::string region;  // the signing region
-    RetryPolicy retry;
-    std::chrono::milliseconds attempt_timeout{40'000};
-    std::string user_agent = "codeartifact-token";
-    std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
-    std::function<void(std::chrono::milliseconds)> sleep;  // default: really sleep
-    std::function<double()> uniform01;                     // backoff jitter; default: a seeded generator
-    std::function<void(const std::string&)> debug = [](const std::string&) {};  // never given a secret
 };
 
 struct AssumeRoleParams {

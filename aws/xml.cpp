@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "sigv4/crypto.hpp"
+#include "core/secret.hpp"
 
 namespace cat::aws::xml {
 namespace {
@@ -246,7 +246,7 @@ Result<Document> Document::parse(std::string_view text) {
 }
 
 Document::~Document() {
-    for (auto& e : elements_) sigv4::crypto::wipe(e.text);
+    for (auto& e : elements_) wipe(e.text);
 }
 
 std::string_view Document::root() const {

@@ -124,6 +124,17 @@ struct Run {
     std::function<void(const std::string&)> debug_fn() const {
         return [this](const std::string& line) { debug(line); };
     }
+    // Every AWS call's settings: --max-attempts / AWS_MAX_ATTEMPTS, timeouts, user agent, clock, debug.
+    aws::CallOptions call_options() const {
+        aws::CallOptions call;
+        call.transport = transport.get();
+        call.retry = plan.retry;
+        call.attempt_timeout = plan.attempt_timeout;
+        call.user_agent = user_agent;
+        call.now = clock();
+        if (plan.debug) call.debug = debug_fn();
+        return call;
+    }
 };
 
 // The signed request as it would go on the wire, session token redacted.
@@ -146,30 +157,12 @@ Result<aws::StsConfig> sts_config(const Run& run) {
     auto ep = resolve_service_endpoint(run.plan, "STS");
     if (!ep) return std::move(ep).error();
     run.debug("STS endpoint " + ep->url.scheme + "://" + http::host_header(ep->url) + " (" + ep->source + ")");
-    aws::StsConfig sts;
-    sts.transport = run.transport.get();
-    sts.endpoint = ep->url;
-    sts.region = ep->signing_region;
-    sts.retry = run.plan.retry;
-    sts.attempt_timeout = run.plan.attempt_timeout;
-    sts.user_agent = run.user_agent;
-    sts.now = run.clock();
-    sts.debug = run.debug_fn();
-    return sts;
+    return aws::StsConfig{run.call_options(), ep->url, ep->signing_region};
 }
 
 // The CodeArtifact client's settings: the one place that fills ClientConfig.
 aws::ClientConfig client_config(const Run& run, const ResolvedEndpoint& endpoint, const aws::AwsCredentials& creds) {
-    aws::ClientConfig cc;
-    cc.endpoint = endpoint.url;
-    cc.region = endpoint.signing_region;
-    cc.credentials = creds.keys;
-    cc.retry = run.plan.retry;
-    cc.attempt_timeout = run.plan.attempt_timeout;
-    cc.user_agent = run.user_agent;
-    cc.now = run.clock();
-    if (run.plan.debug) cc.debug = run.debug_fn();
-    return cc;
+    return aws::ClientConfig{run.call_options(), endpoint.url, endpoint.signing_region, creds.keys};
 }
 
 // What the credential providers may touch. Providers make their own transports: the container endpoint
@@ -179,11 +172,10 @@ aws::ProviderContext provider_context(const Run& run) {
     aws::ProviderContext ctx;
     ctx.env = run.env;
     ctx.home = run.env.get("HOME");
-    ctx.transport = nullptr;
+    ctx.call = run.call_options();
+    ctx.call.transport = nullptr;
     ctx.transport_options = run.plan.transport;
-    ctx.now = run.clock();
     ctx.run_process = aws::run_process;
-    ctx.debug = run.debug_fn();
     return ctx;
 }
 
@@ -219,7 +211,7 @@ Result<aws::AwsCredentials> credentials(Run& run) {
     const aws::ChainOptions chain = chain_options(run);
     auto creds = aws::resolve_credentials(ctx, run.plan.config, chain);
     if (!creds) return std::move(creds).error();
-    if (run.plan.region.empty() && creds->source.find("instance metadata") != std::string::npos) {
+    if (run.plan.region.empty() && creds->kind == aws::CredentialSource::instance_metadata) {
         aws::ImdsProvider imds(ctx, chain.imds);
         if (auto r = imds.region(); r) {
             run.plan.region = *r;
@@ -246,7 +238,7 @@ Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& clie
     auto fetch = [&]() -> Result<cache::FetchedToken> {
         auto t = client.get_authorization_token(plan.token);
         if (!t) return std::move(t).error();
-        return cache::FetchedToken(std::move(t->authorization_token), t->expiration);
+        return cache::FetchedToken(t->authorization_token.reveal(), t->expiration);
     };
     if (!plan.use_cache) {
         auto f = fetch();
@@ -276,7 +268,7 @@ Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& clie
 // Step 3, with the repository endpoint when one was asked for: the outcome the outputs show.
 Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoint, const aws::AwsCredentials& creds) {
     const Plan& plan = run.plan;
-    aws::Client client(*run.transport, client_config(run, endpoint, creds));
+    aws::Client client(client_config(run, endpoint, creds));
     auto token = token_through_cache(run, client, endpoint, creds);
     if (!token) return std::move(token).error();
     protocol::Outcome o;

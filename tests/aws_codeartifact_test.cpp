@@ -27,12 +27,13 @@ struct Fixture {
     std::vector<milliseconds> sleeps;
     aws::ClientConfig config() {
         aws::ClientConfig c;
+        c.call.transport = &transport;
         c.endpoint = http::Url{"https", "codeartifact.us-west-2.amazonaws.com", 443, "/"};
         c.region = "us-west-2";
         c.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session"};
-        c.now = [] { return system_clock::time_point{sys_days{2026y / November / 28}}; };
-        c.sleep = [this](milliseconds d) { sleeps.push_back(d); };
-        c.uniform01 = [] { return 0.5; };
+        c.call.now = [] { return system_clock::time_point{sys_days{2026y / November / 28}}; };
+        c.call.sleep = [this](milliseconds d) { sleeps.push_back(d); };
+        c.call.uniform01 = [] { return 0.5; };
         return c;
     }
     aws::TokenRequest request{"my-domain", "111122223333", 900};
@@ -44,10 +45,10 @@ const std::string ok_body = R"({"authorizationToken":"TOKEN","expiration":179590
 
 BOOST_FIXTURE_TEST_CASE(token_request_shape, Fixture) {
     transport.replies.push_back(reply(200, ok_body));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     auto token = client.get_authorization_token(request);
     BOOST_REQUIRE(token.ok());
-    BOOST_TEST(token->authorization_token == "TOKEN");
+    BOOST_TEST(token->authorization_token.reveal() == "TOKEN");
     BOOST_TEST(token->expiration.time_since_epoch().count() == 1795902251);
     BOOST_REQUIRE_EQUAL(transport.sent.size(), 1u);
     const auto& r = transport.sent[0];
@@ -69,7 +70,7 @@ BOOST_FIXTURE_TEST_CASE(token_request_shape, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(optional_fields_are_left_out, Fixture) {
     transport.replies.push_back(reply(200, R"({"authorizationToken":"T","expiration":1795902251})"));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     BOOST_REQUIRE(client.get_authorization_token({"my-domain", "", std::nullopt}).ok());
     BOOST_TEST(transport.sent[0].url.target == "/v1/authorization-token?domain=my-domain");
 }
@@ -78,14 +79,14 @@ BOOST_FIXTURE_TEST_CASE(endpoint_base_path_is_kept, Fixture) {
     transport.replies.push_back(reply(200, ok_body));
     auto c = config();
     c.endpoint = http::Url{"https", "127.0.0.1", 8443, "/prefix/"};
-    aws::Client client(transport, c);
+    aws::Client client(c);
     BOOST_REQUIRE(client.get_authorization_token(request).ok());
     BOOST_TEST(transport.sent[0].url.target.starts_with("/prefix/v1/authorization-token?"));
 }
 
 BOOST_FIXTURE_TEST_CASE(repository_endpoint, Fixture) {
     transport.replies.push_back(reply(200, R"({"repositoryEndpoint":"https://x/npm/repo/"})"));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     auto url = client.get_repository_endpoint({"my-domain", "", "repo", "npm", "ipv4"});
     BOOST_REQUIRE(url.ok());
     BOOST_TEST(*url == "https://x/npm/repo/");
@@ -116,7 +117,7 @@ BOOST_AUTO_TEST_CASE(validation_names_the_field) {
 }
 
 BOOST_FIXTURE_TEST_CASE(validation_happens_before_the_network, Fixture) {
-    aws::Client client(transport, config());
+    aws::Client client(config());
     auto r = client.get_authorization_token({"BAD", "", std::nullopt});
     BOOST_TEST(!r.ok());
     BOOST_TEST(transport.sent.empty());
@@ -146,7 +147,7 @@ BOOST_FIXTURE_TEST_CASE(throttling_is_retried_with_backoff, Fixture) {
     transport.replies.push_back(aws_error(429, "ThrottlingException", "slow down"));
     transport.replies.push_back(aws_error(400, "ThrottlingException", "slow down"));
     transport.replies.push_back(reply(200, ok_body));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     BOOST_REQUIRE(client.get_authorization_token(request).ok());
     BOOST_TEST(client.attempts() == 3);
     // random 0.5 * min(2^(n-1) s, 20 s)
@@ -158,7 +159,7 @@ BOOST_FIXTURE_TEST_CASE(retry_after_is_honoured, Fixture) {
     throttled.headers.emplace_back("Retry-After", "3");
     transport.replies.push_back(throttled);
     transport.replies.push_back(reply(200, ok_body));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     BOOST_REQUIRE(client.get_authorization_token(request).ok());
     BOOST_TEST(sleeps == (std::vector<milliseconds>{3000ms}));
 }
@@ -166,8 +167,8 @@ BOOST_FIXTURE_TEST_CASE(retry_after_is_honoured, Fixture) {
 BOOST_FIXTURE_TEST_CASE(server_errors_give_up_after_max_attempts, Fixture) {
     for (int i = 0; i < 5; ++i) transport.replies.push_back(aws_error(503, "ServiceUnavailableException", "down"));
     auto c = config();
-    c.retry.max_attempts = 4;
-    aws::Client client(transport, c);
+    c.call.retry.max_attempts = 4;
+    aws::Client client(c);
     auto r = client.get_authorization_token(request);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(client.attempts() == 4);
@@ -177,7 +178,7 @@ BOOST_FIXTURE_TEST_CASE(server_errors_give_up_after_max_attempts, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(auth_errors_are_not_retried, Fixture) {
     transport.replies.push_back(aws_error(403, "InvalidSignatureException", "sig"));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     auto r = client.get_authorization_token(request);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(client.attempts() == 1);
@@ -189,7 +190,7 @@ BOOST_FIXTURE_TEST_CASE(network_errors_are_retried_but_certificates_are_not, Fix
     reset.stage = "read";
     transport.replies.push_back(reset);
     transport.replies.push_back(reply(200, ok_body));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     BOOST_REQUIRE(client.get_authorization_token(request).ok());
     BOOST_TEST(client.attempts() == 2);
 
@@ -206,7 +207,7 @@ BOOST_FIXTURE_TEST_CASE(unreadable_responses, Fixture) {
     transport.replies.push_back(reply(200, "this is not json"));
     transport.replies.push_back(reply(200, R"({"authorizationToken":"T"})"));
     transport.replies.push_back(reply(200, R"({"authorizationToken":"T","expiration":"soon"})"));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     for (int i = 0; i < 3; ++i) {
         auto r = client.get_authorization_token(request);
         BOOST_REQUIRE(!r.ok());
@@ -229,7 +230,7 @@ BOOST_FIXTURE_TEST_CASE(caller_secrets_in_aws_messages_are_redacted, Fixture) {
     // A signature mismatch quotes the canonical request, session token included.
     transport.replies.push_back(aws_error(403, "InvalidSignatureException",
                                           "The Canonical String should have been x-amz-security-token:session host"));
-    aws::Client client(transport, config());
+    aws::Client client(config());
     auto r = client.get_authorization_token(request);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(r.error().message.find("x-amz-security-token:<redacted> host") != std::string::npos);

@@ -87,13 +87,13 @@ struct Fixture {
 
     aws::StsConfig config() {
         aws::StsConfig c;
-        c.transport = &transport;
+        c.call.transport = &transport;
         c.endpoint = http::Url{"https", "sts.us-west-2.amazonaws.com", 443, "/"};
         c.region = "us-west-2";
-        c.now = [] { return system_clock::time_point{test_time}; };
-        c.sleep = [this](milliseconds d) { sleeps.push_back(d); };
-        c.uniform01 = [] { return 0.5; };
-        c.debug = [this](const std::string& line) { debug_lines.push_back(line); };
+        c.call.now = [] { return system_clock::time_point{test_time}; };
+        c.call.sleep = [this](milliseconds d) { sleeps.push_back(d); };
+        c.call.uniform01 = [] { return 0.5; };
+        c.call.debug = [this](const std::string& line) { debug_lines.push_back(line); };
         return c;
     }
     aws::AssumeRoleParams params() {
@@ -603,7 +603,7 @@ BOOST_FIXTURE_TEST_CASE(signing_needs_a_region_and_a_transport, Fixture) {
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST((r.error().kind == ErrorKind::config));
     c = config();
-    c.transport = nullptr;
+    c.call.transport = nullptr;
     BOOST_TEST(!aws::assume_role_with_web_identity(c, web_token, params()).ok());
 }
 
@@ -632,8 +632,8 @@ struct TempDir {
 struct ProviderFixture : Fixture {
     aws::ProviderContext ctx;
     ProviderFixture() {
-        ctx.transport = &transport;
-        ctx.debug = [this](const std::string& line) { debug_lines.push_back(line); };
+        ctx.call.transport = &transport;
+        ctx.call.debug = [this](const std::string& line) { debug_lines.push_back(line); };
     }
     // The form parameter `name` of a request body (still encoded).
     static std::string form_value(const std::string& body, const std::string& name) {
@@ -654,12 +654,12 @@ BOOST_FIXTURE_TEST_CASE(env_web_identity_skips_when_unset, ProviderFixture) {
     aws::WebIdentityEnvProvider provider(ctx, config());
     auto r = provider.resolve();
     BOOST_REQUIRE(!r.ok());
-    BOOST_TEST(aws::skipped(r.error()));
-    BOOST_TEST(r.error().message == "AWS_WEB_IDENTITY_TOKEN_FILE not set");
+    BOOST_TEST(!r.applies());
+    BOOST_TEST(r.reason() == "AWS_WEB_IDENTITY_TOKEN_FILE not set");
     // The role alone does not make it apply.
     ctx.env.set("AWS_ROLE_ARN", role_arn);
     r = provider.resolve();
-    BOOST_TEST(aws::skipped(r.error()));
+    BOOST_TEST(!r.applies());
     BOOST_TEST(transport.sent.empty());
 }
 
@@ -668,7 +668,7 @@ BOOST_FIXTURE_TEST_CASE(env_web_identity_needs_a_role, ProviderFixture) {
     aws::WebIdentityEnvProvider provider(ctx, config());
     auto r = provider.resolve();
     BOOST_REQUIRE(!r.ok());
-    BOOST_TEST(!aws::skipped(r.error()));
+    BOOST_TEST(r.applies());
     BOOST_TEST((r.error().kind == ErrorKind::config));
     BOOST_TEST(r.error().message == "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
 }
@@ -680,7 +680,7 @@ BOOST_FIXTURE_TEST_CASE(env_web_identity_reads_the_token_file, ProviderFixture) 
     ctx.env.set("AWS_ROLE_SESSION_NAME", "from-env");
     transport.replies.push_back(reply(200, credentials_xml("AssumeRoleWithWebIdentity")));
     auto sts = config();
-    sts.transport = nullptr;  // the context's transport is used
+    sts.call.transport = nullptr;  // the context's transport is used
     aws::WebIdentityEnvProvider provider(ctx, sts);
     auto r = provider.resolve();
     BOOST_REQUIRE(r.ok());
@@ -757,24 +757,24 @@ BOOST_FIXTURE_TEST_CASE(github_oidc_skips, ProviderFixture) {
     no_role.role_arn.clear();
     aws::GitHubOidcProvider without_role(ctx, config(), no_role);
     auto r = without_role.resolve();
-    BOOST_TEST(aws::skipped(r.error()));
-    BOOST_TEST(r.error().message == "no role to assume (role_arn not given)");
+    BOOST_TEST(!r.applies());
+    BOOST_TEST(r.reason() == "no role to assume (role_arn not given)");
     // Not in a job with id-token: write.
     ctx.env.unset("ACTIONS_ID_TOKEN_REQUEST_URL");
     ctx.env.unset("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
     aws::GitHubOidcProvider provider(ctx, config(), params());
     r = provider.resolve();
-    BOOST_TEST(aws::skipped(r.error()));
-    BOOST_TEST(r.error().message.starts_with("ACTIONS_ID_TOKEN_REQUEST_URL not set"));
+    BOOST_TEST(!r.applies());
+    BOOST_TEST(r.reason().starts_with("ACTIONS_ID_TOKEN_REQUEST_URL not set"));
     // Half configured is an error.
     ctx.env.set("ACTIONS_ID_TOKEN_REQUEST_URL", "https://token.actions.example/idtoken");
     r = provider.resolve();
-    BOOST_TEST(!aws::skipped(r.error()));
+    BOOST_TEST(r.applies());
     BOOST_TEST(r.error().message == "ACTIONS_ID_TOKEN_REQUEST_URL is set but ACTIONS_ID_TOKEN_REQUEST_TOKEN is not");
     ctx.env.unset("ACTIONS_ID_TOKEN_REQUEST_URL");
     ctx.env.set("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token);
     r = provider.resolve();
-    BOOST_TEST(!aws::skipped(r.error()));
+    BOOST_TEST(r.applies());
     BOOST_TEST(transport.sent.empty());
 }
 

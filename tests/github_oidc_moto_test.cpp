@@ -58,8 +58,8 @@ struct Servers {
     const std::size_t log_start = oidc_log().size();
 
     Servers() {
-        ctx.transport = transport.get();
-        ctx.debug = [this](const std::string& line) { debug_lines.push_back(line); };
+        ctx.call.transport = transport.get();
+        ctx.call.debug = [this](const std::string& line) { debug_lines.push_back(line); };
         ctx.env.set("ACTIONS_ID_TOKEN_REQUEST_URL", oidc + "/token?api-version=2.0");
         ctx.env.set("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token);
     }
@@ -69,15 +69,15 @@ struct Servers {
         aws::StsConfig c;
         c.endpoint = *url;
         c.region = "us-east-1";
-        c.attempt_timeout = 20s;
-        c.sleep = [](milliseconds) {};
-        c.debug = ctx.debug;
+        c.call.attempt_timeout = 20s;
+        c.call.sleep = [](milliseconds) {};
+        c.call.debug = ctx.call.debug;
         return c;
     }
-    Result<aws::AwsCredentials> resolve(aws::StsConfig config, std::string session = "") {
+    aws::Resolved<aws::AwsCredentials> resolve(aws::StsConfig config, std::string session = "") {
         aws::GitHubOidcProvider provider(ctx, std::move(config), aws::AssumeRoleParams{role_arn, session, "", {}});
         auto r = provider.resolve();
-        if (!r.ok()) {
+        if (r.failed()) {
             BOOST_TEST(r.error().message.find(request_token) == std::string::npos);
             BOOST_TEST(r.error().message.find(jwt) == std::string::npos);
         }
@@ -97,6 +97,11 @@ struct Servers {
 template <class T>
 std::string why(const Result<T>& r) {
     return r.ok() ? std::string() : describe(r.error());
+}
+template <class T>
+std::string why(const cat::aws::Resolved<T>& r) {
+    if (r.ok()) return {};
+    return r.failed() ? cat::describe(r.error()) : "not applicable: " + r.reason();
 }
 
 }  // namespace

@@ -28,12 +28,12 @@ struct Moto {
         auto url = http::parse_url(required_env("CAT_TEST_MOTO_URL"));
         BOOST_REQUIRE(url.ok());
         aws::StsConfig c;
-        c.transport = transport.get();
+        c.call.transport = transport.get();
         c.endpoint = *url;
         c.region = "us-east-1";
-        c.attempt_timeout = 20s;
-        c.sleep = [](milliseconds) {};
-        c.debug = [this](const std::string& line) { debug_lines.push_back(line); };
+        c.call.attempt_timeout = 20s;
+        c.call.sleep = [](milliseconds) {};
+        c.call.debug = [this](const std::string& line) { debug_lines.push_back(line); };
         return c;
     }
 };
@@ -59,6 +59,11 @@ template <class T>
 std::string why(const Result<T>& r) {
     return r.ok() ? std::string() : describe(r.error());
 }
+template <class T>
+std::string why(const cat::aws::Resolved<T>& r) {
+    if (r.ok()) return {};
+    return r.failed() ? cat::describe(r.error()) : "not applicable: " + r.reason();
+}
 
 }  // namespace
 
@@ -76,10 +81,10 @@ BOOST_FIXTURE_TEST_CASE(assume_role, Moto) {
 BOOST_FIXTURE_TEST_CASE(assume_role_default_session_name, Moto) {
     aws::AwsCredentials source{{"AKIDEXAMPLE", "secret", "a-session-token"}, {}, "test", {}};
     auto c = config();
-    c.now = [] { return system_clock::time_point{sys_days{2026y / January / 2}}; };
+    c.call.now = [] { return system_clock::time_point{sys_days{2026y / January / 2}}; };
     auto creds = aws::assume_role(c, source, aws::AssumeRoleParams{role_arn, "", "", std::nullopt});
     BOOST_REQUIRE_MESSAGE(creds.ok(), why(creds));
-    check_well_formed(*creds, aws::default_session_name(c.now()));
+    check_well_formed(*creds, aws::default_session_name(c.call.now()));
 }
 
 BOOST_FIXTURE_TEST_CASE(role_chaining_signs_with_a_session_token, Moto) {
@@ -112,12 +117,12 @@ BOOST_FIXTURE_TEST_CASE(web_identity_env_provider, Moto) {
     std::ofstream(file) << web_token << "\n";
 
     aws::ProviderContext ctx;
-    ctx.transport = transport.get();
+    ctx.call.transport = transport.get();
     ctx.env.set("AWS_WEB_IDENTITY_TOKEN_FILE", file);
     ctx.env.set("AWS_ROLE_ARN", role_arn);
     ctx.env.set("AWS_ROLE_SESSION_NAME", "irsa-session");
     auto sts = config();
-    sts.transport = nullptr;  // the context's
+    sts.call.transport = nullptr;  // the context's
     aws::WebIdentityEnvProvider provider(ctx, sts);
     auto creds = provider.resolve();
     std::filesystem::remove_all(dir);

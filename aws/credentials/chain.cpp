@@ -3,21 +3,18 @@
 #include "aws/credentials/container.hpp"
 #include "aws/credentials/environment.hpp"
 #include "aws/credentials/profile.hpp"
+#include "aws/credentials/support.hpp"
 #include "aws/credentials/web_identity.hpp"
 
 namespace cat::aws {
 
-Result<AwsCredentials> ChainProvider::resolve() {
+Resolved<AwsCredentials> ChainProvider::resolve() {
     std::string reasons;
     for (const auto& p : providers_) {
         auto creds = p->resolve();
-        if (creds) {
-            winner_ = p->name();
-            return creds;
-        }
-        if (!skipped(creds.error())) return creds;
+        if (creds.applies()) return creds;
         if (!reasons.empty()) reasons += "; ";
-        reasons += p->name() + ": " + creds.error().message;
+        reasons += p->name() + ": " + creds.reason();
     }
     return Error::make(ErrorKind::credentials, "no AWS credentials found (" + reasons + ")");
 }
@@ -25,8 +22,10 @@ Result<AwsCredentials> ChainProvider::resolve() {
 Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const SharedConfig& config,
                                            const ChainOptions& o) {
     std::vector<std::unique_ptr<CredentialsProvider>> chain;
-    chain.push_back(std::make_unique<StaticProvider>(o.access_key, o.secret_key, o.session_token));
-    if (!o.profile_from_flag) chain.push_back(std::make_unique<EnvironmentProvider>(ctx.env));
+    chain.push_back(std::make_unique<FunctionProvider>(
+        "explicit", [&o] { return explicit_credentials(o.access_key, o.secret_key, o.session_token); }));
+    if (!o.profile_from_flag)
+        chain.push_back(std::make_unique<FunctionProvider>("env", [&ctx] { return environment_credentials(ctx.env); }));
     chain.push_back(
         std::make_unique<ProfileProvider>(ctx, config, o.profile, o.profile_explicit, o.sts, o.sso_endpoint, o.imds));
     // Web identity and GitHub OIDC need an STS client; create it only if one of them applies.
@@ -46,9 +45,10 @@ Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const Sha
 
     ChainProvider provider(std::move(chain));
     auto creds = provider.resolve();
-    if (creds) ctx.debug("credentials from " + creds->source);
-    if (!creds || o.role_arn.empty() || provider.winner() == "github oidc") return creds;
-    ctx.debug("assuming " + o.role_arn + " with credentials from " + creds->source);
+    if (!creds) return std::move(creds).error();  // the chain turns "none applies" into an error
+    detail::debug(ctx, "credentials from " + creds->source);
+    if (o.role_arn.empty() || creds->kind == CredentialSource::github_oidc) return std::move(*creds);
+    detail::debug(ctx, "assuming " + o.role_arn + " with credentials from " + creds->source);
     auto sts = o.sts();
     if (!sts) return std::move(sts).error();
     auto assumed = assume_role(*sts, *creds, role);

@@ -6,27 +6,28 @@
 #include "aws/credentials/provider.hpp"
 #include "aws/shared_config.hpp"
 #include "aws/sts.hpp"
+#include "core/secret.hpp"
 
 namespace cat::aws {
 
 // Asks each provider in turn. The first that succeeds wins; one that applies but fails ends the search
-// with its error; when none applies, the error lists each one and why it did not apply.
+// with its error; when none applies, the error (ErrorKind::credentials) lists each one and why it did not
+// apply.
 class ChainProvider : public CredentialsProvider {
 public:
     explicit ChainProvider(std::vector<std::unique_ptr<CredentialsProvider>> providers)
         : providers_(std::move(providers)) {}
     std::string name() const override { return "chain"; }
-    Result<AwsCredentials> resolve() override;
-    const std::string& winner() const { return winner_; }  // name of the provider that succeeded
+    Resolved<AwsCredentials> resolve() override;
 
 private:
     std::vector<std::unique_ptr<CredentialsProvider>> providers_;
-    std::string winner_;
 };
 
 struct ChainOptions {
     // Explicit keys (the first source).
-    std::string access_key, secret_key, session_token;
+    std::string access_key;
+    Secret secret_key, session_token;
     // The profile: its name, and whether it was chosen (flag or AWS_PROFILE) rather than defaulted.
     std::string profile;
     bool profile_explicit = false;

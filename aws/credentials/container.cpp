@@ -5,11 +5,14 @@
 #include <netinet/in.h>
 #include <rapidjson/document.h>
 
+#include <array>
 #include <cstring>
+#include <memory>
 
 #include "aws/credentials/support.hpp"
 #include "aws/rfc3339.hpp"
-#include "sigv4/crypto.hpp"
+#include "core/secret.hpp"
+#include "core/text.hpp"
 
 namespace cat::aws {
 namespace {
@@ -32,82 +35,48 @@ Error prefixed(Error e, const std::string& prefix, ErrorKind kind) {
     return e;
 }
 
-// Overwrites a string that held secrets when the scope ends.
-class Wipe {
-public:
-    explicit Wipe(std::string& s) : s_(s) {}
-    Wipe(const Wipe&) = delete;
-    Wipe& operator=(const Wipe&) = delete;
-    ~Wipe() { sigv4::crypto::wipe(s_); }
-
-private:
-    std::string& s_;
-};
-
-// Overwrites the header values of a request (the Authorization header) when the scope ends.
-class WipeHeaders {
-public:
-    explicit WipeHeaders(http::Request& r) : r_(r) {}
-    WipeHeaders(const WipeHeaders&) = delete;
-    WipeHeaders& operator=(const WipeHeaders&) = delete;
-    ~WipeHeaders() {
-        for (auto& h : r_.headers) sigv4::crypto::wipe(h.second);
-    }
-
-private:
-    http::Request& r_;
-};
-
-std::optional<std::string> string_member(const rapidjson::Value& obj, const char* name) {
-    const auto it = obj.FindMember(name);
-    if (it == obj.MemberEnd() || !it->value.IsString()) return std::nullopt;
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
 // parse_metadata_credentials, telling apart a body that is not JSON at all (which botocore retries).
 Result<AwsCredentials> parse_credentials(std::string_view json, std::string_view source, bool& unparsable) {
     const std::string src(source);
     unparsable = false;
-    // Parsed in place in a copy that is wiped afterwards, so the keys are not left in the parser's memory.
-    std::string buffer(json);
-    Wipe wipe(buffer);
-    rapidjson::Document doc;
-    doc.ParseInsitu(buffer.data());
-    if (doc.HasParseError() || !doc.IsObject()) {
-        unparsable = true;
-        return credentials_error(src + ": the response is not a JSON object");
-    }
-    if (const auto code = doc.FindMember("Code"); code != doc.MemberEnd()) {
-        if (!code->value.IsString()) return credentials_error(src + ": the response's Code is not a string");
-        const std::string value(code->value.GetString(), code->value.GetStringLength());
-        if (value != "Success") {
-            std::string message = src + ": the endpoint answered Code \"" + detail::one_line(value, 100) + "\"";
-            if (const auto m = string_member(doc, "Message"); m && !m->empty()) message += ": " + detail::one_line(*m);
-            Error e = credentials_error(std::move(message));
-            e.code = detail::one_line(value, 100);
-            return e;
+    return detail::read_json_in_place(json, [&](const rapidjson::Document& doc) -> Result<AwsCredentials> {
+        if (doc.HasParseError() || !doc.IsObject()) {
+            unparsable = true;
+            return credentials_error(src + ": the response is not a JSON object");
         }
-    }
-    AwsCredentials out;
-    const auto required = [&](const char* name, std::string& into) -> Status {
-        auto v = string_member(doc, name);
-        if (!v || v->empty()) return credentials_error(src + ": the response has no " + name);
-        into = std::move(*v);
-        return Ok{};
-    };
-    if (auto s = required("AccessKeyId", out.keys.access_key_id); !s) return std::move(s).error();
-    if (auto s = required("SecretAccessKey", out.keys.secret_access_key); !s) return std::move(s).error();
-    if (auto s = required("Token", out.keys.session_token); !s) return std::move(s).error();
-    std::string expiration;
-    if (auto s = required("Expiration", expiration); !s) return std::move(s).error();
-    const auto when = parse_rfc3339(expiration);
-    if (!when)
-        return credentials_error(src + ": Expiration \"" + detail::one_line(expiration, 64) +
-                                 "\" is not an RFC 3339 time");
-    out.expiration = *when;
-    if (auto arn = string_member(doc, "RoleArn")) out.role_arn = detail::one_line(*arn, 2048);
-    out.source = src;
-    return out;
+        if (const auto code = doc.FindMember("Code"); code != doc.MemberEnd()) {
+            if (!code->value.IsString()) return credentials_error(src + ": the response's Code is not a string");
+            const std::string value(code->value.GetString(), code->value.GetStringLength());
+            if (value != "Success") {
+                std::string message = src + ": the endpoint answered Code \"" + detail::one_line(value, 100) + "\"";
+                if (const auto m = detail::string_member(doc, "Message"); m && !m->empty())
+                    message += ": " + detail::one_line(*m);
+                Error e = credentials_error(std::move(message));
+                e.code = detail::one_line(value, 100);
+                return e;
+            }
+        }
+        AwsCredentials out;
+        const auto required = [&](const char* name, std::string& into) -> Status {
+            auto v = detail::string_member(doc, name);
+            if (!v || v->empty()) return credentials_error(src + ": the response has no " + name);
+            into = std::move(*v);
+            return Ok{};
+        };
+        if (auto s = required("AccessKeyId", out.keys.access_key_id); !s) return std::move(s).error();
+        if (auto s = required("SecretAccessKey", out.keys.secret_access_key); !s) return std::move(s).error();
+        if (auto s = required("Token", out.keys.session_token); !s) return std::move(s).error();
+        std::string expiration;
+        if (auto s = required("Expiration", expiration); !s) return std::move(s).error();
+        const auto when = parse_rfc3339(expiration);
+        if (!when)
+            return credentials_error(src + ": Expiration \"" + detail::one_line(expiration, 64) +
+                                     "\" is not an RFC 3339 time");
+        out.expiration = *when;
+        if (auto arn = detail::string_member(doc, "RoleArn")) out.role_arn = detail::one_line(*arn, 2048);
+        out.source = src;
+        return out;
+    });
 }
 
 // ---- container ----
@@ -158,10 +127,12 @@ Result<http::Url> container_url(const Env& env) {
     return url;
 }
 
-// The Authorization header's value: the token file (read now, on every resolve) or the variable.
-Result<std::string> container_authorization(const ProviderContext& ctx) {
+// The Authorization header's value: the token file (read now, on every resolve) or the variable. Trimmed
+// of spaces, tabs, CR and LF (botocore's strip() also drops form feeds and vertical tabs; here they stay
+// and are refused as control characters).
+Result<Secret> container_authorization(const ProviderContext& ctx) {
     const std::string file = ctx.env.get(token_file_var);
-    std::string token;
+    Secret token;
     std::string from;
     if (!file.empty()) {
         auto content = ctx.read_file ? ctx.read_file(file) : read_whole_file(file);
@@ -169,18 +140,17 @@ Result<std::string> container_authorization(const ProviderContext& ctx) {
             return prefixed(std::move(content).error(),
                             "the container authorization token file (" + std::string(token_file_var) + "): ",
                             ErrorKind::credentials);
-        token = std::string(detail::trim(*content));
-        sigv4::crypto::wipe(*content);
+        const Secret whole = std::move(*content);
+        token = text::trim(whole.view());
         from = file + " (" + std::string(token_file_var) + ")";
     } else {
-        token = std::string(detail::trim(ctx.env.get(token_var)));
+        const Secret whole = ctx.env.get(token_var);
+        token = text::trim(whole.view());
         from = std::string(token_var);
     }
-    if (!detail::header_safe(token)) {
-        sigv4::crypto::wipe(token);
+    if (!detail::header_safe(token.view()))
         return config_error("the container authorization token from " + from +
                             " is not a legal header value: it contains CR, LF or another control character");
-    }
     return token;
 }
 
@@ -192,12 +162,6 @@ constexpr std::string_view token_path = "/latest/api/token";
 constexpr std::string_view roles_path = "/latest/meta-data/iam/security-credentials/";
 constexpr std::string_view region_path = "/latest/meta-data/placement/region";
 
-std::string lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
-
 // The first non-empty of the variable and the profile's value, with where it came from.
 std::pair<std::string, std::string> setting(const Env& env, std::string_view var, const std::string& profile_value,
                                             std::string_view profile_key) {
@@ -206,7 +170,7 @@ std::pair<std::string, std::string> setting(const Env& env, std::string_view var
 }
 
 Result<int> whole_number(const std::pair<std::string, std::string>& value, int fallback, int max) {
-    const std::string t(detail::trim(value.first));
+    const std::string t(text::trim(value.first));
     if (t.empty()) return fallback;
     int n = 0;
     bool ok = t.size() <= 6;
@@ -227,8 +191,9 @@ struct ImdsSettings {
     int attempts = 1;
 };
 
+// botocore compares the lower-cased value with "true": "1" or "yes" do not disable IMDS (parse_bool would).
 bool imds_disabled(const Env& env) {
-    return lower(env.get("AWS_EC2_METADATA_DISABLED")) == "true";
+    return text::iequals(env.get("AWS_EC2_METADATA_DISABLED"), "true");
 }
 
 Result<ImdsSettings> imds_settings(const Env& env, const ImdsConfig& config) {
@@ -237,13 +202,13 @@ Result<ImdsSettings> imds_settings(const Env& env, const ImdsConfig& config) {
         setting(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT", config.endpoint, "ec2_metadata_service_endpoint");
     const auto mode = setting(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", config.endpoint_mode,
                               "ec2_metadata_service_endpoint_mode");
-    const std::string m = lower(std::string(detail::trim(mode.first)));
+    const std::string m = text::lower(text::trim(mode.first));
     if (!m.empty() && m != "ipv4" && m != "ipv6")
         return config_error(mode.second + " \"" + detail::one_line(mode.first, 32) +
                             "\" is invalid: expected IPv4 or IPv6");
-    std::string text(detail::trim(endpoint.first));
-    if (text.empty()) text = m == "ipv6" ? imds_default_endpoint_v6 : imds_default_endpoint;
-    auto url = http::parse_url(text);
+    std::string base(text::trim(endpoint.first));
+    if (base.empty()) base = m == "ipv6" ? imds_default_endpoint_v6 : imds_default_endpoint;
+    auto url = http::parse_url(base);
     if (!url) return prefixed(std::move(url).error(), endpoint.second + ": ", ErrorKind::config);
     s.base = std::move(*url);
     s.base.target = s.base.target.substr(0, s.base.target.find('?'));
@@ -260,115 +225,137 @@ Result<ImdsSettings> imds_settings(const Env& env, const ImdsConfig& config) {
     return s;
 }
 
-// One IMDS session: the token, then GETs with it.
+// One IMDS session: the token, then GETs with it, each request tried metadata_service_num_attempts
+// times without a pause (botocore), each attempt with the timeout to connect and again to read.
 class ImdsClient {
 public:
     ImdsClient(const ProviderContext& ctx, ImdsSettings settings)
-        : ctx_(ctx), s_(std::move(settings)), transport_(ctx, s_.timeout, s_.timeout) {}
+        : s_(std::move(settings)),
+          transport_(ctx, s_.timeout, s_.timeout),
+          options_(detail::call_options(ctx, *transport_, policy(s_.attempts), 2 * s_.timeout)) {}
     ImdsClient(const ImdsClient&) = delete;
     ImdsClient& operator=(const ImdsClient&) = delete;
-    ~ImdsClient() { sigv4::crypto::wipe(token_); }
 
     const std::string& where() const { return s_.where; }
 
-    // PUT /latest/api/token. Nothing answering is a skip; an answer that gives no token is an error.
-    Status fetch_token() {
-        http::Request req;
-        req.method = "PUT";
-        req.url = url(token_path);
-        req.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", "21600");
-        std::optional<Error> network;
-        int status = 0;
-        for (int attempt = 1; attempt <= s_.attempts; ++attempt) {
-            detail::debug(
-                ctx_, "imds: PUT " + s_.where + std::string(token_path) + " (attempt " + std::to_string(attempt) + ")");
-            auto r = transport_->send(req, deadline());
-            if (!r) {
-                network = std::move(r).error();
-                continue;
+    // PUT /latest/api/token. Nothing answering is "not applicable"; an answer that gives no token is an error.
+    Resolved<Ok> fetch_token() {
+        const auto build = [&](int) {
+            http::Request req;
+            req.method = "PUT";
+            req.url = url(token_path);
+            req.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+            return req;
+        };
+        const auto classify = [&](const http::Response& r) -> std::optional<Error> {
+            Error e;
+            if (r.status == 200) {
+                token_ = text::trim(r.body);
+                if (!token_.empty() && detail::header_safe(token_.view())) return std::nullopt;
+                e = credentials_error("the instance metadata service at " + s_.where +
+                                      " returned an unusable IMDSv2 token");
+            } else if (r.status == 403 || r.status == 404 || r.status == 405) {
+                e = credentials_error("the instance metadata service at " + s_.where +
+                                      " refused an IMDSv2 token (HTTP " + std::to_string(r.status) +
+                                      "); IMDSv1 is not used");
+            } else {
+                e = credentials_error("the instance metadata service at " + s_.where + " answered HTTP " +
+                                      std::to_string(r.status) + " to the IMDSv2 token request");
+                e.retryable = r.status != 400;
             }
-            network.reset();
-            status = r->status;
-            if (status == 200) {
-                token_ = std::string(detail::trim(r->body));
-                sigv4::crypto::wipe(r->body);
-                if (token_.empty() || !detail::header_safe(token_))
-                    return credentials_error("the instance metadata service at " + s_.where +
-                                             " returned an unusable IMDSv2 token");
-                return Ok{};
+            e.http_status = r.status;
+            return e;
+        };
+        const auto started = http::Clock::now();
+        auto r = send_with_retries(options_, {"imds", "no answer from the instance metadata service at " + s_.where},
+                                   build, classify);
+        if (r) {
+            wipe(r->body);
+            return Ok{};
+        }
+        Error e = std::move(r).error();
+        if (e.http_status != 0) return e;  // it answered
+        // A timed-out PUT from a container on EC2 is the classic symptom of a hop limit of 1.
+        if (http::Clock::now() - started >= s_.timeout)
+            e.message += " (in a container on EC2, the instance's metadata hop limit may be too low for IMDSv2)";
+        return NotApplicable{std::move(e.message)};
+    }
+
+    // GET `path` with the token: network failures, non-200 answers, empty bodies (and bodies that are not
+    // JSON, when `json`) are retried. The last answer is returned whatever its status; an error only when
+    // no attempt got one.
+    Result<http::Response> get(const std::string& path, bool json) {
+        const auto build = [&](int) {
+            http::Request req;
+            req.method = "GET";
+            req.url = url(path);
+            req.headers.emplace_back("X-aws-ec2-metadata-token", token_.reveal());
+            return req;
+        };
+        std::optional<Secret> last_body;
+        int last_status = 0;
+        const auto classify = [&](const http::Response& r) -> std::optional<Error> {
+            last_status = r.status;
+            last_body = Secret(r.body);
+            bool usable = r.status == 200 && !r.body.empty();
+            if (usable && json) {
+                rapidjson::Document doc;
+                doc.Parse(r.body.data(), r.body.size());
+                usable = !doc.HasParseError();
             }
-            if (status == 400 || status == 403 || status == 404 || status == 405) break;
+            if (usable) return std::nullopt;
+            Error e = unexpected(r.status, path);
+            e.retryable = true;
+            return e;
+        };
+        auto r = send_with_retries(options_, {"imds", "the instance metadata service at " + s_.where}, build, classify);
+        if (r) return r;
+        if (last_body) {
+            http::Response out;
+            out.status = last_status;
+            out.body = last_body->reveal();
+            return out;
         }
-        if (network) {
-            std::string reason =
-                "no answer from the instance metadata service at " + s_.where + ": " + network->message;
-            if (network->message.find("timed out") != std::string::npos)
-                reason += " (in a container on EC2, the instance's metadata hop limit may be too low for IMDSv2)";
-            return skip(std::move(reason));
-        }
-        Error e =
-            credentials_error(status == 403 || status == 404 || status == 405
-                                  ? "the instance metadata service at " + s_.where + " refused an IMDSv2 token (HTTP " +
-                                        std::to_string(status) + "); IMDSv1 is not used"
-                                  : "the instance metadata service at " + s_.where + " answered HTTP " +
-                                        std::to_string(status) + " to the IMDSv2 token request");
+        Error e = std::move(r).error();
+        e.kind = ErrorKind::credentials;
+        return e;
+    }
+
+    Error unexpected(int status, const std::string& what) const {
+        Error e = credentials_error("the instance metadata service at " + s_.where + " answered HTTP " +
+                                    std::to_string(status) + " to " + what);
         e.http_status = status;
         return e;
     }
 
-    // GET `path` with the token, `attempts` times at most: network failures, non-200 answers, empty bodies
-    // (and bodies that are not JSON, when `json`) are retried. The last answer is returned whatever its
-    // status; an error only when no attempt got one.
-    Result<http::Response> get(const std::string& path, bool json) {
-        http::Request req;
-        req.method = "GET";
-        req.url = url(path);
-        req.headers.emplace_back("X-aws-ec2-metadata-token", token_);
-        std::optional<http::Response> last;
-        Error network;
-        for (int attempt = 1; attempt <= s_.attempts; ++attempt) {
-            detail::debug(ctx_, "imds: GET " + s_.where + path + " (attempt " + std::to_string(attempt) + ")");
-            auto r = transport_->send(req, deadline());
-            if (!r) {
-                network = std::move(r).error();
-                continue;
-            }
-            bool retry = r->status != 200 || r->body.empty();
-            if (!retry && json) {
-                rapidjson::Document doc;
-                doc.Parse(r->body.data(), r->body.size());
-                retry = doc.HasParseError();
-            }
-            if (last) sigv4::crypto::wipe(last->body);
-            last = std::move(*r);
-            if (!retry) break;
-        }
-        sigv4::crypto::wipe(req.headers.back().second);
-        if (last) return std::move(*last);
-        return prefixed(std::move(network), "the instance metadata service at " + s_.where + ": ",
-                        ErrorKind::credentials);
-    }
-
-    Error unexpected(const http::Response& r, const std::string& what) const {
-        Error e = credentials_error("the instance metadata service at " + s_.where + " answered HTTP " +
-                                    std::to_string(r.status) + " to " + what);
-        e.http_status = r.status;
-        return e;
-    }
-
 private:
+    static RetryPolicy policy(int attempts) {
+        RetryPolicy p;
+        p.max_attempts = attempts;
+        p.fixed_backoff = milliseconds{0};
+        return p;
+    }
     http::Url url(std::string_view path) const {
         http::Url u = s_.base;
         u.target += path;
         return u;
     }
-    http::Deadline deadline() const { return http::Clock::now() + 2 * s_.timeout; }
 
-    const ProviderContext& ctx_;
     ImdsSettings s_;
     detail::ProviderTransport transport_;
-    std::string token_;
+    CallOptions options_;
+    Secret token_;
 };
+
+// An IMDS session with its token, or why there is none.
+Resolved<std::unique_ptr<ImdsClient>> open_imds(const ProviderContext& ctx, const ImdsConfig& config) {
+    if (imds_disabled(ctx.env)) return NotApplicable{"disabled by AWS_EC2_METADATA_DISABLED"};
+    auto settings = imds_settings(ctx.env, config);
+    if (!settings) return std::move(settings).error();
+    auto imds = std::make_unique<ImdsClient>(ctx, std::move(*settings));
+    if (auto token = imds->fetch_token(); !token) return std::move(token).pass_on<std::unique_ptr<ImdsClient>>();
+    return imds;
+}
 
 bool valid_role_name(std::string_view role) {
     if (role.empty() || role.size() > 128) return false;
@@ -394,105 +381,109 @@ Result<AwsCredentials> parse_metadata_credentials(std::string_view json, std::st
     return parse_credentials(json, source, unparsable);
 }
 
-Result<AwsCredentials> ContainerProvider::resolve() {
+Resolved<AwsCredentials> ContainerProvider::resolve() {
     const Env& env = ctx_.env;
     if (!env.has(relative_var) && !env.has(full_var))
-        return skip(std::string(relative_var) + " and " + std::string(full_var) + " not set");
+        return NotApplicable{std::string(relative_var) + " and " + std::string(full_var) + " not set"};
     auto url = container_url(env);
     if (!url) return std::move(url).error();
     auto token = container_authorization(ctx_);
     if (!token) return std::move(token).error();
-    Wipe wipe_token(*token);
 
-    http::Request req;
-    req.method = "GET";
-    req.url = *url;
-    req.headers.emplace_back("Accept", "application/json");
-    if (!token->empty()) req.headers.emplace_back("Authorization", *token);
-    WipeHeaders wipe_headers(req);
-
-    const std::string where = detail::describe_url(*url);
-    const std::string source = "container credentials endpoint " + where;
+    const std::string source = "container credentials endpoint " + detail::describe_url(*url);
     detail::ProviderTransport transport(ctx_, container_timeout, container_timeout, /*use_proxy=*/false);
-    Error last;
-    for (int attempt = 1; attempt <= container_attempts; ++attempt) {
-        if (attempt > 1) detail::pause(ctx_, container_pause);
-        detail::debug(ctx_, "container: GET " + where + (token->empty() ? "" : " with an Authorization header") +
-                                " (attempt " + std::to_string(attempt) + ")");
-        auto r = transport->send(req, http::Clock::now() + 2 * container_timeout);
-        if (!r) {
-            last = prefixed(std::move(r).error(), source + ": ", ErrorKind::credentials);
-            continue;
-        }
-        Wipe wipe_body(r->body);
-        if (r->status != 200) {
-            last = credentials_error(source + " answered HTTP " + std::to_string(r->status));
-            last.http_status = r->status;
+    RetryPolicy policy;
+    policy.max_attempts = container_attempts;
+    policy.fixed_backoff = container_pause;
+    const auto build = [&](int) {
+        http::Request req;
+        req.method = "GET";
+        req.url = *url;
+        req.headers.emplace_back("Accept", "application/json");
+        if (!token->empty()) req.headers.emplace_back("Authorization", token->reveal());
+        return req;
+    };
+    std::optional<AwsCredentials> creds;
+    const auto classify = [&](const http::Response& r) -> std::optional<Error> {
+        if (r.status != 200) {
+            Error e = credentials_error(source + " answered HTTP " + std::to_string(r.status));
+            e.http_status = r.status;
+            e.retryable = true;  // botocore retries every failure
             // The service's own explanation, when it gives one as JSON; never the raw body.
             rapidjson::Document doc;
-            doc.Parse(r->body.data(), r->body.size());
+            doc.Parse(r.body.data(), r.body.size());
             if (!doc.HasParseError() && doc.IsObject()) {
-                auto message = string_member(doc, "message");
-                if (!message) message = string_member(doc, "Message");
-                if (message && !message->empty() && (token->empty() || message->find(*token) == std::string::npos))
-                    last.message += ": " + detail::one_line(*message);
+                auto message = detail::string_member(doc, "message");
+                if (!message) message = detail::string_member(doc, "Message");
+                if (message && !message->empty()) e.message += ": " + detail::one_line(*message);
             }
-            continue;
+            return e;
         }
         bool unparsable = false;
-        auto creds = parse_credentials(r->body, source, unparsable);
-        if (!creds && unparsable) {
-            last = std::move(creds).error();
-            continue;
+        auto parsed = parse_credentials(r.body, source, unparsable);
+        if (!parsed) {
+            Error e = std::move(parsed).error();
+            e.retryable = unparsable;  // a body that is not JSON is retried; missing fields are not
+            return e;
         }
-        if (creds) creds->source = "container credentials endpoint";
-        return creds;
+        creds = std::move(*parsed);
+        return std::nullopt;
+    };
+    const std::array<std::string_view, 1> secrets = {token->view()};
+    auto response = send_with_retries(detail::call_options(ctx_, *transport, policy, 2 * container_timeout),
+                                      {"container", source, secrets}, build, classify);
+    if (!response) {
+        Error e = std::move(response).error();
+        e.kind = ErrorKind::credentials;
+        return e;
     }
-    return last;
+    wipe(response->body);
+    creds->source = "container credentials endpoint";
+    creds->kind = CredentialSource::container;
+    return std::move(*creds);
 }
 
-Result<AwsCredentials> ImdsProvider::resolve() {
-    if (imds_disabled(ctx_.env)) return skip("disabled by AWS_EC2_METADATA_DISABLED");
-    auto settings = imds_settings(ctx_.env, config_);
-    if (!settings) return std::move(settings).error();
-    ImdsClient imds(ctx_, std::move(*settings));
-    if (auto s = imds.fetch_token(); !s) return std::move(s).error();
+Resolved<AwsCredentials> ImdsProvider::resolve() {
+    auto session = open_imds(ctx_, config_);
+    if (!session) return std::move(session).pass_on<AwsCredentials>();
+    ImdsClient& imds = **session;
 
     auto roles = imds.get(std::string(roles_path), false);
     if (!roles) return std::move(roles).error();
+    const Secret listing_body = std::move(roles->body);
     if (roles->status == 404)
-        return skip("no IAM role is attached to the instance (HTTP 404 from " + imds.where() + std::string(roles_path) +
-                    ")");
-    if (roles->status != 200) return imds.unexpected(*roles, "the role listing");
-    const std::string_view listing = detail::trim(roles->body);
+        return NotApplicable{"no IAM role is attached to the instance (HTTP 404 from " + imds.where() +
+                             std::string(roles_path) + ")"};
+    if (roles->status != 200) return imds.unexpected(roles->status, "the role listing");
+    const std::string_view listing = text::trim(listing_body.view());
     if (listing.empty())
         return credentials_error("the instance metadata service at " + imds.where() +
                                  " returned an empty role listing");
-    const std::string role(detail::trim(listing.substr(0, listing.find('\n'))));
+    const std::string role(text::trim(listing.substr(0, listing.find('\n'))));
     if (!valid_role_name(role))
         return credentials_error("the instance metadata service at " + imds.where() +
                                  " returned an invalid role name \"" + detail::one_line(role, 64) + "\"");
 
     auto creds = imds.get(std::string(roles_path) + role, true);
     if (!creds) return std::move(creds).error();
-    Wipe wipe_body(creds->body);
-    if (creds->status != 200) return imds.unexpected(*creds, "the credentials request for role " + role);
-    auto out = parse_metadata_credentials(creds->body,
+    const Secret body = std::move(creds->body);
+    if (creds->status != 200) return imds.unexpected(creds->status, "the credentials request for role " + role);
+    auto out = parse_metadata_credentials(body.view(),
                                           "the instance metadata service at " + imds.where() + " (role " + role + ")");
-    if (out) out->source = "instance metadata (role " + role + ")";
-    return out;
+    if (!out) return std::move(out).error();
+    out->source = "instance metadata (role " + role + ")";
+    out->kind = CredentialSource::instance_metadata;
+    return std::move(*out);
 }
 
-Result<std::string> ImdsProvider::region() {
-    if (imds_disabled(ctx_.env)) return skip("disabled by AWS_EC2_METADATA_DISABLED");
-    auto settings = imds_settings(ctx_.env, config_);
-    if (!settings) return std::move(settings).error();
-    ImdsClient imds(ctx_, std::move(*settings));
-    if (auto s = imds.fetch_token(); !s) return std::move(s).error();
+Resolved<std::string> ImdsProvider::region() {
+    auto session = open_imds(ctx_, config_);
+    if (!session) return std::move(session).pass_on<std::string>();
+    ImdsClient& imds = **session;
     auto r = imds.get(std::string(region_path), false);
     if (!r) return std::move(r).error();
-    if (r->status != 200) return imds.unexpected(*r, "the region request");
-    const std::string region(detail::trim(r->body));
+    if (r->status != 200) return imds.unexpected(r->status, "the region request");
+    const std::string region(text::trim(r->body));
     if (!valid_region(region))
         return credentials_error("the instance metadata service at " + imds.where() + " returned an invalid region \"" +
                                  detail::one_line(region, 64) + "\"");

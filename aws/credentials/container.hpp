@@ -11,14 +11,16 @@ namespace cat::aws {
 // AWS_CONTAINER_AUTHORIZATION_TOKEN; a token with CR or LF inside is refused. Response JSON: AccessKeyId,
 // SecretAccessKey, Token, Expiration (RFC 3339), RoleArn (optional).
 //
-// As botocore: 3 attempts, 1 s apart (ctx.sleep), each with 2 s to connect and 2 s to read; every failure
-// is retried (network, non-200, unparsable JSON); no proxy (unless ctx.transport, used as given, has one). Neither
-// variable set: skipped. Set but failing: an error (ErrorKind::credentials; config for a bad URL, host or token).
+// As botocore: 3 attempts, 1 s apart (ctx.call.sleep; a Retry-After raises it), each with 2 s to connect and
+// 2 s to read; every failure is retried (network, non-200, unparsable JSON); no proxy (unless
+// ctx.call.transport, used as given, has one). Neither
+// variable set: not applicable. Set but failing: an error (ErrorKind::credentials; config for a bad URL, host or
+// token).
 class ContainerProvider : public CredentialsProvider {
 public:
     explicit ContainerProvider(const ProviderContext& ctx) : ctx_(ctx) {}
     std::string name() const override { return "container"; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
 
 private:
     const ProviderContext& ctx_;
@@ -41,17 +43,17 @@ struct ImdsConfig {
 // and AWS_METADATA_SERVICE_NUM_ATTEMPTS (default 1) bound it so a machine without IMDS fails fast. The
 // proxy settings of ctx.transport_options apply, as botocore applies the environment's proxies to IMDS.
 //
-// Skipped (with the reason) when disabled, when nothing answers the token request (refused, unreachable,
+// Not applicable (with the reason) when disabled, when nothing answers the token request (refused, unreachable,
 // timed out), and when the instance has no role (404 on the role listing). An IMDS that answers but
 // refuses the token or returns something unusable is an error (ErrorKind::credentials).
 class ImdsProvider : public CredentialsProvider {
 public:
     explicit ImdsProvider(const ProviderContext& ctx, ImdsConfig config = {}) : ctx_(ctx), config_(std::move(config)) {}
     std::string name() const override { return "imds"; }
-    Result<AwsCredentials> resolve() override;
-    // The instance's region (GET /latest/meta-data/placement/region), for region resolution; skipped
+    Resolved<AwsCredentials> resolve() override;
+    // The instance's region (GET /latest/meta-data/placement/region), for region resolution; not applicable
     // and failing as resolve() is.
-    Result<std::string> region();
+    Resolved<std::string> region();
 
 private:
     const ProviderContext& ctx_;

@@ -7,12 +7,14 @@
 #include "aws/credentials/environment.hpp"
 #include "aws/credentials/process.hpp"
 #include "aws/credentials/sso.hpp"
+#include "aws/credentials/support.hpp"
 #include "aws/credentials/web_identity.hpp"
 
 namespace cat::aws {
 namespace {
 
-Error config_error(const std::string& profile, const std::string& what) {
+// An ErrorKind::credentials error about a profile: "profile P: what".
+Error credentials_error(const std::string& profile, const std::string& what) {
     return Error::make(ErrorKind::credentials, "profile " + profile + ": " + what);
 }
 
@@ -28,7 +30,7 @@ Result<AssumeRoleParams> role_params(const std::string& profile, const IniSectio
         int d = 0;
         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
         if (ec != std::errc() || end != v.data() + v.size() || d < 900 || d > 43200)
-            return config_error(profile, "duration_seconds \"" + v + "\" must be a number from 900 to 43200");
+            return credentials_error(profile, "duration_seconds \"" + v + "\" must be a number from 900 to 43200");
         p.duration_seconds = d;
     }
     return p;
@@ -45,12 +47,11 @@ ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig&
       sso_endpoint_(std::move(sso_endpoint)),
       imds_(std::move(imds)) {}
 
-Result<AwsCredentials> ProfileProvider::resolve() {
+Resolved<AwsCredentials> ProfileProvider::resolve() {
     if (config_.profile(profile_) == nullptr) {
-        const std::string why =
-            "no profile " + profile_ + " in " + config_.config_path + " or " + config_.credentials_path;
-        if (explicit_) return Error::make(ErrorKind::credentials, why);
-        return skip(why);
+        std::string why = "no profile " + profile_ + " in " + config_.config_path + " or " + config_.credentials_path;
+        if (explicit_) return Error::make(ErrorKind::credentials, std::move(why));
+        return NotApplicable{std::move(why)};
     }
     std::vector<std::string> visited;
     return resolve_profile(profile_, visited, false);
@@ -59,22 +60,22 @@ Result<AwsCredentials> ProfileProvider::resolve() {
 Result<AwsCredentials> ProfileProvider::from_credential_source(const std::string& profile, const std::string& source) {
     std::unique_ptr<CredentialsProvider> provider;
     if (source == "Environment")
-        provider = std::make_unique<EnvironmentProvider>(ctx_.env);
+        provider = std::make_unique<FunctionProvider>("env", [this] { return environment_credentials(ctx_.env); });
     else if (source == "Ec2InstanceMetadata")
         provider = std::make_unique<ImdsProvider>(ctx_, imds_);
     else if (source == "EcsContainer")
         provider = std::make_unique<ContainerProvider>(ctx_);
     else
-        return config_error(profile, "credential_source \"" + source +
-                                         "\" is not one of Environment, Ec2InstanceMetadata, EcsContainer");
+        return credentials_error(profile, "credential_source \"" + source +
+                                              "\" is not one of Environment, Ec2InstanceMetadata, EcsContainer");
     auto creds = provider->resolve();
-    if (!creds) {
-        Error e = std::move(creds).error();
-        e.code.clear();  // a named source that does not apply is a failure here, not a skip
-        e.message = "profile " + profile + ": credential_source " + source + ": " + e.message;
-        return e;
-    }
-    return creds;
+    if (creds) return std::move(*creds);
+    // A named source that does not apply is a failure here.
+    const std::string prefix = "profile " + profile + ": credential_source " + source + ": ";
+    if (!creds.applies()) return Error::make(ErrorKind::credentials, prefix + creds.reason());
+    Error e = std::move(creds).error();
+    e.message = prefix + e.message;
+    return e;
 }
 
 Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const IniSection& section,
@@ -83,7 +84,8 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
     if (!params) return std::move(params).error();
     auto sts = sts_();
     if (!sts) return std::move(sts).error();
-    ctx_.debug("profile " + profile + ": assuming " + params->role_arn + " with credentials from " + source.source);
+    detail::debug(ctx_,
+                  "profile " + profile + ": assuming " + params->role_arn + " with credentials from " + source.source);
     auto creds = assume_role(*sts, source, *params);
     if (!creds) {
         Error e = std::move(creds).error();
@@ -91,11 +93,12 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
         return e;
     }
     creds->source = "profile " + profile + ": role " + params->role_arn;
+    creds->kind = CredentialSource::assume_role;
     return creds;
 }
 
-Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name, std::vector<std::string>& visited,
-                                                        bool as_source) {
+Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name, std::vector<std::string>& visited,
+                                                          bool as_source) {
     const IniSection* section = config_.profile(name);
     if (section == nullptr) {
         return Error::make(ErrorKind::credentials, "profile " + visited.back() + ": source_profile " + name +
@@ -112,19 +115,20 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
     const bool has_keys = section->has("aws_access_key_id") || section->has("aws_secret_access_key");
     auto static_keys = [&]() -> Result<AwsCredentials> {
         if (!section->has("aws_access_key_id") || !section->has("aws_secret_access_key"))
-            return config_error(name, "aws_access_key_id and aws_secret_access_key go together: give both");
+            return credentials_error(name, "aws_access_key_id and aws_secret_access_key go together: give both");
         return AwsCredentials{{section->get("aws_access_key_id"), section->get("aws_secret_access_key"),
                                section->get("aws_session_token")},
                               std::nullopt,
                               "profile " + name,
-                              {}};
+                              {},
+                              CredentialSource::profile};
     };
 
     if (section->has("role_arn")) {
         const std::string source_profile = section->get("source_profile");
         const std::string credential_source = section->get("credential_source");
         if (!source_profile.empty() && !credential_source.empty())
-            return config_error(name, "role_arn takes source_profile or credential_source, not both");
+            return credentials_error(name, "role_arn takes source_profile or credential_source, not both");
         if (!credential_source.empty()) {
             auto source = from_credential_source(name, credential_source);
             if (!source) return source;
@@ -132,10 +136,10 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
         }
         if (!source_profile.empty()) {
             // A profile that names itself as its source uses its own static keys (botocore allows this).
-            Result<AwsCredentials> source =
+            Resolved<AwsCredentials> source =
                 source_profile == name
                     ? (has_keys ? static_keys()
-                                : config_error(name, "source_profile is the profile itself, which has no keys"))
+                                : credentials_error(name, "source_profile is the profile itself, which has no keys"))
                     : resolve_profile(source_profile, visited, true);
             if (!source) return source;
             return assume(name, *section, *source);
@@ -148,7 +152,7 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
             return credentials_from_web_identity_file(
                 ctx_, *sts, expand_home(section->get("web_identity_token_file"), ctx_.home), *params);
         }
-        return config_error(name, "role_arn needs source_profile, credential_source or web_identity_token_file");
+        return credentials_error(name, "role_arn needs source_profile, credential_source or web_identity_token_file");
     }
 
     // A source profile with static keys is used for them, even when it could do more (botocore).
@@ -163,8 +167,8 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
             sso.session_name = section->get("sso_session");
             const auto s = config_.sso_sessions.find(sso.session_name);
             if (s == config_.sso_sessions.end())
-                return config_error(name, "sso_session " + sso.session_name + " has no [sso-session " +
-                                              sso.session_name + "] section in " + config_.config_path);
+                return credentials_error(name, "sso_session " + sso.session_name + " has no [sso-session " +
+                                                   sso.session_name + "] section in " + config_.config_path);
             sso.start_url = s->second.get("sso_start_url");
             sso.region = s->second.get("sso_region");
         } else {
@@ -174,7 +178,7 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
         for (auto [key, value] :
              {std::pair{"sso_start_url", &sso.start_url}, std::pair{"sso_region", &sso.region},
               std::pair{"sso_account_id", &sso.account_id}, std::pair{"sso_role_name", &sso.role_name}}) {
-            if (value->empty()) return config_error(name, std::string("SSO configuration is missing ") + key);
+            if (value->empty()) return credentials_error(name, std::string("SSO configuration is missing ") + key);
         }
         if (sso_endpoint_) sso.endpoint_url = sso_endpoint_(*section);
         auto creds = credentials_from_sso(ctx_, sso);
@@ -184,11 +188,13 @@ Result<AwsCredentials> ProfileProvider::resolve_profile(const std::string& name,
     if (has_keys) return static_keys();
     if (section->has("credential_process")) {
         auto creds = credentials_from_process(ctx_, section->get("credential_process"), name);
-        if (creds) creds->source = "profile " + name + ": credential_process";
-        return creds;
+        if (!creds) return std::move(creds).error();
+        creds->source = "profile " + name + ": credential_process";
+        creds->kind = CredentialSource::process;
+        return std::move(*creds);
     }
-    if (as_source) return config_error(name, "is a source_profile but holds no credentials");
-    return skip("profile " + name + " holds no credentials");
+    if (as_source) return credentials_error(name, "is a source_profile but holds no credentials");
+    return NotApplicable{"profile " + name + " holds no credentials"};
 }
 
 }  // namespace cat::aws

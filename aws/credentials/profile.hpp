@@ -23,10 +23,11 @@ public:
                     bool explicitly_selected, std::function<Result<StsConfig>()> sts,
                     std::function<std::string(const IniSection&)> sso_endpoint = {}, ImdsConfig imds = {});
     std::string name() const override { return "profile " + profile_; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
 
 private:
-    Result<AwsCredentials> resolve_profile(const std::string& name, std::vector<std::string>& visited, bool as_source);
+    Resolved<AwsCredentials> resolve_profile(const std::string& name, std::vector<std::string>& visited,
+                                             bool as_source);
     Result<AwsCredentials> from_credential_source(const std::string& profile, const std::string& source);
     Result<AwsCredentials> assume(const std::string& profile, const IniSection& section, const AwsCredentials& source);
 

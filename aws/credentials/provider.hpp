@@ -11,8 +11,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "aws/caller.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
 #include "http/transport.hpp"
@@ -20,11 +22,30 @@
 
 namespace cat::aws {
 
+// Where credentials came from. Decisions (the instance's region from IMDS, no second AssumeRole after
+// GitHub OIDC) compare this, never the text of AwsCredentials::source.
+enum class CredentialSource {
+    explicit_keys,      // --access-key/--secret-key, or the same inputs
+    environment,        // AWS_ACCESS_KEY_ID ...
+    profile,            // static keys in a profile
+    assume_role,        // AssumeRole, from a profile's role_arn or --role-arn
+    web_identity,       // AssumeRoleWithWebIdentity with a token file
+    github_oidc,        // AssumeRoleWithWebIdentity with GitHub Actions' OIDC token
+    sso,                // IAM Identity Center
+    process,            // credential_process
+    container,          // the ECS/EKS container endpoint
+    instance_metadata,  // EC2 IMDS
+};
+// "explicit keys", "environment", "profile", "assumed role", "web identity", "GitHub Actions OIDC", "SSO",
+// "credential_process", "container credentials endpoint", "instance metadata".
+std::string_view display_name(CredentialSource source) noexcept;
+
 struct AwsCredentials {
     sigv4::Credentials keys;
     std::optional<std::chrono::sys_seconds> expiration;  // temporary credentials only
-    std::string source;    // where they came from, for --debug: "environment", "profile ci: assumed role"
+    std::string source;    // where they came from in detail, for --debug: "profile ci: role arn:..."
     std::string role_arn;  // the role, for assumed-role credentials (identifies the caller; not secret)
+    CredentialSource kind = CredentialSource::explicit_keys;  // where they came from, for decisions
 };
 
 struct ProcessOutput {
@@ -36,24 +57,60 @@ struct ProcessOutput {
 struct ProviderContext {
     Env env;
     std::string home;  // $HOME
-    http::Transport* transport = nullptr;
+    // Transport (nullptr: providers make their own from transport_options), retry policy, attempt
+    // timeout, user agent, clock, pauses and debug lines. The SSO portal uses it as given; the container
+    // and IMDS providers replace the policy and the timeout with their SDK-specific budgets.
+    CallOptions call;
     http::Options transport_options;  // CA bundle, proxy, timeouts (for providers that make their own)
-    std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
     // Reads a whole file; the error names the path. Default: the real file system.
     std::function<Result<std::string>(const std::string& path)> read_file;
     // Runs argv (no shell) with our environment and stderr; default: fork/exec.
     std::function<Result<ProcessOutput>(const std::vector<std::string>& argv)> run_process;
-    // Pauses between attempts (the container endpoint, the SSO portal); default: really sleep.
-    std::function<void(std::chrono::milliseconds)> sleep;
-    std::function<void(const std::string&)> debug = [](const std::string&) {};
 };
 
-// A provider that does not apply (its variables are unset, no such profile) says so with an Error whose
-// code is `not_applicable`; the chain then asks the next one and reports every reason if all fail. Any
-// other error stops the chain: a source that applies but fails is not silently skipped.
-inline constexpr std::string_view not_applicable = "NotApplicable";
-Error skip(std::string reason);
-bool skipped(const Error& e);
+// Why a provider does not apply (its variables are unset, no such profile). It is not an error: the chain
+// then asks the next provider and, if none applies, lists every reason.
+struct NotApplicable {
+    std::string reason;
+};
+
+// What a provider resolves to: a value, "not applicable" with the reason, or a failure (an Error, which
+// stops the chain: a source that applies but fails is not silently skipped). `ok()` only for a value.
+template <class T>
+class [[nodiscard]] Resolved {
+public:
+    Resolved(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT: implicit
+    Resolved(NotApplicable why) : v_(std::in_place_index<1>, std::move(why)) {}  // NOLINT: implicit
+    Resolved(Error error) : v_(std::in_place_index<2>, std::move(error)) {}      // NOLINT: implicit
+    Resolved(Result<T> r) : v_(std::in_place_index<0>) {                         // NOLINT: implicit
+        if (r)
+            v_.template emplace<0>(std::move(*r));
+        else
+            v_.template emplace<2>(std::move(r).error());
+    }
+
+    bool ok() const noexcept { return v_.index() == 0; }
+    explicit operator bool() const noexcept { return ok(); }
+    bool applies() const noexcept { return v_.index() != 1; }
+    bool failed() const noexcept { return v_.index() == 2; }
+
+    T& operator*() & { return std::get<0>(v_); }
+    const T& operator*() const& { return std::get<0>(v_); }
+    T* operator->() { return &std::get<0>(v_); }
+    const T* operator->() const { return &std::get<0>(v_); }
+    const std::string& reason() const { return std::get<1>(v_).reason; }
+    const Error& error() const& { return std::get<2>(v_); }
+    Error&& error() && { return std::get<2>(std::move(v_)); }
+    // What is not a value (the reason or the error), passed on as another Resolved.
+    template <class U>
+    Resolved<U> pass_on() && {
+        if (failed()) return std::get<2>(std::move(v_));
+        return std::get<1>(std::move(v_));
+    }
+
+private:
+    std::variant<T, NotApplicable, Error> v_;
+};
 
 // The default ProviderContext::read_file (files.cpp): the whole file, at most 16 MiB. Errors are
 // ErrorKind::config and name the path and the reason ("cannot read /x/token: No such file or directory").
@@ -63,7 +120,21 @@ class CredentialsProvider {
 public:
     virtual ~CredentialsProvider() = default;
     virtual std::string name() const = 0;  // "env", "profile ci", "imds", ...
-    virtual Result<AwsCredentials> resolve() = 0;
+    virtual Resolved<AwsCredentials> resolve() = 0;
+};
+
+// A provider that is only a function (explicit keys, the environment): its name for the chain's
+// messages, and the function.
+class FunctionProvider : public CredentialsProvider {
+public:
+    FunctionProvider(std::string name, std::function<Resolved<AwsCredentials>()> resolve)
+        : name_(std::move(name)), resolve_(std::move(resolve)) {}
+    std::string name() const override { return name_; }
+    Resolved<AwsCredentials> resolve() override { return resolve_(); }
+
+private:
+    std::string name_;
+    std::function<Resolved<AwsCredentials>()> resolve_;
 };
 
 }  // namespace cat::aws

@@ -4,15 +4,16 @@
 #include <openssl/evp.h>
 #include <rapidjson/document.h>
 
+#include <array>
 #include <cmath>
-#include <random>
 
 #include "aws/codeartifact.hpp"
 #include "aws/credentials/support.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
 #include "aws/rfc3339.hpp"
-#include "sigv4/crypto.hpp"
+#include "core/secret.hpp"
+#include "core/text.hpp"
 
 namespace cat::aws {
 namespace {
@@ -27,62 +28,43 @@ Error config_error(std::string message) {
     return Error::make(ErrorKind::config, std::move(message));
 }
 
-class Wipe {
-public:
-    explicit Wipe(std::string& s) : s_(s) {}
-    Wipe(const Wipe&) = delete;
-    Wipe& operator=(const Wipe&) = delete;
-    ~Wipe() { sigv4::crypto::wipe(s_); }
-
-private:
-    std::string& s_;
-};
-
-std::optional<std::string> string_member(const rapidjson::Value& obj, const char* name) {
-    const auto it = obj.FindMember(name);
-    if (it == obj.MemberEnd() || !it->value.IsString()) return std::nullopt;
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-// The access token and its expiry from the cache file's JSON; an empty token when the file is invalid
-// (`why` says what is wrong).
+// The access token and its expiry from the cache file's JSON; nullopt when the file is invalid (`why`
+// says what is wrong).
 struct CachedToken {
-    std::string access_token;
+    Secret access_token;
     std::chrono::sys_seconds expires_at{};
-    ~CachedToken() { sigv4::crypto::wipe(access_token); }
 };
 
-std::optional<CachedToken> parse_cached_token(std::string& content, std::string& why) {
-    rapidjson::Document doc;
-    content.push_back('\0');  // ParseInsitu reads up to the terminator; the strings point into `content`
-    doc.ParseInsitu(content.data());
-    if (doc.HasParseError() || !doc.IsObject()) {
-        why = "it is not a JSON object";
-        return std::nullopt;
-    }
-    auto token = string_member(doc, "accessToken");
-    if (!token || token->empty()) {
-        why = "it has no accessToken";
-        return std::nullopt;
-    }
-    CachedToken out;
-    out.access_token = std::move(*token);
-    const auto expires = string_member(doc, "expiresAt");
-    if (!expires) {
-        why = "it has no expiresAt";
-        return std::nullopt;
-    }
-    const auto when = parse_rfc3339(*expires);
-    if (!when) {
-        why = "its expiresAt \"" + detail::one_line(*expires, 64) + "\" is not an RFC 3339 time";
-        return std::nullopt;
-    }
-    if (!detail::header_safe(out.access_token)) {
-        why = "its accessToken contains control characters";
-        return std::nullopt;
-    }
-    out.expires_at = *when;
-    return out;
+std::optional<CachedToken> parse_cached_token(std::string_view content, std::string& why) {
+    return detail::read_json_in_place(content, [&](const rapidjson::Document& doc) -> std::optional<CachedToken> {
+        if (doc.HasParseError() || !doc.IsObject()) {
+            why = "it is not a JSON object";
+            return std::nullopt;
+        }
+        auto token = detail::string_member(doc, "accessToken");
+        if (!token || token->empty()) {
+            why = "it has no accessToken";
+            return std::nullopt;
+        }
+        CachedToken out;
+        out.access_token = std::move(*token);
+        const auto expires = detail::string_member(doc, "expiresAt");
+        if (!expires) {
+            why = "it has no expiresAt";
+            return std::nullopt;
+        }
+        const auto when = parse_rfc3339(*expires);
+        if (!when) {
+            why = "its expiresAt \"" + detail::one_line(*expires, 64) + "\" is not an RFC 3339 time";
+            return std::nullopt;
+        }
+        if (!detail::header_safe(out.access_token.view())) {
+            why = "its accessToken contains control characters";
+            return std::nullopt;
+        }
+        out.expires_at = *when;
+        return out;
+    });
 }
 
 bool host_label(std::string_view s) {
@@ -126,7 +108,7 @@ std::string sso_cache_file_name(std::string_view key) {
     EVP_MD_free(md);
     if (ok != 1) return {};
     std::string out;
-    sigv4::crypto::append_hex(out, std::span<const std::uint8_t>(digest, length));
+    text::append_hex(out, std::span<const std::uint8_t>(digest, length));
     return out + ".json";
 }
 
@@ -135,31 +117,30 @@ Result<AwsCredentials> parse_sso_role_credentials(std::string_view json) {
         return credentials_error(std::string(operation) + ": unreadable response from the SSO portal (" +
                                  std::string(why) + ")");
     };
-    std::string buffer(json);
-    Wipe wipe(buffer);
-    rapidjson::Document doc;
-    doc.ParseInsitu(buffer.data());
-    if (doc.HasParseError() || !doc.IsObject()) return fail("not a JSON object");
-    const auto role = doc.FindMember("roleCredentials");
-    if (role == doc.MemberEnd() || !role->value.IsObject()) return fail("no roleCredentials object");
-    const rapidjson::Value& rc = role->value;
-    AwsCredentials out;
-    const auto required = [&](const char* name, std::string& into) -> Status {
-        auto v = string_member(rc, name);
-        if (!v || v->empty()) return fail(std::string("no ") + name);
-        into = std::move(*v);
-        return Ok{};
-    };
-    if (auto s = required("accessKeyId", out.keys.access_key_id); !s) return std::move(s).error();
-    if (auto s = required("secretAccessKey", out.keys.secret_access_key); !s) return std::move(s).error();
-    if (auto s = required("sessionToken", out.keys.session_token); !s) return std::move(s).error();
-    const auto exp = rc.FindMember("expiration");
-    if (exp == rc.MemberEnd() || !exp->value.IsNumber()) return fail("no expiration");
-    const double ms = exp->value.IsInt64() ? static_cast<double>(exp->value.GetInt64()) : exp->value.GetDouble();
-    if (!(ms >= 0 && ms < 253402300800000.0)) return fail("expiration out of range");
-    out.expiration = std::chrono::sys_seconds{std::chrono::seconds{static_cast<long long>(std::floor(ms / 1000))}};
-    out.source = "sso";
-    return out;
+    return detail::read_json_in_place(json, [&](const rapidjson::Document& doc) -> Result<AwsCredentials> {
+        if (doc.HasParseError() || !doc.IsObject()) return fail("not a JSON object");
+        const auto role = doc.FindMember("roleCredentials");
+        if (role == doc.MemberEnd() || !role->value.IsObject()) return fail("no roleCredentials object");
+        const rapidjson::Value& rc = role->value;
+        AwsCredentials out;
+        const auto required = [&](const char* name, std::string& into) -> Status {
+            auto v = detail::string_member(rc, name);
+            if (!v || v->empty()) return fail(std::string("no ") + name);
+            into = std::move(*v);
+            return Ok{};
+        };
+        if (auto s = required("accessKeyId", out.keys.access_key_id); !s) return std::move(s).error();
+        if (auto s = required("secretAccessKey", out.keys.secret_access_key); !s) return std::move(s).error();
+        if (auto s = required("sessionToken", out.keys.session_token); !s) return std::move(s).error();
+        const auto exp = rc.FindMember("expiration");
+        if (exp == rc.MemberEnd() || !exp->value.IsNumber()) return fail("no expiration");
+        const double ms = exp->value.IsInt64() ? static_cast<double>(exp->value.GetInt64()) : exp->value.GetDouble();
+        if (!(ms >= 0 && ms < 253402300800000.0)) return fail("expiration out of range");
+        out.expiration = std::chrono::sys_seconds{std::chrono::seconds{static_cast<long long>(std::floor(ms / 1000))}};
+        out.source = "sso";
+        out.kind = CredentialSource::sso;
+        return out;
+    });
 }
 
 Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const SsoSettings& sso) {
@@ -188,60 +169,46 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
     if (!content)
         return credentials_error("no usable cached SSO token for " + who + " (" + content.error().message +
                                  "): " + login);
-    Wipe wipe_content(*content);
+    const Secret cached = std::move(*content);
     std::string why;
-    const auto token = parse_cached_token(*content, why);
+    const auto token = parse_cached_token(cached.view(), why);
     if (!token) return credentials_error("the cached SSO token " + path + " is invalid (" + why + "): " + login);
-    const auto now = std::chrono::floor<std::chrono::seconds>(detail::now(ctx));
+    const auto now = std::chrono::floor<std::chrono::seconds>(aws::now(ctx.call));
     if (token->expires_at <= now)
         return credentials_error("the SSO token for " + who + " expired at " + format_rfc3339(token->expires_at) +
                                  ": " + login);
 
-    http::Request req;
-    req.method = "GET";
-    req.url = *url;
-    req.headers.emplace_back("x-amz-sso_bearer_token", token->access_token);
-    struct WipeHeaders {
-        http::Request& r;
-        ~WipeHeaders() {
-            for (auto& h : r.headers) sigv4::crypto::wipe(h.second);
-        }
-    } wipe_headers{req};
-
-    const auto& options = ctx.transport_options;
-    detail::ProviderTransport transport(ctx, options.connect_timeout, options.read_timeout);
+    // The portal call honours --max-attempts / AWS_MAX_ATTEMPTS like every other call (ctx.call.retry).
+    detail::ProviderTransport transport(ctx, ctx.transport_options.connect_timeout, ctx.transport_options.read_timeout);
     const std::string where = detail::describe_url(*url);
-    const RetryPolicy policy;
-    std::mt19937_64 random{std::random_device{}()};
-    const auto uniform01 = [&random] { return std::uniform_real_distribution<double>(0.0, 1.0)(random); };
-    for (int attempt = 1;; ++attempt) {
-        detail::debug(ctx, "sso: GET " + where + " (" + std::string(operation) + ", account " + sso.account_id +
-                               ", role " + sso.role_name + ", attempt " + std::to_string(attempt) + ")");
-        auto r = transport->send(req, http::Clock::now() + options.connect_timeout + options.read_timeout);
-        Error error;
-        if (r && r->status == 200) {
-            Wipe wipe_body(r->body);
-            auto creds = parse_sso_role_credentials(r->body);
-            if (creds) creds->source = "sso (account " + sso.account_id + ", role " + sso.role_name + ")";
-            return creds;
+    detail::debug(ctx, "sso: " + std::string(operation) + " for account " + sso.account_id + ", role " + sso.role_name);
+    const auto build = [&](int) {
+        http::Request req;
+        req.method = "GET";
+        req.url = *url;
+        req.headers.emplace_back("x-amz-sso_bearer_token", token->access_token.reveal());
+        return req;
+    };
+    const auto classify = [&](const http::Response& r) -> std::optional<Error> {
+        if (r.status == 200) return std::nullopt;
+        Error error = parse_error(r, operation, {token->access_token.view()});
+        if (r.status == 401 || error.code == "UnauthorizedException") {
+            Error e = credentials_error("the SSO session has expired or is invalid (" + who + "): " + login);
+            e.code = error.code;
+            e.http_status = error.http_status;
+            e.request_id = error.request_id;
+            return e;
         }
-        if (r) {
-            error = parse_error(*r, operation);
-            sigv4::crypto::wipe(r->body);
-            if (r->status == 401 || error.code == "UnauthorizedException") {
-                Error e = credentials_error("the SSO session has expired or is invalid (" + who + "): " + login);
-                e.code = error.code;
-                e.http_status = error.http_status;
-                e.request_id = error.request_id;
-                return e;
-            }
-        } else {
-            error = std::move(r).error();
-            error.message = "the SSO portal " + where + ": " + error.message;
-        }
-        if (attempt >= policy.max_attempts || !is_retryable(error)) return error;
-        detail::pause(ctx, backoff(policy, attempt, std::chrono::milliseconds{0}, uniform01));
-    }
+        return error;
+    };
+    const std::array<std::string_view, 1> secrets = {token->access_token.view()};
+    auto response = send_with_retries(detail::call_options(ctx, *transport),
+                                      {"sso", "the SSO portal " + where, secrets}, build, classify);
+    if (!response) return std::move(response).error();
+    const Secret body = std::move(response->body);
+    auto creds = parse_sso_role_credentials(body.view());
+    if (creds) creds->source = "sso (account " + sso.account_id + ", role " + sso.role_name + ")";
+    return creds;
 }
 
 }  // namespace cat::aws

@@ -16,14 +16,14 @@ struct SsoSettings {
 
 // Reads ~/.aws/sso/cache/<sha1 hex of session_name, or of start_url for legacy profiles>.json
 // ({"accessToken", "expiresAt": RFC 3339, ...}) through ctx.read_file (default: read_whole_file) under
-// ctx.home (else $HOME); an expired (expiresAt <= ctx.now()), missing or invalid token is an
+// ctx.home (else $HOME); an expired (expiresAt <= ctx.call.now()), missing or invalid token is an
 // ErrorKind::credentials error telling the user to run `aws sso login` (--sso-session S for sessions,
 // --profile P for legacy profiles). Then
 // GET https://portal.sso.<region>.<partition's DNS suffix>/federation/credentials?account_id=A&role_name=R
 // (or the same path under endpoint_url) with header x-amz-sso_bearer_token; the response is
 // {"roleCredentials": {"accessKeyId", "secretAccessKey", "sessionToken", "expiration" (epoch milliseconds)}}.
-// Network failures and retryable errors are tried 3 times (standard mode); 401 / UnauthorizedException
-// says the SSO session has expired or is invalid; other portal errors are ErrorKind::api.
+// Sent through send_with_retries with ctx.call (its policy is --max-attempts / AWS_MAX_ATTEMPTS); 401 /
+// UnauthorizedException says the SSO session has expired or is invalid; other portal errors are ErrorKind::api.
 Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const SsoSettings& sso);
 
 // Exposed for tests and fuzzing.

@@ -1,24 +1,27 @@
 // Small helpers the HTTP-based and file-based providers of this folder share (internal to aws/).
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "aws/credentials/provider.hpp"
+#include "core/secret.hpp"
 
 namespace cat::aws::detail {
 
-// The transport a provider sends through: ctx.transport when set, else one of its own made from
+// The transport a provider sends through: ctx.call.transport when set, else one of its own made from
 // ctx.transport_options with the provider's timeouts, and without the proxy when `use_proxy` is false
 // (botocore sends container credential requests directly).
 class ProviderTransport {
 public:
     ProviderTransport(const ProviderContext& ctx, std::chrono::milliseconds connect_timeout,
                       std::chrono::milliseconds read_timeout, bool use_proxy = true) {
-        if (ctx.transport != nullptr) {
-            transport_ = ctx.transport;
+        if (ctx.call.transport != nullptr) {
+            transport_ = ctx.call.transport;
             return;
         }
         http::Options options = ctx.transport_options;
@@ -37,28 +40,44 @@ private:
 };
 
 inline void debug(const ProviderContext& ctx, const std::string& message) {
-    if (ctx.debug) ctx.debug(message);
+    if (ctx.call.debug) ctx.call.debug(message);
 }
 
-inline std::chrono::system_clock::time_point now(const ProviderContext& ctx) {
-    return ctx.now ? ctx.now() : std::chrono::system_clock::now();
+// The call options of a provider's own requests: ctx.call with `transport` and, when given, its own
+// policy and per-attempt timeout.
+inline CallOptions call_options(const ProviderContext& ctx, http::Transport& transport,
+                                std::optional<RetryPolicy> policy = std::nullopt,
+                                std::optional<std::chrono::milliseconds> attempt_timeout = std::nullopt) {
+    CallOptions options = ctx.call;
+    options.transport = &transport;
+    if (policy) options.retry = *policy;
+    if (attempt_timeout) options.attempt_timeout = *attempt_timeout;
+    return options;
 }
 
-inline void pause(const ProviderContext& ctx, std::chrono::milliseconds d) {
-    if (ctx.sleep)
-        ctx.sleep(d);
-    else
-        std::this_thread::sleep_for(d);
+// Parses `json` in place in a copy that is wiped afterwards (the parsed strings point into the copy, so
+// the parser leaves no copy of a secret behind) and returns what `read` makes of the document; `read`
+// must copy out what it keeps.
+template <class Read>
+auto read_json_in_place(std::string_view json, Read&& read) {
+    struct Buffer {
+        explicit Buffer(std::string_view s) : text(s) {}
+        Buffer(const Buffer&) = delete;
+        Buffer& operator=(const Buffer&) = delete;
+        ~Buffer() { wipe(text); }
+        std::string text;
+    } buffer(json);
+    rapidjson::Document doc;
+    doc.ParseInsitu(buffer.text.data());
+    return read(static_cast<const rapidjson::Document&>(doc));
 }
 
-inline bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-inline std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
+// A rapidjson string member, or nullopt when absent or not a string.
+template <class Value>
+std::optional<std::string> string_member(const Value& obj, const char* name) {
+    const auto it = obj.FindMember(name);
+    if (it == obj.MemberEnd() || !it->value.IsString()) return std::nullopt;
+    return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
 // Text from outside (a server's message) made fit for a one-line error: control characters become

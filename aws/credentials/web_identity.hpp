@@ -10,7 +10,7 @@ class WebIdentityEnvProvider : public CredentialsProvider {
 public:
     WebIdentityEnvProvider(const ProviderContext& ctx, StsConfig sts) : ctx_(ctx), sts_(std::move(sts)) {}
     std::string name() const override { return "web identity (env)"; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
 
 private:
     const ProviderContext& ctx_;
@@ -25,7 +25,7 @@ public:
     GitHubOidcProvider(const ProviderContext& ctx, StsConfig sts, AssumeRoleParams role)
         : ctx_(ctx), sts_(std::move(sts)), role_(std::move(role)) {}
     std::string name() const override { return "github oidc"; }
-    Result<AwsCredentials> resolve() override;
+    Resolved<AwsCredentials> resolve() override;
 
 private:
     const ProviderContext& ctx_;
