@@ -82,10 +82,6 @@ Error unreadable(std::string_view operation, const http::Response& r, std::strin
 
 }  // namespace
 
-Token::~Token() {
-    sigv4::crypto::wipe(authorization_token);
-}
-
 Status validate(const TokenRequest& r) {
     if (r.domain.empty()) return usage("domain is required");
     if (auto s = validate_domain(r.domain); !s) return s;
@@ -251,8 +247,9 @@ Result<http::Response> Client::call(const sigv4::Request& unsigned_request, std:
         if (response) {
             // An AWS message may quote the request it could not verify (a signature mismatch quotes the
             // canonical request, session token included): never pass the caller's secrets on.
-            error = parse_error(*response, operation,
-                                {config_.credentials.session_token, config_.credentials.secret_access_key});
+            error =
+                parse_error(*response, operation,
+                            {config_.credentials.session_token.view(), config_.credentials.secret_access_key.view()});
             if (response->status == 429 || is_throttling_code(error.code)) hint = retry_after(*response);
         } else {
             error = std::move(response).error();

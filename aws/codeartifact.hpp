@@ -22,15 +22,8 @@ struct TokenRequest {
 };
 
 struct Token {
-    std::string authorization_token;
+    Secret authorization_token;
     std::chrono::sys_seconds expiration{};
-
-    Token() = default;
-    Token(const Token&) = default;
-    Token(Token&&) noexcept = default;
-    Token& operator=(const Token&) = default;
-    Token& operator=(Token&&) noexcept = default;
-    ~Token();
 };
 
 struct EndpointRequest {

@@ -207,7 +207,7 @@ Result<std::string> execute(const Params& p, const Env& env, OutputMode mode,
     }();
     if (!token) return std::move(token).error();
     protocol::Outcome o;
-    o.authorization_token = token->token;
+    o.authorization_token = token->token.reveal();
     o.expiration = token->expiration;
     o.from_cache = token->from_cache;
     o.domain = plan.token.domain;

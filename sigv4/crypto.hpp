@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/secret.hpp"
+#include "core/text.hpp"
 #include "sigv4/sigv4.hpp"
 
 namespace cat::sigv4::crypto {
@@ -30,10 +32,9 @@ private:
     EVP_MAC_CTX* ctx_;
 };
 
-// Lower-case hex of `bytes`, appended to `out`.
-void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
-// Overwrites memory the optimiser cannot elide (OPENSSL_cleanse).
-void wipe(void* p, std::size_t n) noexcept;
-void wipe(std::string& s) noexcept;
+// Transitional: the old names of cat::text::append_hex and cat::wipe, for code outside sigv4/ that still
+// uses them (aws/). Remove once nothing includes them under these names.
+using cat::wipe;
+using text::append_hex;
 
 }  // namespace cat::sigv4::crypto

@@ -712,7 +712,7 @@ BOOST_AUTO_TEST_CASE(fifty_processes_one_fetch) {
                 60s);
             if (!r) return 3;
             std::ofstream out(results + "/" + std::to_string(i));
-            out << (r->from_cache ? "cache" : "fetch") << "\n" << r->token << "\n";
+            out << (r->from_cache ? "cache" : "fetch") << "\n" << r->token.reveal() << "\n";
             return out.good() ? 0 : 4;
         }));
     }
