@@ -162,10 +162,11 @@ Status make_dirs(const std::string& dir, std::string_view label) {
             continue;
         }
         if (errno == EEXIST) {
+            // Something in the way of a folder below it; the last one is the caller's to check.
             struct stat st {};
-            if (::stat(prefix.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+            if (pos != dir.size() && ::stat(prefix.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
                 return config_error("cannot create " + std::string(label) + " " + dir + ": " + prefix +
-                                    " is not a directory");
+                                    " is in the way (it is not a folder)");
             continue;
         }
         return os_error("create " + std::string(label), prefix, errno);
@@ -321,7 +322,12 @@ Status append_file(const std::string& path, std::string_view text) {
 }
 
 Status make_directories(const std::string& dir) {
-    return make_dirs(strip_trailing_slashes(dir), "directory");
+    const std::string path = strip_trailing_slashes(dir);
+    if (auto s = make_dirs(path, "directory"); !s) return s;
+    struct stat st {};
+    if (!path.empty() && ::stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+        return config_error("cannot create directory " + path + ": it is in the way (it is not a folder)");
+    return Ok{};
 }
 
 Status Native::write_private(int dir_fd, const std::string& dir, std::string_view name, std::string_view bytes,

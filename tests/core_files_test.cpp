@@ -220,7 +220,10 @@ BOOST_AUTO_TEST_CASE(make_directories_creates_0700_parents) {
     for (const char* d : {"a", "a/b", "a/b/c"}) BOOST_TEST((mode_of(dir / d) & 07777) == 0700u);
     BOOST_TEST(files::make_directories(dir / "a/b/c/").ok());  // existing: fine
     write(dir / "file", "x");
-    BOOST_TEST(contains(message_of(files::make_directories(dir / "file/sub")), "is not a directory"));
+    BOOST_TEST(contains(message_of(files::make_directories(dir / "file/sub")),
+                        "cannot create directory " + dir / "file/sub" + ": " + dir / "file" +
+                            " is in the way (it is not a folder)"));
+    BOOST_TEST(contains(message_of(files::make_directories(dir / "file")), "it is in the way (it is not a folder)"));
 }
 
 BOOST_AUTO_TEST_CASE(atomic_write_creates_and_replaces_0600_without_leftovers) {
