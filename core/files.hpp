@@ -79,15 +79,9 @@ bool is_terminal(Stream stream) noexcept;
 Result<std::string> read_stdin(std::size_t max_bytes = default_max_bytes);
 
 // A lock taken with Directory::lock; released when it goes.
+// Move-only (it holds a File).
 class Lock {
 public:
-    Lock() noexcept = default;
-    Lock(Lock&& other) noexcept = default;
-    Lock& operator=(Lock&& other) noexcept = default;
-    Lock(const Lock&) = delete;
-    Lock& operator=(const Lock&) = delete;
-    ~Lock() = default;
-
     // False when another process still held the lock when the timeout ran out.
     bool held() const noexcept { return held_; }
     // How long it took to take the lock (or to give up).
@@ -102,15 +96,9 @@ private:
 
 // A folder held open: every name below is resolved inside it, so the folder cannot be swapped for
 // another (or for a symlink) between a check and a use. `name` arguments are plain file names, no '/'.
+// Move-only (it holds a File).
 class Directory {
 public:
-    Directory() noexcept = default;
-    Directory(Directory&& other) noexcept = default;
-    Directory& operator=(Directory&& other) noexcept = default;
-    Directory(const Directory&) = delete;
-    Directory& operator=(const Directory&) = delete;
-    ~Directory() = default;
-
     // A private folder: `path` and its missing parents are created (mode 0700); the folder must then
     // be a folder, not a symlink, owned by the current user and not writable by group or others.
     // Otherwise an error: "refusing directory <path>: it is a symlink (give the real path)", "... it is

@@ -17,29 +17,14 @@
 #include <vector>
 
 #include "core/files.hpp"
+#include "temp_dir.hpp"
 
 namespace files = cat::files;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using cat::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "core-files-XXXXXX").string();
-        BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path, ec);
-    }
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 void write(const std::string& path, const std::string& content, mode_t mode = 0600) {
     std::ofstream(path, std::ios::binary) << content;
@@ -220,9 +205,9 @@ BOOST_AUTO_TEST_CASE(make_directories_creates_0700_parents) {
     for (const char* d : {"a", "a/b", "a/b/c"}) BOOST_TEST((mode_of(dir / d) & 07777) == 0700u);
     BOOST_TEST(files::make_directories(dir / "a/b/c/").ok());  // existing: fine
     write(dir / "file", "x");
-    BOOST_TEST(contains(message_of(files::make_directories(dir / "file/sub")),
-                        "cannot create directory " + dir / "file/sub" + ": " + dir / "file" +
-                            " is in the way (it is not a folder)"));
+    BOOST_TEST(contains(
+        message_of(files::make_directories(dir / "file/sub")),
+        "cannot create directory " + dir / "file/sub" + ": " + dir / "file" + " is in the way (it is not a folder)"));
     BOOST_TEST(contains(message_of(files::make_directories(dir / "file")), "it is in the way (it is not a folder)"));
 }
 

@@ -15,28 +15,13 @@
 #include <vector>
 
 #include "core/process.hpp"
+#include "temp_dir.hpp"
 
 namespace process = cat::process;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using cat::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "core-process-XXXXXX").string();
-        BOOST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 std::string script(const TempDir& dir, const std::string& name, const std::string& body) {
     const std::string p = dir / name;

@@ -1,9 +1,9 @@
 // The default file readers of aws/: config and credentials files, token files, the SSO cache. They go
 // through the file layer (core/files.hpp): regular files only (a FIFO or a device is refused), at most
 // 16 MiB, buffers wiped on failure (these files hold keys and tokens).
+#include "core/files.hpp"
 #include "aws/credentials/provider.hpp"
 #include "aws/shared_config.hpp"
-#include "core/files.hpp"
 
 namespace cat::aws {
 namespace {
