@@ -21,10 +21,10 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
 
-constexpr std::string_view kFormat = "codeartifact-token-cache/1";
-constexpr std::size_t kMaxEntryBytes = 64 * 1024;  // a token is a few KiB; anything larger is not ours
-constexpr std::size_t kMaxTokenBytes = 32 * 1024;
-constexpr seconds kMaxDefaultMargin{15 * 60};
+constexpr std::string_view entry_format = "codeartifact-token-cache/1";
+constexpr std::size_t max_entry_bytes = 64 * 1024;  // a token is a few KiB; anything larger is not ours
+constexpr std::size_t max_token_bytes = 32 * 1024;
+constexpr seconds max_default_margin{15 * 60};
 
 // Wipes a string it does not own when the scope ends, however it ends.
 class WipeOnExit {
@@ -77,7 +77,7 @@ std::string encode_entry(const std::string& stem, const FetchedToken& t, sys_sec
     rapidjson::Writer<ReservedStringStream> w(stream);
     w.StartObject();
     w.Key("format");
-    w.String(kFormat.data(), static_cast<rapidjson::SizeType>(kFormat.size()));
+    w.String(entry_format.data(), static_cast<rapidjson::SizeType>(entry_format.size()));
     w.Key("key");
     w.String(stem.data(), static_cast<rapidjson::SizeType>(stem.size()));
     w.Key("authorization_token");
@@ -115,13 +115,13 @@ std::string parse_entry(std::string& buf, const std::string& stem, Entry& out) {
         return it->value.GetInt64();
     };
     const auto* format = string_member("format");
-    if (format == nullptr || std::string_view(format->GetString(), format->GetStringLength()) != kFormat)
-        return "foreign entry: not in format " + std::string(kFormat);
+    if (format == nullptr || std::string_view(format->GetString(), format->GetStringLength()) != entry_format)
+        return "foreign entry: not in format " + std::string(entry_format);
     const auto* key = string_member("key");
     if (key == nullptr || std::string_view(key->GetString(), key->GetStringLength()) != stem)
         return "foreign entry: written for another key";
     const auto* token = string_member("authorization_token");
-    if (token == nullptr || token->GetStringLength() == 0 || token->GetStringLength() > kMaxTokenBytes)
+    if (token == nullptr || token->GetStringLength() == 0 || token->GetStringLength() > max_token_bytes)
         return "corrupt entry: authorization_token is missing, empty or not a string";
     const auto expiration = int_member("expiration");
     const auto issued_at = int_member("issued_at");
@@ -136,7 +136,7 @@ std::string parse_entry(std::string& buf, const std::string& stem, Entry& out) {
 }  // namespace
 
 std::string cache_file_stem(const CacheKey& key) {
-    std::string encoded(kFormat);
+    std::string encoded(entry_format);
     for (const std::string* field :
          {&key.endpoint, &key.region, &key.domain, &key.domain_owner, &key.duration, &key.identity}) {
         put_be64(encoded, field->size());
@@ -165,7 +165,7 @@ Result<std::string> default_cache_dir(const Env& env, std::string_view home) {
 seconds default_margin(sys_seconds issued_at, sys_seconds expiration) {
     const seconds lifetime = expiration - issued_at;
     if (lifetime <= seconds{0}) return seconds{0};
-    return std::min(kMaxDefaultMargin, lifetime / 4);
+    return std::min(max_default_margin, lifetime / 4);
 }
 
 namespace {
@@ -210,7 +210,7 @@ Status TokenCache::store(const CacheKey& key, const FetchedToken& token, sys_sec
 
 std::optional<CachedToken> TokenCache::lookup_stem(const std::string& stem, sys_seconds now,
                                                    std::optional<seconds> margin) const {
-    auto content = dir_.read_private(stem + ".json", kMaxEntryBytes);
+    auto content = dir_.read_private(stem + ".json", max_entry_bytes);
     if (!content) {
         say(stem, "ignored: " + content.error().message);
         return std::nullopt;
@@ -238,7 +238,7 @@ std::optional<CachedToken> TokenCache::lookup_stem(const std::string& stem, sys_
 }
 
 Status TokenCache::store_stem(const std::string& stem, const FetchedToken& token, sys_seconds issued_at) const {
-    if (token.token.empty() || token.token.size() > kMaxTokenBytes)
+    if (token.token.empty() || token.token.size() > max_token_bytes)
         return config_error("not caching a token of " + std::to_string(token.token.size()) + " bytes");
     if (token.expiration <= issued_at) return config_error("not caching a token that has already expired");
     std::string json = encode_entry(stem, token, issued_at);
