@@ -206,8 +206,8 @@ Result<T> Client::call(const sigv4::Request& unsigned_request, std::string_view 
     };
     // An AWS message may quote the request it could not verify (a signature mismatch quotes the canonical
     // request, session token included): never pass the caller's secrets on.
-    const std::array<std::string_view, 2> secrets = {config_.credentials.session_token,
-                                                     config_.credentials.secret_access_key};
+    const std::array<std::string_view, 2> secrets = {config_.credentials.session_token.view(),
+                                                     config_.credentials.secret_access_key.view()};
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status >= 200 && r.status < 300) return std::nullopt;
         return parse_error(r, operation, {secrets[0], secrets[1]});

@@ -1,10 +1,5 @@
 #include "aws/shared_config.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 namespace cat::aws {
 
 std::string expand_home(std::string_view path, std::string_view home) {
@@ -18,18 +13,6 @@ std::string selected_profile(std::string_view flag, const Env& env) {
     if (env.has("AWS_PROFILE")) return env.get("AWS_PROFILE");
     if (env.has("AWS_DEFAULT_PROFILE")) return env.get("AWS_DEFAULT_PROFILE");
     return "default";
-}
-
-Result<std::optional<std::string>> read_optional_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>{};
-        return Error::make(ErrorKind::config, "cannot read " + path + ": " + std::strerror(errno));
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return Error::make(ErrorKind::config, "cannot read " + path);
-    return std::optional<std::string>{ss.str()};
 }
 
 std::string SharedConfig::service_endpoint_url(const IniSection& profile, std::string_view service_key) const {

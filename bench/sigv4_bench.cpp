@@ -80,7 +80,7 @@ BENCHMARK(BM_StringToSign);
 void BM_SigningKey(benchmark::State& state) {
     const sv::Credentials& c = credentials();
     for (auto _ : state)
-        benchmark::DoNotOptimize(sv::signing_key(c.secret_access_key, "20261128", "us-west-2", "codeartifact"));
+        benchmark::DoNotOptimize(sv::signing_key(c.secret_access_key.view(), "20261128", "us-west-2", "codeartifact"));
 }
 BENCHMARK(BM_SigningKey);
 
@@ -89,7 +89,7 @@ void BM_Signature(benchmark::State& state) {
     const std::string sts =
         sv::string_to_sign(sv::canonical_request(sv::with_signer_headers(request(), ctx), ctx), ctx);
     const sv::SigningKey key =
-        sv::signing_key(credentials().secret_access_key, "20261128", "us-west-2", "codeartifact");
+        sv::signing_key(credentials().secret_access_key.view(), "20261128", "us-west-2", "codeartifact");
     for (auto _ : state) benchmark::DoNotOptimize(sv::signature(key, sts));
 }
 BENCHMARK(BM_Signature);

@@ -23,7 +23,9 @@
 #include <string_view>
 
 #include "core/env.hpp"
+#include "core/files.hpp"
 #include "core/result.hpp"
+#include "core/secret.hpp"
 
 namespace cat::cache {
 
@@ -47,32 +49,22 @@ Result<std::string> default_cache_dir(const Env& env, std::string_view home);
 
 // What a fetch returns. The token is wiped when the object goes.
 struct FetchedToken {
-    std::string token;
+    Secret token;
     std::chrono::sys_seconds expiration{};
 
     FetchedToken() = default;
-    FetchedToken(std::string t, std::chrono::sys_seconds e) : token(std::move(t)), expiration(e) {}
-    FetchedToken(const FetchedToken&) = default;
-    FetchedToken(FetchedToken&&) noexcept = default;
-    FetchedToken& operator=(const FetchedToken&) = default;
-    FetchedToken& operator=(FetchedToken&&) noexcept = default;
-    ~FetchedToken();
+    FetchedToken(Secret t, std::chrono::sys_seconds e) : token(std::move(t)), expiration(e) {}
 };
 
 // What get_or_fetch returns: the token, and whether it came from the cache. Wiped when it goes.
 struct CachedToken {
-    std::string token;
+    Secret token;
     std::chrono::sys_seconds expiration{};
     bool from_cache = false;
 
     CachedToken() = default;
-    CachedToken(std::string t, std::chrono::sys_seconds e, bool cached)
+    CachedToken(Secret t, std::chrono::sys_seconds e, bool cached)
         : token(std::move(t)), expiration(e), from_cache(cached) {}
-    CachedToken(const CachedToken&) = default;
-    CachedToken(CachedToken&&) noexcept = default;
-    CachedToken& operator=(const CachedToken&) = default;
-    CachedToken& operator=(CachedToken&&) noexcept = default;
-    ~CachedToken();
 };
 
 using NowFn = std::function<std::chrono::sys_seconds()>;
@@ -98,13 +90,7 @@ public:
     // the first 12 hex characters of their stem).
     static Result<TokenCache> open(std::string dir, DebugFn debug = {});
 
-    TokenCache(TokenCache&& other) noexcept;
-    TokenCache& operator=(TokenCache&& other) noexcept;
-    TokenCache(const TokenCache&) = delete;
-    TokenCache& operator=(const TokenCache&) = delete;
-    ~TokenCache();
-
-    const std::string& dir() const { return dir_; }
+    const std::string& dir() const { return dir_.path(); }
     std::string entry_path(const CacheKey& key) const;  // <dir>/<stem>.json
     std::string lock_path(const CacheKey& key) const;   // <dir>/<stem>.lock
 
@@ -123,14 +109,13 @@ public:
     Status store(const CacheKey& key, const FetchedToken& token, std::chrono::sys_seconds issued_at) const;
 
 private:
-    TokenCache(std::string dir, int dir_fd, DebugFn debug);
+    TokenCache(files::Directory dir, DebugFn debug);
     std::optional<CachedToken> lookup_stem(const std::string& stem, std::chrono::sys_seconds now,
                                            std::optional<std::chrono::seconds> margin) const;
     Status store_stem(const std::string& stem, const FetchedToken& token, std::chrono::sys_seconds issued_at) const;
     void say(const std::string& stem, const std::string& what) const;
 
-    std::string dir_;
-    int dir_fd_ = -1;  // every entry is opened relative to this, so the directory cannot be swapped under us
+    files::Directory dir_;  // held open: entries are opened inside it, so it cannot be swapped under us
     DebugFn debug_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <ostream>
+
 namespace cat {
 
 void wipe(void* p, std::size_t n) noexcept {
@@ -13,6 +15,10 @@ void wipe(std::string& s) noexcept {
     s.resize(s.capacity());
     wipe(s.data(), s.size());
     s.clear();
+}
+
+std::ostream& boost_test_print_type(std::ostream& out, const Secret& s) {
+    return out << "(a secret of " << s.size() << " bytes)";
 }
 
 }  // namespace cat

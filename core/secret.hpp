@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,5 +53,10 @@ public:
 private:
     std::string value_;
 };
+
+// Boost.Test prints the operands of a failed check through this (found by ADL), so that tests can compare
+// Secrets directly: it shows the size only, so test logs never hold a secret either. There is no
+// operator<<: writing a secret anywhere is an explicit reveal().
+std::ostream& boost_test_print_type(std::ostream& out, const Secret& s);
 
 }  // namespace cat

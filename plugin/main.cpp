@@ -1,15 +1,13 @@
 // codeartifact-token: see README.md. Everything lives in the libraries; this only adapts the process.
 #include <openssl/crypto.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
-#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/files.hpp"
 #include "plugin/app.hpp"
-#include "plugin/files.hpp"
 
 extern char** environ;
 
@@ -24,22 +22,33 @@ int main(int argc, char** argv) {
     OPENSSL_init_crypto(openssl_options, nullptr);
 
     std::vector<std::string_view> args(argv + 1, argv + argc);
+    namespace files = cat::files;
+    const auto say = [](std::string_view line) {
+        (void)files::write_all(files::Stream::err, std::string(line) + "\n");  // one write per line
+    };
     cat::plugin::Io io;
-    io.stdin_is_terminal = isatty(STDIN_FILENO) == 1;
-    io.read_stdin = [] {
-        std::string data;
-        char buf[65536];
-        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) data.append(buf, n);
-        return data;
+    io.stdin_is_terminal = files::is_terminal(files::Stream::in);
+    io.read_stdin = [&say] {
+        auto data = files::read_stdin();  // Terraform's query: a few hundred bytes; at most 1 MiB
+        if (!data) {
+            // Nothing has been read or fetched yet, so there is nothing to unwind: stop here.
+            say("codeartifact-token: " + cat::describe(data.error()));
+            std::exit(cat::exit_code(cat::ErrorKind::usage));
+        }
+        return std::move(*data);
     };
-    io.out = [](std::string_view s) {
-        std::fwrite(s.data(), 1, s.size(), stdout);
-        std::fflush(stdout);
+    std::optional<cat::Error> out_failed;
+    io.out = [&out_failed](std::string_view s) {
+        if (out_failed) return;
+        if (auto r = files::write_all(files::Stream::out, s); !r) out_failed = std::move(r).error();
     };
-    io.err = [](std::string_view s) {
-        std::fwrite(s.data(), 1, s.size(), stderr);
-        std::fputc('\n', stderr);
-    };
-    io.append_file = cat::plugin::append_to_file;
-    return cat::plugin::run(args, cat::Env::from(environ), io);
+    io.err = say;
+    io.append_file = files::append_file;
+    const int code = cat::plugin::run(args, cat::Env::from(environ), io);
+    if (out_failed && code == 0) {
+        // The answer did not get out (a reader that went away, a full disk): a failure, with one line.
+        say("codeartifact-token: " + cat::describe(*out_failed));
+        return cat::exit_code(cat::ErrorKind::internal);
+    }
+    return code;
 }

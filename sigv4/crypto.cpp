@@ -1,7 +1,6 @@
 #include "sigv4/crypto.hpp"
 
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -103,26 +102,6 @@ Digest HmacSha256::mac(std::string_view data) {
         EVP_MAC_final(ctx_, out.data(), &len, out.size()) != 1 || len != out.size())
         throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
     return out;
-}
-
-void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    const std::size_t at = out.size();
-    out.resize(at + 2 * bytes.size());
-    char* p = out.data() + at;
-    for (std::uint8_t b : bytes) {
-        *p++ = digits[b >> 4];
-        *p++ = digits[b & 0x0f];
-    }
-}
-
-void wipe(void* p, std::size_t n) noexcept {
-    if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
-}
-
-void wipe(std::string& s) noexcept {
-    wipe(s.data(), s.capacity());
-    s.clear();
 }
 
 }  // namespace cat::sigv4::crypto

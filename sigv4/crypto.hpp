@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/secret.hpp"
+#include "core/text.hpp"
 #include "sigv4/sigv4.hpp"
 
 namespace cat::sigv4::crypto {
@@ -29,11 +31,5 @@ public:
 private:
     EVP_MAC_CTX* ctx_;
 };
-
-// Lower-case hex of `bytes`, appended to `out`.
-void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
-// Overwrites memory the optimiser cannot elide (OPENSSL_cleanse).
-void wipe(void* p, std::size_t n) noexcept;
-void wipe(std::string& s) noexcept;
 
 }  // namespace cat::sigv4::crypto

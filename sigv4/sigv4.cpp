@@ -5,10 +5,15 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/secret.hpp"
+#include "core/text.hpp"
 #include "sigv4/crypto.hpp"
 
 namespace cat::sigv4 {
 namespace {
+
+using text::iequals;
+using text::lower;
 
 constexpr std::string_view algorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view empty_body_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -24,18 +29,6 @@ constexpr std::array<bool, 256> unreserved_table = [] {
 
 bool unreserved(char c) {
     return unreserved_table[static_cast<unsigned char>(c)];
-}
-
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// `name` in any case equals `lower_name`, which is lower-case.
-bool iequals(std::string_view name, std::string_view lower_name) {
-    if (name.size() != lower_name.size()) return false;
-    for (std::size_t i = 0; i < name.size(); ++i)
-        if (lower(name[i]) != lower_name[i]) return false;
-    return true;
 }
 
 // Orders as the lower-cased names would (bytes compared unsigned, as std::string does).
@@ -197,7 +190,7 @@ void append_hex_sha256(std::string& out, std::string_view data) {
         out.append(empty_body_sha256);
         return;
     }
-    crypto::append_hex(out, crypto::sha256(data));
+    text::append_hex(out, crypto::sha256(data));
 }
 
 void append_scope(std::string& out, std::string_view day, std::string_view region, std::string_view service) {
@@ -218,7 +211,7 @@ void add_signer_headers(Request& req, const Context& ctx, std::string date) {
     if (ctx.options.sign_body) set_header(req.headers, "x-amz-content-sha256", hex_sha256(req.body));
     const bool token = ctx.credentials != nullptr && !ctx.credentials->session_token.empty();
     if (token && !ctx.options.omit_session_token)
-        set_header(req.headers, "x-amz-security-token", ctx.credentials->session_token);
+        set_header(req.headers, "x-amz-security-token", ctx.credentials->session_token.reveal());
 }
 
 std::string make_string_to_sign(std::string_view creq, std::string_view date, std::string_view region,
@@ -231,7 +224,7 @@ std::string make_string_to_sign(std::string_view creq, std::string_view date, st
     out += '\n';
     append_scope(out, date.substr(0, 8), region, service);
     out += '\n';
-    crypto::append_hex(out, crypto::sha256(creq));
+    text::append_hex(out, crypto::sha256(creq));
     return out;
 }
 
@@ -257,13 +250,8 @@ std::string make_authorization(std::string_view access_key_id, std::string_view 
 
 }  // namespace
 
-Credentials::~Credentials() {
-    crypto::wipe(secret_access_key);
-    crypto::wipe(session_token);
-}
-
 SigningKey::~SigningKey() {
-    crypto::wipe(key_.data(), key_.size());
+    wipe(key_.data(), key_.size());
 }
 
 std::string amz_date(std::chrono::sys_seconds t) {
@@ -417,19 +405,19 @@ SigningKey signing_key(std::string_view secret, std::string_view day, std::strin
     k0 += secret;
     const auto* k0_bytes = reinterpret_cast<const std::uint8_t*>(k0.data());
     Digest k = crypto::hmac_sha256({k0_bytes, k0.size()}, day);
-    crypto::wipe(k0);
+    wipe(k0);
     k = crypto::hmac_sha256(k, region);
     k = crypto::hmac_sha256(k, service);
     k = crypto::hmac_sha256(k, "aws4_request");
     SigningKey key(k);
-    crypto::wipe(k.data(), k.size());
+    wipe(k.data(), k.size());
     return key;
 }
 
 std::string signature(const SigningKey& key, std::string_view sts) {
     std::string out;
     out.reserve(64);
-    crypto::append_hex(out, crypto::hmac_sha256(key.bytes(), sts));
+    text::append_hex(out, crypto::hmac_sha256(key.bytes(), sts));
     return out;
 }
 
@@ -457,7 +445,7 @@ KeyCache::Entry& KeyCache::entry(const Credentials& creds, std::string_view day,
         }
         return id.empty();
     };
-    const Digest fingerprint = crypto::sha256(creds.secret_access_key);
+    const Digest fingerprint = crypto::sha256(creds.secret_access_key.view());
     for (auto& e : entries_)
         if (e.secret_fingerprint == fingerprint && same_id(e.id)) return e;
 
@@ -467,7 +455,7 @@ KeyCache::Entry& KeyCache::entry(const Credentials& creds, std::string_view day,
         if (i != 0) id += '\n';
         id += parts[i];
     }
-    SigningKey key = signing_key(creds.secret_access_key, day, region, service);
+    SigningKey key = signing_key(creds.secret_access_key.view(), day, region, service);
     if (entries_.size() >= 8) entries_.erase(entries_.begin());
     entries_.push_back({std::move(id), fingerprint, key, nullptr});
     return entries_.back();
@@ -486,7 +474,7 @@ std::string KeyCache::signature(const Credentials& creds, std::string_view day, 
     std::lock_guard lock(mutex_);
     Entry& e = entry(creds, day, region, service);
     if (!e.hmac) e.hmac = std::make_unique<crypto::HmacSha256>(e.key.bytes());
-    crypto::append_hex(out, e.hmac->mac(sts));
+    text::append_hex(out, e.hmac->mac(sts));
     return out;
 }
 
@@ -499,12 +487,12 @@ Request sign(Request req, const Context& ctx, KeyCache* cache) {
     std::string names;
     const std::string creq = canonical_request(req, ctx, &names);
     const std::string sts = make_string_to_sign(creq, date, ctx.region, ctx.service);
-    const std::string sig = cache != nullptr
-                                ? cache->signature(creds, day, ctx.region, ctx.service, sts)
-                                : signature(signing_key(creds.secret_access_key, day, ctx.region, ctx.service), sts);
+    const std::string sig =
+        cache != nullptr ? cache->signature(creds, day, ctx.region, ctx.service, sts)
+                         : signature(signing_key(creds.secret_access_key.view(), day, ctx.region, ctx.service), sts);
     set_header(req.headers, "authorization", make_authorization(creds.access_key_id, day, ctx, names, sig));
     if (ctx.options.omit_session_token && !creds.session_token.empty())
-        set_header(req.headers, "x-amz-security-token", creds.session_token);
+        set_header(req.headers, "x-amz-security-token", creds.session_token.reveal());
     return req;
 }
 

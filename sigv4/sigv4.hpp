@@ -17,22 +17,19 @@
 #include <utility>
 #include <vector>
 
+#include "core/secret.hpp"
+
 namespace cat::sigv4 {
 
-// Secret material wipes itself when it goes away.
+// The secret parts wipe themselves when they go away.
 struct Credentials {
     std::string access_key_id;
-    std::string secret_access_key;
-    std::string session_token;  // empty when the credentials are long-term
+    Secret secret_access_key;
+    Secret session_token;  // empty when the credentials are long-term
 
     Credentials() = default;
-    Credentials(std::string ak, std::string sk, std::string token = {})
+    Credentials(std::string ak, Secret sk, Secret token = {})
         : access_key_id(std::move(ak)), secret_access_key(std::move(sk)), session_token(std::move(token)) {}
-    Credentials(const Credentials&) = default;
-    Credentials(Credentials&&) noexcept = default;
-    Credentials& operator=(const Credentials&) = default;
-    Credentials& operator=(Credentials&&) noexcept = default;
-    ~Credentials();
 };
 
 struct Header {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cache/token_cache.hpp"
+#include "temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using cat::Env;
@@ -34,29 +35,13 @@ using cat::cache::default_cache_dir;
 using cat::cache::default_margin;
 using cat::cache::FetchedToken;
 using cat::cache::TokenCache;
+using cat::test::TempDir;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
 
 namespace {
 
 // A fresh directory per test, removed with everything in it at the end.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        const char* base = std::getenv("TMPDIR");
-        std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/cat-cache-test.XXXXXX";
-        BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
-
 CacheKey test_key() {
     return {"https://codeartifact.us-west-2.amazonaws.com",
             "us-west-2",
@@ -712,7 +697,7 @@ BOOST_AUTO_TEST_CASE(fifty_processes_one_fetch) {
                 60s);
             if (!r) return 3;
             std::ofstream out(results + "/" + std::to_string(i));
-            out << (r->from_cache ? "cache" : "fetch") << "\n" << r->token << "\n";
+            out << (r->from_cache ? "cache" : "fetch") << "\n" << r->token.reveal() << "\n";
             return out.good() ? 0 : 4;
         }));
     }

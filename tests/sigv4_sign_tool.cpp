@@ -140,7 +140,7 @@ std::string sign_line(const std::string& line, sv::KeyCache& cache) {
     std::string names;
     const std::string creq = sv::canonical_request(prepared, ctx, &names);
     const std::string sts = sv::string_to_sign(creq, ctx);
-    const sv::SigningKey key = sv::signing_key(creds.secret_access_key, sv::amz_day(ctx.time), region, service);
+    const sv::SigningKey key = sv::signing_key(creds.secret_access_key.view(), sv::amz_day(ctx.time), region, service);
     const std::string staged = sv::authorization(ctx, names, sv::signature(key, sts));
     if (staged != authz)
         throw std::runtime_error("sign() with a key cache and the stage functions disagree: \"" + authz + "\" vs \"" +

@@ -113,7 +113,7 @@ Outcome run(sv::Request req, const sv::Context& ctx) {
     o.creq = sv::canonical_request(req, ctx, &names);
     o.sts = sv::string_to_sign(o.creq, ctx);
     const auto key =
-        sv::signing_key(ctx.credentials->secret_access_key, sv::amz_day(ctx.time), ctx.region, ctx.service);
+        sv::signing_key(ctx.credentials->secret_access_key.view(), sv::amz_day(ctx.time), ctx.region, ctx.service);
     o.signature = sv::signature(key, o.sts);
     o.authorization = sv::authorization(ctx, names, o.signature);
     return o;

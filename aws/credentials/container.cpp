@@ -57,7 +57,7 @@ Result<AwsCredentials> parse_credentials(std::string_view json, std::string_view
             }
         }
         AwsCredentials out;
-        const auto required = [&](const char* name, std::string& into) -> Status {
+        const auto required = [&](const char* name, auto& into) -> Status {
             auto v = detail::string_member(doc, name);
             if (!v || v->empty()) return credentials_error(src + ": the response has no " + name);
             into = std::move(*v);

@@ -1,23 +1,15 @@
 // credential_process: split the command line like a shell would, run it without one, read its JSON.
 #include "aws/credentials/process.hpp"
 
-#include <fcntl.h>
 #include <rapidjson/document.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "aws/credentials/support.hpp"
 #include "aws/rfc3339.hpp"
-#include "sigv4/crypto.hpp"
+#include "core/process.hpp"
+#include "core/secret.hpp"
 
 namespace cat::aws {
 namespace {
-
-constexpr std::size_t max_output = std::size_t{1} << 20;
 
 Error credentials_error(std::string message) {
     return Error::make(ErrorKind::credentials, std::move(message));
@@ -25,43 +17,6 @@ Error credentials_error(std::string message) {
 
 bool word_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-void close_fd(int& fd) {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-}
-
-// The child's side, between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(char* const* argv, int out_write, int error_write) {
-    if (out_write == STDOUT_FILENO) {
-        ::fcntl(out_write, F_SETFD, 0);
-    } else if (::dup2(out_write, STDOUT_FILENO) < 0) {
-        const int e = errno;
-        [[maybe_unused]] const auto n = ::write(error_write, &e, sizeof e);
-        ::_exit(127);
-    }
-#ifdef CLOSE_RANGE_CLOEXEC
-    // Descriptors someone opened without O_CLOEXEC do not leak into the child.
-    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-#endif
-    ::execvp(argv[0], argv);
-    const int e = errno;
-    [[maybe_unused]] const auto n = ::write(error_write, &e, sizeof e);
-    ::_exit(127);
-}
-
-int wait_for(pid_t pid, bool& ok) {
-    int status = 0;
-    pid_t r = -1;
-    do {
-        r = ::waitpid(pid, &status, 0);
-    } while (r < 0 && errno == EINTR);
-    ok = r == pid;
-    if (!ok) return -1;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return -WTERMSIG(status);
-    return -1;
 }
 
 }  // namespace
@@ -117,78 +72,10 @@ Result<std::vector<std::string>> split_command_line(std::string_view line) {
 
 Result<ProcessOutput> run_process(const std::vector<std::string>& argv) {
     if (argv.empty() || argv.front().empty()) return Error::make(ErrorKind::config, "no program to run");
-    const std::string& program = argv.front();
-    // Everything the child needs is made before fork: after it, the child may only make async-signal-safe
-    // calls (other threads may hold the allocator's locks).
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-
-    int out[2] = {-1, -1};
-    int report[2] = {-1, -1};  // the child writes errno here when exec fails; EOF means exec succeeded
-    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC) != 0) {
-        const int e = errno;
-        close_fd(out[0]);
-        close_fd(out[1]);
-        return credentials_error("cannot run \"" + program + "\": pipe: " + std::strerror(e));
-    }
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        const int e = errno;
-        for (int* fd : {&out[0], &out[1], &report[0], &report[1]}) close_fd(*fd);
-        return credentials_error("cannot run \"" + program + "\": fork: " + std::strerror(e));
-    }
-    if (pid == 0) exec_child(args.data(), out[1], report[1]);
-
-    close_fd(out[1]);
-    close_fd(report[1]);
-    int exec_errno = 0;
-    std::size_t got = 0;
-    while (got < sizeof exec_errno) {
-        const ssize_t n = ::read(report[0], reinterpret_cast<char*>(&exec_errno) + got, sizeof exec_errno - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    close_fd(report[0]);
-    bool waited = false;
-    if (got == sizeof exec_errno) {
-        close_fd(out[0]);
-        wait_for(pid, waited);
-        return credentials_error("cannot run \"" + program + "\": " + std::strerror(exec_errno));
-    }
-
-    ProcessOutput result;
-    char buf[16384];
-    bool too_large = false;
-    int read_errno = 0;
-    for (;;) {
-        const ssize_t n = ::read(out[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            read_errno = errno;
-            break;
-        }
-        if (n == 0) break;
-        if (result.out.size() + static_cast<std::size_t>(n) > max_output) {
-            too_large = true;
-            break;
-        }
-        result.out.append(buf, static_cast<std::size_t>(n));
-    }
-    sigv4::crypto::wipe(buf, sizeof buf);
-    if (too_large || read_errno != 0) ::kill(pid, SIGKILL);
-    close_fd(out[0]);
-    result.exit_code = wait_for(pid, waited);
-    if (too_large || read_errno != 0) {
-        sigv4::crypto::wipe(result.out);
-        return credentials_error("\"" + program + "\"" +
-                                 (too_large ? " wrote more than 1 MiB to its standard output"
-                                            : std::string(": cannot read its output: ") + std::strerror(read_errno)));
-    }
-    if (!waited) return credentials_error("cannot wait for \"" + program + "\": " + std::strerror(errno));
-    return result;
+    // No timeout, as botocore: a credential helper may wait for a person (an MFA code, a browser log-in).
+    auto run = process::run(argv);
+    if (!run) return credentials_error(std::move(run).error().message);
+    return ProcessOutput{run->exit_code, std::move(run->out)};
 }
 
 Result<AwsCredentials> parse_process_output(std::string_view json, std::string_view source) {
@@ -198,7 +85,7 @@ Result<AwsCredentials> parse_process_output(std::string_view json, std::string_v
     doc.ParseInsitu(buffer.data());
     struct WipeBuffer {
         std::string& s;
-        ~WipeBuffer() { sigv4::crypto::wipe(s); }
+        ~WipeBuffer() { wipe(s); }
     } wipe{buffer};
     if (doc.HasParseError() || !doc.IsObject()) return credentials_error(src + ": the output is not a JSON object");
 
@@ -214,14 +101,14 @@ Result<AwsCredentials> parse_process_output(std::string_view json, std::string_v
     }
 
     AwsCredentials out;
-    const auto string_field = [&](const char* name, bool required, std::string& into) -> Status {
+    const auto string_field = [&](const char* name, bool required, auto& into) -> Status {
         const auto it = doc.FindMember(name);
         if (it == doc.MemberEnd() || (!required && it->value.IsNull())) {
             if (required) return credentials_error(src + ": the output has no " + name);
             return Ok{};
         }
         if (!it->value.IsString()) return credentials_error(src + ": " + name + " is not a string");
-        into.assign(it->value.GetString(), it->value.GetStringLength());
+        into = std::string_view(it->value.GetString(), it->value.GetStringLength());
         if (required && into.empty()) return credentials_error(src + ": " + name + " is empty");
         return Ok{};
     };
@@ -262,7 +149,7 @@ Result<AwsCredentials> credentials_from_process(const ProviderContext& ctx, std:
     }
     struct WipeOutput {
         std::string& s;
-        ~WipeOutput() { sigv4::crypto::wipe(s); }
+        ~WipeOutput() { wipe(s); }
     } wipe{run->out};
     if (run->exit_code > 0) return credentials_error(quoted + " exited with status " + std::to_string(run->exit_code));
     if (run->exit_code < 0)

@@ -123,7 +123,7 @@ Result<AwsCredentials> parse_sso_role_credentials(std::string_view json) {
         if (role == doc.MemberEnd() || !role->value.IsObject()) return fail("no roleCredentials object");
         const rapidjson::Value& rc = role->value;
         AwsCredentials out;
-        const auto required = [&](const char* name, std::string& into) -> Status {
+        const auto required = [&](const char* name, auto& into) -> Status {
             auto v = detail::string_member(rc, name);
             if (!v || v->empty()) return fail(std::string("no ") + name);
             into = std::move(*v);
