@@ -108,7 +108,7 @@ void redact(std::string& message, std::string_view secret) {
 Error unreadable(std::string_view operation, std::string_view why) {
     Error e = Error::make(ErrorKind::network, std::string(operation) + ": unreadable response from the endpoint (" +
                                                   std::string(why) + ")");
-    e.stage = "read";
+    e.stage = Stage::read;
     return e;
 }
 
