@@ -74,7 +74,7 @@ Error unreadable(std::string_view operation, const http::Response& r, std::strin
                                                   std::string(why) + ")");
     e.http_status = r.status;
     e.request_id = r.header("x-amzn-RequestId");
-    e.stage = "read";
+    e.stage = Stage::read;
     return e;
 }
 

@@ -29,12 +29,9 @@ bool is_throttling_code(std::string_view code) {
 
 bool is_retryable(const Error& e) {
     if (e.kind == ErrorKind::network) {
-        // Connection problems are transient; a refused certificate or TLS version (the transport marks
-        // them not retryable), a proxy's refusal or an oversized response will be the same next time.
-        if (e.stage == "proxy") return false;
-        if (e.stage == "handshake" && !e.retryable) return false;
-        if (e.message.find("larger than") != std::string::npos) return false;
-        return e.retryable || !e.stage.empty();
+        // The transport decides: connection problems are transient; a refused certificate or TLS version,
+        // a proxy's refusal or an oversized response will be the same next time.
+        return e.retryable;
     }
     if (e.kind != ErrorKind::api) return false;
     if (is_throttling_code(e.code)) return true;

@@ -88,7 +88,7 @@ std::string clean_line(std::string_view s, std::size_t max) {
 Error unreadable(std::string_view operation, std::string_view why) {
     Error e = Error::make(ErrorKind::network, std::string(operation) + ": unreadable response from the endpoint (" +
                                                   std::string(why) + ")");
-    e.stage = "read";
+    e.stage = Stage::read;
     return e;
 }
 

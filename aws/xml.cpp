@@ -146,7 +146,7 @@ private:
     Error fail(std::string_view why) const {
         Error e = Error::make(ErrorKind::network, "malformed XML: " + std::string(why) + " at byte " +
                                                       std::to_string(i_ < s_.size() ? i_ : s_.size()));
-        e.stage = "read";
+        e.stage = Stage::read;
         return e;
     }
 

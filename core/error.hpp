@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace cat {
@@ -17,14 +18,31 @@ enum class ErrorKind {
     config,       // unreadable or invalid configuration, no region, unsafe cache dir: exit 6
 };
 
+// The stage of an HTTP exchange that failed (http/ sets it; a response that arrived but cannot be read is
+// `read` too). `none`: not a transport error.
+enum class Stage { none, resolve, connect, proxy, handshake, write, read };
+
+constexpr std::string_view stage_name(Stage s) noexcept {
+    switch (s) {
+        case Stage::none: return "";
+        case Stage::resolve: return "resolve";
+        case Stage::connect: return "connect";
+        case Stage::proxy: return "proxy";
+        case Stage::handshake: return "handshake";
+        case Stage::write: return "write";
+        case Stage::read: return "read";
+    }
+    return "";
+}
+
 struct Error {
     ErrorKind kind = ErrorKind::internal;
-    std::string message;     // human-readable, never contains a secret
-    std::string code;        // AWS error code (ThrottlingException) or a short local code
-    std::string request_id;  // x-amzn-RequestId when AWS answered
-    std::string stage;       // transport stage that failed: resolve, connect, handshake, write, read
+    std::string message;        // human-readable, never contains a secret
+    std::string code;           // AWS error code (ThrottlingException) or a short local code
+    std::string request_id;     // x-amzn-RequestId when AWS answered
+    Stage stage = Stage::none;  // the transport stage that failed
     int http_status = 0;
-    bool retryable = false;
+    bool retryable = false;  // another attempt may well succeed: decided where the error is made
 
     static Error make(ErrorKind k, std::string msg) {
         Error e;

@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, 6> header_names = {"x-amzn-RequestId", "x
 
 void check_unreadable(const Error& e, int status) {
     FUZZ_CHECK(e.kind == ErrorKind::network);
-    FUZZ_CHECK(e.stage == "read");
+    FUZZ_CHECK(e.stage == Stage::read);
     FUZZ_CHECK(e.http_status == status);
     FUZZ_CHECK(fuzz::one_line(e.message));
     fuzz::check_error(e);

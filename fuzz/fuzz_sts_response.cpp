@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(creds->expiration.has_value());
         FUZZ_CHECK(!creds->source.empty() && fuzz::one_line(creds->source));
     } else {
-        FUZZ_CHECK(creds.error().kind == ErrorKind::network && creds.error().stage == "read");
+        FUZZ_CHECK(creds.error().kind == ErrorKind::network && creds.error().stage == Stage::read);
         FUZZ_CHECK(fuzz::one_line(creds.error().message));
         fuzz::check_error(creds.error());
         // The response holds secrets: an error about it quotes nothing of it (aws/xml.hpp promises it too).

@@ -80,8 +80,9 @@ struct Options {
 class Transport {
 public:
     virtual ~Transport() = default;
-    // One exchange. Errors are ErrorKind::network with `stage` set to resolve, connect, proxy,
-    // handshake, write or read; a timeout says "timed out" and names the stage.
+    // One exchange. Errors are ErrorKind::network with the Stage that failed, and `retryable` unless
+    // another attempt would fail the same way (a refused certificate or TLS version, a proxy's refusal,
+    // an oversized response); a timeout says "timed out" and names the stage.
     virtual Result<Response> send(const Request& request, Deadline deadline) = 0;
 };
 

@@ -5,38 +5,17 @@
 #include <array>
 #include <cstdlib>
 
+#include "core/text.hpp"
 #include "http/transport.hpp"
 
 namespace cat::http {
 namespace {
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = lower(c);
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
+using text::iequals;
+using text::trim;
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
-}
-
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
 }
 
 // A host name as it may appear in a URL: letters, digits, '-', '.', '_'.
@@ -97,7 +76,7 @@ Result<HostPort> parse_host_port(std::string_view s, std::string_view what, Erro
         const auto inside = s.substr(1, close - 1);
         const auto ip = parse_ip(inside);
         if (!ip || ip->family != AF_INET6) return fail("invalid IPv6 address in brackets");
-        out.host = lowercase(inside);
+        out.host = text::lower(inside);
         const auto rest = s.substr(close + 1);
         if (!rest.empty()) {
             if (rest.front() != ':') return fail("unexpected characters after the IPv6 address");
@@ -111,7 +90,7 @@ Result<HostPort> parse_host_port(std::string_view s, std::string_view what, Erro
         const auto name = s.substr(0, colon);
         if (name.empty()) return fail("missing host");
         if (!valid_name(name)) return fail("invalid character in the host name");
-        out.host = lowercase(name);
+        out.host = text::lower(name);
         if (colon != std::string_view::npos) {
             has_port = true;
             port_text = s.substr(colon + 1);
@@ -155,7 +134,7 @@ Result<Proxy> parse_proxy(std::string_view text, std::string_view variable) {
     auto fail = [&](std::string_view why) { return Error::make(ErrorKind::config, what + ": " + std::string(why)); };
     std::string_view s = trim(text);
     if (const auto sep = s.find("://"); sep != std::string_view::npos) {
-        const std::string scheme = lowercase(s.substr(0, sep));
+        const std::string scheme = text::lower(s.substr(0, sep));
         if (scheme == "https")
             return Error::make(ErrorKind::config, std::string(variable) +
                                                       ": https:// proxy URLs (TLS to the proxy) are not supported; "
@@ -234,7 +213,7 @@ std::optional<NoProxyEntry> parse_no_proxy_entry(std::string_view e) {
         if (host.starts_with("*.")) host.remove_prefix(2);
         if (host.starts_with('.')) host.remove_prefix(1);
         if (host.empty()) return std::nullopt;
-        out.host = lowercase(host);
+        out.host = text::lower(host);
     }
     return out;
 }
@@ -257,7 +236,7 @@ bool matches(const NoProxyEntry& e, const Url& url, const std::optional<IpAddres
         return e.prefix < 0 ? *url_ip == *e.ip : in_block(*url_ip, *e.ip, e.prefix);
     }
     if (url_ip) return false;  // an IP literal is matched by IP entries only, never as a domain suffix
-    const std::string host = lowercase(url.host);
+    const std::string host = text::lower(url.host);
     if (host == e.host) return true;
     return host.size() > e.host.size() && host.ends_with(e.host) && host[host.size() - e.host.size() - 1] == '.';
 }
@@ -294,7 +273,7 @@ Result<Url> parse_url(std::string_view text) {
     const auto sep = text.find("://");
     if (sep == std::string_view::npos) return fail("expected an absolute URL such as https://host/path");
     Url url;
-    url.scheme = lowercase(text.substr(0, sep));
+    url.scheme = text::lower(text.substr(0, sep));
     if (url.scheme != "https" && url.scheme != "http")
         return fail("unsupported scheme \"" + url.scheme + "\" (expected https or http)");
     std::string_view rest = text.substr(sep + 3);

@@ -187,7 +187,8 @@ BOOST_FIXTURE_TEST_CASE(auth_errors_are_not_retried, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(network_errors_are_retried_but_certificates_are_not, Fixture) {
     Error reset = Error::make(ErrorKind::network, "read failed: connection reset by peer");
-    reset.stage = "read";
+    reset.stage = Stage::read;
+    reset.retryable = true;
     transport.replies.push_back(reset);
     transport.replies.push_back(reply(200, ok_body));
     aws::Client client(config());
@@ -195,7 +196,7 @@ BOOST_FIXTURE_TEST_CASE(network_errors_are_retried_but_certificates_are_not, Fix
     BOOST_TEST(client.attempts() == 2);
 
     Error cert = Error::make(ErrorKind::network, "handshake failed: certificate verify failed");
-    cert.stage = "handshake";
+    cert.stage = Stage::handshake;
     transport.replies.push_back(cert);
     auto r = client.get_authorization_token(request);
     BOOST_REQUIRE(!r.ok());

@@ -27,9 +27,10 @@ namespace {
 using test::FakeTransport;
 using test::reply;
 
-Error network_error(std::string stage) {
+Error network_error(Stage stage) {
     Error e = Error::make(ErrorKind::network, "connection reset by peer");
-    e.stage = std::move(stage);
+    e.stage = stage;
+    e.retryable = true;
     return e;
 }
 
@@ -549,7 +550,7 @@ BOOST_FIXTURE_TEST_CASE(retry_after_is_honoured, Fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(network_errors_are_retried_then_reported, Fixture) {
-    for (int i = 0; i < 3; ++i) transport.replies.push_back(network_error("connect"));
+    for (int i = 0; i < 3; ++i) transport.replies.push_back(network_error(Stage::connect));
     auto r = aws::assume_role_with_web_identity(config(), web_token, params());
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(transport.sent.size() == 3u);
@@ -853,7 +854,7 @@ BOOST_FIXTURE_TEST_CASE(github_oidc_retries_server_errors, ProviderFixture) {
     ctx.env.set("ACTIONS_ID_TOKEN_REQUEST_URL", "https://pipelines.actions.example/idtoken?api-version=2.0");
     ctx.env.set("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token);
     transport.replies.push_back(reply(503, "busy"));
-    transport.replies.push_back(network_error("read"));
+    transport.replies.push_back(network_error(Stage::read));
     transport.replies.push_back(reply(200, R"({"value":")" + oidc_jwt + R"("})"));
     transport.replies.push_back(reply(200, credentials_xml("AssumeRoleWithWebIdentity")));
     aws::GitHubOidcProvider provider(ctx, config(), params());

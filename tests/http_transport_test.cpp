@@ -71,7 +71,7 @@ cat::Error failed(const cat::Result<h::Response>& r, std::string_view stage) {
     const cat::Error& e = r.error();
     BOOST_TEST_MESSAGE("error: " << e.message);
     BOOST_TEST((e.kind == cat::ErrorKind::network));
-    BOOST_TEST(e.stage == stage, "stage " << e.stage << " != " << stage << ": " << e.message);
+    BOOST_TEST(cat::stage_name(e.stage) == stage, e.message);
     BOOST_TEST(e.message.find(std::string(stage)) != std::string::npos, e.message);
     return e;
 }
@@ -288,6 +288,8 @@ BOOST_AUTO_TEST_CASE(response_cap) {
     o.max_response_bytes = 120;
     const auto e3 = failed(get(o, main_url("/__test/chunked")), "read");
     BOOST_TEST(contains(e3.message, "larger than"), e3.message);
+    // The same response would come again: not retryable, whichever way it was too large.
+    BOOST_TEST((!e.retryable && !e2.retryable && !e3.retryable));
 }
 
 BOOST_AUTO_TEST_CASE(read_timeout) {
@@ -328,6 +330,13 @@ BOOST_AUTO_TEST_CASE(unknown_host_fails_at_resolve) {
     o.connect_timeout = 2s;
     const auto e = failed(get(o, "https://no-such-host.invalid/"), "resolve");
     BOOST_TEST(contains(e.message, "no-such-host.invalid:443"), e.message);
+    BOOST_TEST(e.retryable);  // as the SDKs do
+}
+
+BOOST_AUTO_TEST_CASE(tls_version_refusal_is_not_retryable) {
+    const auto e = failed(get(options(), "https://127.0.0.1:" + port("CAT_TEST_PORT_TLS11_ONLY") + "/"), "handshake");
+    BOOST_TEST(contains(e.message, "protocol version"), e.message);
+    BOOST_TEST(!e.retryable);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_host_certificate) {
@@ -406,6 +415,7 @@ BOOST_AUTO_TEST_CASE(plain_http) {
 BOOST_AUTO_TEST_CASE(close_early) {
     const auto e = failed(get(options(), main_url("/__test/close-early")), "read");
     BOOST_TEST(contains(e.message, "closed before the response was complete"), e.message);
+    BOOST_TEST(e.retryable);
 }
 
 BOOST_AUTO_TEST_CASE(reset_by_peer) {
