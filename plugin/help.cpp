@@ -25,6 +25,8 @@ DESCRIPTION
     and aliases (Domain, DomainOwner, DurationSecond, ProfileName, AK, ...) are accepted in any case, and
     as GitHub Action inputs in kebab-case (domain-owner, role-to-assume, ...). An unknown key or flag is
     an error that suggests the closest known one.
+    Every boolean value (flags, JSON keys, action inputs, environment variables, profile keys) is one of
+    true/false, yes/no, on/off or 1/0, in any case.
 
 PARAMETERS
 )HELP";

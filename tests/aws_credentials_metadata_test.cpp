@@ -25,6 +25,7 @@
 #include "aws/credentials/process.hpp"
 #include "aws/credentials/sso.hpp"
 #include "aws/rfc3339.hpp"
+#include "temp_dir.hpp"
 
 namespace cat {
 // For Boost.Test's messages.
@@ -178,31 +179,16 @@ struct Fixture {
     }
 };
 
-// A temporary directory, removed with its contents.
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "cat-meta-test.XXXXXX").string();
-        BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path_ = tmpl;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
+// A temporary directory (tests/temp_dir.hpp) that also writes files into itself.
+struct TempDir : cat::test::TempDir {
+    TempDir() : cat::test::TempDir("cat-meta-test") {}
     std::string write(const std::string& name, const std::string& content, bool executable = false) const {
-        const std::string p = path_ + "/" + name;
+        const std::string p = *this / name;
         std::filesystem::create_directories(std::filesystem::path(p).parent_path());
         std::ofstream(p, std::ios::binary) << content;
         if (executable) ::chmod(p.c_str(), 0700);
         return p;
     }
-
-private:
-    std::string path_;
 };
 
 }  // namespace
@@ -948,9 +934,9 @@ BOOST_AUTO_TEST_CASE(real_children) {
     BOOST_REQUIRE(!c.ok());
     BOOST_TEST(contains(c.error().message, "killed by signal 9"), c.error().message);
 
-    c = a::credentials_from_process(ctx, dir.path() + "/no-such-program --flag", "p");
+    c = a::credentials_from_process(ctx, dir.path + "/no-such-program --flag", "p");
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(contains(c.error().message, "cannot run \"" + dir.path() + "/no-such-program\""), c.error().message);
+    BOOST_TEST(contains(c.error().message, "cannot run \"" + dir.path + "/no-such-program\""), c.error().message);
     BOOST_TEST(contains(c.error().message, "No such file"), c.error().message);
 
     c = a::credentials_from_process(ctx, not_exec, "p");
@@ -1175,10 +1161,10 @@ BOOST_AUTO_TEST_CASE(read_whole_file_reads_and_names_the_path_on_failure) {
     auto r = a::read_whole_file(p);
     BOOST_REQUIRE(r.ok());
     BOOST_TEST(*r == std::string("a\0b", 3));
-    auto missing = a::read_whole_file(dir.path() + "/missing");
+    auto missing = a::read_whole_file(dir.path + "/missing");
     BOOST_REQUIRE(!missing.ok());
-    BOOST_TEST(contains(missing.error().message, dir.path() + "/missing"));
-    BOOST_TEST(!a::read_whole_file(dir.path()).ok());  // a directory
+    BOOST_TEST(contains(missing.error().message, dir.path + "/missing"));
+    BOOST_TEST(!a::read_whole_file(dir.path).ok());  // a directory
 }
 
 // ---- real sockets: the loopback metadata server ------------------------------------------------------
@@ -1411,7 +1397,7 @@ BOOST_AUTO_TEST_CASE(cached_token_and_portal_on_loopback) {
                R"({"accessToken":")" + token + R"(","expiresAt":")" + a::format_rfc3339(now + 1h) +
                    R"(","region":"us-east-1","startUrl":"https://d-1234567890.awsapps.com/start"})");
     RealFixture f;
-    f.ctx.home = home.path();  // the default file reader
+    f.ctx.home = home.path;  // the default file reader
     a::SsoSettings s;
     s.profile = "loopback";
     s.session_name = "loopback-session";
