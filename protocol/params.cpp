@@ -128,10 +128,7 @@ const std::vector<ParamSpec>& param_specs() {
          .aliases = {"RefreshMargin"},
          .help = "Seconds a cached token must have left to be served (default: 15 minutes or a quarter of its "
                  "lifetime, whichever is smaller)."},
-        {.name = "configure",
-         .flag = "--configure",
-         .aliases = {"Configure"},
-         .help = configure::help_line()},
+        {.name = "configure", .flag = "--configure", .aliases = {"Configure"}, .help = configure::help_line()},
         {.name = "config_file",
          .flag = "--config-file",
          .aliases = {"ConfigFile"},
