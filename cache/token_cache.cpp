@@ -247,6 +247,40 @@ Status TokenCache::store_stem(const std::string& stem, const FetchedToken& token
     return dir_.write_private(stem + ".json", json, files::Directory::Existing::any_file);
 }
 
+namespace {
+bool is_stem(std::string_view s) {
+    return s.size() == 64 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+}  // namespace
+
+void TokenCache::prune(const std::string& stem, sys_seconds now) const {
+    const auto cutoff = std::chrono::system_clock::now() - std::chrono::minutes{1};
+    std::size_t temporaries = 0;
+    std::size_t expired = 0;
+    const std::size_t removed = dir_.remove_files_if([&](std::string_view name, auto modified) {
+        // A temporary: ".<stem>.json.<pid>.<n>.<ticks>.tmp" (files::write_private_atomic).
+        if (name.size() > 71 && name.front() == '.' && is_stem(name.substr(1, 64)) && name.substr(65, 6) == ".json." &&
+            name.ends_with(".tmp")) {
+            if (modified >= cutoff) return false;
+            ++temporaries;
+            return true;
+        }
+        if (name.size() != 69 || !name.ends_with(".json") || !is_stem(name.substr(0, 64))) return false;
+        auto content = dir_.read_private(name, max_entry_bytes);
+        if (!content || !*content) return false;  // not ours to judge: store() replaces it
+        std::string& buf = **content;
+        const WipeOnExit wipe_buf(buf);
+        Entry entry;
+        if (!parse_entry(buf, std::string(name.substr(0, 64)), entry).empty() || entry.expiration > now) return false;
+        ++expired;
+        return true;
+    });
+    if (removed > 0)
+        say(stem, "removed " + std::to_string(temporaries) + " stale temporary file(s) and " + std::to_string(expired) +
+                      " expired entr" + (expired == 1 ? "y" : "ies"));
+}
+
 Result<CachedToken> TokenCache::get_or_fetch(const CacheKey& key, const NowFn& now, std::optional<seconds> margin,
                                              const FetchFn& fetch_fn, milliseconds lock_timeout) {
     const std::string stem = cache_file_stem(key);
@@ -259,6 +293,7 @@ Result<CachedToken> TokenCache::get_or_fetch(const CacheKey& key, const NowFn& n
     if (lock && lock->held()) {
         if (lock->waited().count() > 0)
             say(stem, "waited " + std::to_string(lock->waited().count()) + "ms for the lock");
+        prune(stem, now());
         // Whoever held the lock has probably just written the entry.
         if (auto hit = lookup_stem(stem, now(), margin)) return std::move(*hit);
         const sys_seconds issued_at = now();

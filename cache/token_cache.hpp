@@ -14,6 +14,10 @@
 // once it holds it, so N processes asking for one key at once make one request; the others wait and
 // read the entry the first one wrote. If the lock stays busy past the timeout (a hung holder) the caller
 // fetches on its own and does not write: a stuck lock slows a job down but never fails it.
+//
+// Clean-up: whoever holds a lock also removes the temporaries of writers killed between write and rename
+// (`.<stem>.json.*.tmp` older than a minute; a live writer renames within milliseconds) and the entries
+// past their expiry.
 #pragma once
 
 #include <chrono>
@@ -114,6 +118,7 @@ private:
                                            std::optional<std::chrono::seconds> margin) const;
     Status store_stem(const std::string& stem, const FetchedToken& token, std::chrono::sys_seconds issued_at) const;
     void say(const std::string& stem, const std::string& what) const;
+    void prune(const std::string& stem, std::chrono::sys_seconds now) const;
 
     files::Directory dir_;  // held open: entries are opened inside it, so it cannot be swapped under us
     DebugFn debug_;

@@ -130,6 +130,12 @@ public:
     Result<Lock> lock(std::string_view name, std::chrono::milliseconds timeout,
                       const std::function<void()>& on_wait = {}) const;
 
+    // Clean-up after writers that were killed: removes each regular file of the folder for which
+    // `remove(name, last modified)` is true (folders and symlinks are left alone). Best effort: the
+    // number removed.
+    std::size_t remove_files_if(
+        const std::function<bool(std::string_view name, std::chrono::system_clock::time_point modified)>& remove) const;
+
 private:
     friend struct Native;
     std::string path_;

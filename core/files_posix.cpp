@@ -1,4 +1,5 @@
 // The file layer on POSIX (Linux, macOS): see core/files.hpp.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -431,6 +432,30 @@ Result<std::optional<std::string>> Directory::read_private(std::string_view name
 
 Status Directory::write_private(std::string_view name, std::string_view bytes, Existing existing) const {
     return Native::write_private(Native::fd(*this), path_, name, bytes, existing);
+}
+
+std::size_t Directory::remove_files_if(
+    const std::function<bool(std::string_view, std::chrono::system_clock::time_point)>& remove) const {
+    const int fd = ::openat(Native::fd(*this), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    DIR* dir = ::fdopendir(fd);
+    if (dir == nullptr) {
+        ::close(fd);
+        return 0;
+    }
+    std::size_t removed = 0;
+    while (const dirent* e = ::readdir(dir)) {
+        const std::string_view name(e->d_name);
+        struct stat st {};
+        if (name == "." || name == ".." || ::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        const auto modified = std::chrono::system_clock::time_point{
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds{st.st_mtim.tv_sec})};
+        if (remove(name, modified) && ::unlinkat(fd, e->d_name, 0) == 0) ++removed;
+    }
+    ::closedir(dir);
+    return removed;
 }
 
 Result<Lock> Directory::lock(std::string_view name, milliseconds timeout, const std::function<void()>& on_wait) const {

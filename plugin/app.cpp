@@ -12,12 +12,14 @@
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
 #include "core/result.hpp"
+#include "core/text.hpp"
 #include "http/transport.hpp"
 #include "plugin/help.hpp"
 #include "plugin/plan.hpp"
 #include "protocol/github.hpp"
 #include "protocol/params.hpp"
 #include "protocol/render.hpp"
+#include "sigv4/crypto.hpp"
 
 namespace cat::plugin {
 namespace {
@@ -26,9 +28,19 @@ using protocol::OutputMode;
 using protocol::Params;
 
 // Who the caller is, for the cache key: the role of assumed-role credentials (without the session name,
-// which changes from run to run), else the access key id. Never a secret.
+// which changes from run to run; the AssumeRole that gave them proved the base credentials), else the
+// access key id with an HMAC-SHA256 of it and the session token keyed by the secret key, so a wrong secret
+// never gets the token cached for the right one. Never a secret.
 std::string identity_of(const aws::AwsCredentials& c) {
-    if (c.role_arn.empty()) return c.keys.access_key_id;
+    if (c.role_arn.empty()) {
+        const sigv4::Credentials& k = c.keys;
+        const std::string_view secret = k.secret_access_key.view();
+        std::string data = k.access_key_id + '\n' + std::string(k.session_token.view());
+        const auto proof = sigv4::crypto::hmac_sha256(
+            std::span(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()), data);  // NOLINT
+        wipe(data);
+        return k.access_key_id + " " + text::hex(proof);
+    }
     const auto at = c.role_arn.find(":assumed-role/");
     if (at == std::string::npos) return c.role_arn;
     const auto session = c.role_arn.find('/', at + 14);
@@ -99,6 +111,23 @@ Status take_github_inputs(Request& r, const Env& env) {
     return Ok{};
 }
 
+// The transport of a dry run: nothing goes over the network. Credentials that need it (STS AssumeRole,
+// the SSO portal, the container endpoint, instance metadata) stop here with one line; local sources
+// (flags, environment, files, credential_process) still resolve.
+class OfflineTransport : public http::Transport {
+public:
+    Result<http::Response> send(const http::Request& r, http::Deadline) override {
+        return Error::make(ErrorKind::usage, "--dry-run sends nothing over the network, and these credentials need " +
+                                                 r.method + " " + r.url.scheme + "://" + http::host_header(r.url) +
+                                                 r.url.target + " (run without --dry-run)");
+    }
+};
+
+std::unique_ptr<http::Transport> make_run_transport(const Plan& plan, const Io& io) {
+    if (plan.dry_run && plan.configure_tool.empty()) return std::make_unique<OfflineTransport>();
+    return io.make_transport ? io.make_transport(plan.transport) : http::make_transport(plan.transport);
+}
+
 // What every step uses: the plan, the transport for the API calls, the clock, the debug lines.
 struct Run {
     Plan plan;
@@ -107,11 +136,7 @@ struct Run {
     std::unique_ptr<http::Transport> transport;
     std::string user_agent = std::string("codeartifact-token/") + CAT_VERSION;
 
-    Run(Plan p, const Env& e, Io& i)
-        : plan(std::move(p)),
-          env(e),
-          io(i),
-          transport(io.make_transport ? io.make_transport(plan.transport) : http::make_transport(plan.transport)) {}
+    Run(Plan p, const Env& e, Io& i) : plan(std::move(p)), env(e), io(i), transport(make_run_transport(plan, io)) {}
     Run(const Run&) = delete;  // the functions below capture `this`
     Run& operator=(const Run&) = delete;
     std::chrono::system_clock::time_point now() const { return io.now ? io.now() : std::chrono::system_clock::now(); }
@@ -147,8 +172,15 @@ std::string describe_dry_run(const Run& run, const ResolvedEndpoint& endpoint, c
     std::string out = req.method + " " + endpoint.url.scheme + "://" + req.host + req.path;
     if (!req.query.empty()) out += "?" + sigv4::canonical_query(req.query);
     out += "\n";
-    for (const auto& h : req.headers)
-        out += h.name + ": " + (h.name == "x-amz-security-token" ? std::string("<redacted>") : h.value) + "\n";
+    for (const auto& h : req.headers) {
+        std::string value = h.value;
+        if (h.name == "x-amz-security-token") value = "<redacted>";
+        // AWS accepts a signature for about 15 minutes: a printed one could be replayed for a token.
+        if (const auto at = value.find("Signature="); h.name == "authorization" && at != std::string::npos)
+            value = value.substr(0, at) + "Signature=<redacted>";
+        out += h.name + ": " + value + "\n";
+    }
+    out += "(the signature and any session token are redacted: this request cannot be replayed)\n";
     return out;
 }
 
@@ -173,7 +205,7 @@ aws::ProviderContext provider_context(const Run& run) {
     ctx.env = run.env;
     ctx.home = run.env.get("HOME");
     ctx.call = run.call_options();
-    ctx.call.transport = nullptr;
+    if (!run.plan.dry_run || !run.plan.configure_tool.empty()) ctx.call.transport = nullptr;  // a dry run: offline
     ctx.transport_options = run.plan.transport;
     ctx.run_process = aws::run_process;
     return ctx;
@@ -240,16 +272,27 @@ Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& clie
         if (!t) return std::move(t).error();
         return cache::FetchedToken(t->authorization_token.reveal(), t->expiration);
     };
-    if (!plan.use_cache) {
+    auto uncached = [&]() -> Result<cache::CachedToken> {
         auto f = fetch();
         if (!f) return std::move(f).error();
         return cache::CachedToken(std::move(f->token), f->expiration, false);
-    }
+    };
+    if (!plan.use_cache) return uncached();
     auto c = cache::TokenCache::open(plan.cache_dir, plan.debug ? cache::DebugFn(run.debug_fn()) : cache::DebugFn{});
     if (!c) {
+        // The directory the user named with --cache-dir must work. Otherwise a cache that cannot be used
+        // (no HOME, read-only, full) only costs a request: a --debug note; one that is unsafe (a symlink,
+        // not ours, writable by others) is never used, and says so once.
         Error e = std::move(c).error();
-        e.message += " (or pass --no-cache)";
-        return e;
+        if (plan.cache_dir_explicit) {
+            e.message += " (or pass --no-cache)";
+            return e;
+        }
+        if (e.message.starts_with("refusing "))
+            run.io.err("codeartifact-token: warning: " + e.message + "; fetching without the cache");
+        else
+            run.debug(e.message + "; fetching without the cache");
+        return uncached();
     }
     // Different credentials never share an entry: the key holds the caller's identity (the role for
     // assumed roles, whose key ids change with every AssumeRole).
@@ -326,36 +369,44 @@ void report_internal_error(Io& io, const char* what) noexcept {
     }
 }
 
+// The answer on stdout: exit 0, or 1 with one line when it did not all get out (closed, full, a reader
+// gone).
+int write_out(Io& io, std::string_view text) {
+    auto s = io.out(text);
+    if (s) return 0;
+    io.err("codeartifact-token: " + describe(s.error()));
+    return exit_code(ErrorKind::internal);
+}
+
 // The run, with errors as values: the exit code, and stdout written once at the end.
 int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) {
     if (args.size() == 1 && args[0] == "--version") {
-        io.out(std::string("codeartifact-token ") + CAT_VERSION + "\n");
-        return 0;
+        return write_out(io, std::string("codeartifact-token ") + CAT_VERSION + "\n");
     }
     if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-        io.out(help_text());
-        return 0;
+        return write_out(io, help_text());
     }
     OutputMode mode = OutputMode::json;
+    const auto fail = [&](const Error& e) {
+        const std::string line = describe(e);
+        if (auto annotation = protocol::render_failure(mode, line); !annotation.empty()) (void)io.out(annotation);
+        io.err("codeartifact-token: " + line);
+        return exit_code(e.kind);
+    };
     Result<protocol::Rendered> result = [&]() -> Result<protocol::Rendered> {
         auto request = read_request(args, io);
         if (!request) return std::move(request).error();
         mode = request->mode;
         if (mode == OutputMode::github)
             if (auto s = take_github_inputs(*request, env); !s) return s.error();
-        auto rendered = execute(*request, env, io);
-        if (!rendered) return rendered;
-        for (const auto& a : rendered->appends)
-            if (auto s = io.append_file(a.path, a.text); !s) return s.error();
-        return rendered;
+        return execute(*request, env, io);
     }();
-    if (!result) {
-        const std::string line = describe(result.error());
-        if (auto annotation = protocol::render_failure(mode, line); !annotation.empty()) io.out(annotation);
-        io.err("codeartifact-token: " + line);
-        return exit_code(result.error().kind);
-    }
-    io.out(result->stdout_text);
+    if (!result) return fail(result.error());
+    // stdout first: in GitHub mode it carries the ::add-mask:: line, and no file gets the token unless
+    // the mask went out before it.
+    if (const int code = write_out(io, result->stdout_text); code != 0) return code;
+    for (const auto& a : result->appends)
+        if (auto s = io.append_file(a.path, a.text); !s) return fail(s.error());
     return 0;
 }
 

@@ -18,7 +18,9 @@ namespace cat::plugin {
 struct Io {
     std::function<std::string()> read_stdin;  // all of standard input
     bool stdin_is_terminal = true;
-    std::function<void(std::string_view)> out;  // standard output: called at most once, with everything
+    // Standard output: called once with everything (in GitHub mode, again with an `::error::` annotation if
+    // a file append fails afterwards). An error when it was not all written (closed, full, a reader gone).
+    std::function<Status(std::string_view)> out;
     std::function<void(std::string_view)> err;  // standard error: one call per line
     // Appends to a file (GITHUB_OUTPUT, GITHUB_ENV), creating it 0600 if needed.
     std::function<Status(const std::string& path, std::string_view text)> append_file;

@@ -94,13 +94,18 @@ CACHE
     Tokens are cached per endpoint, region, domain, owner, duration and caller (access key id, or the
     role of assumed-role credentials) and served while more than the refresh margin is left. Parallel
     runs for the same key make one API call: the others wait on a file lock. --no-cache (JSON: cache =
-    "false") turns it off.
+    "false") turns it off. A default cache directory that cannot be created or written (no HOME, a
+    read-only HOME) is skipped (--debug says so); an unsafe one (a symlink, not ours, writable by others)
+    is never used and gets a warning; in both cases the token is fetched. A --cache-dir that cannot be
+    used is an error (exit 6).
 
 CONFIGURE
     --configure TOOL --repository R writes TOOL's user-scope configuration for the repository (or
     --config-file), changing only its own entries; --dry-run prints it instead (token shown as ****
     unless --show-token) and --output env prints the tool's environment variables. Without --configure,
-    --dry-run prints the signed request and sends nothing.
+    --dry-run prints the signed request (signature redacted) and sends nothing over the network: local
+    credentials (flags, environment, files, credential_process) resolve; credentials that need the
+    network (--role-arn, SSO, container, instance metadata) stop the dry run with exit 2.
 
 EXIT STATUS
     0  success

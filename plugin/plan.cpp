@@ -111,6 +111,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     if (*no_cache) plan.use_cache = false;
     if (plan.use_cache) {
         plan.cache_dir = p.get("cache_dir");
+        plan.cache_dir_explicit = !plan.cache_dir.empty();
         if (plan.cache_dir.empty()) {
             // No HOME and no cache directory configured (a bare container, env -i): run without the cache.
             auto dir = cache::default_cache_dir(env, env.get("HOME"));

@@ -61,6 +61,7 @@ struct Plan {
     // The token cache.
     bool use_cache = true;
     std::string cache_dir;
+    bool cache_dir_explicit = false;  // --cache-dir (JSON: cache_dir): unusable is an error, not a skip
     std::optional<std::chrono::seconds> refresh_margin;
 };
 

@@ -55,14 +55,17 @@ check("entries are 0600", entries and all(stat.S_IMODE(os.stat(os.path.join(cach
                                           for f in entries), entries)
 check("file names reveal nothing", all(d not in f and "AKID" not in f for f in os.listdir(cache_dir)), os.listdir(cache_dir))
 
-# Different credentials never share an entry.
+# Different credentials never share an entry: the key holds a digest of the key id, secret and session token.
 rc, out, err = run(["--domain", d], example_env(CODEARTIFACT_TOKEN_CACHE_DIR=cache_dir, AWS_SESSION_TOKEN="x",
                                                  AWS_ACCESS_KEY_ID="AKIDEXAMPLE"))
-check("same key id, same entry (identity is the key id)", rc == 0 and token_calls(d) == 1, err)
+check("same key id with a session token, another entry", rc == 0 and token_calls(d) == 2, err)
+rc, out, err = run(["--domain", d], example_env(CODEARTIFACT_TOKEN_CACHE_DIR=cache_dir,
+                                                 AWS_SECRET_ACCESS_KEY="wrong/secret/for/the/same/key/id"))
+check("same key id with a wrong secret: a miss, not the cached token", token_calls(d) == 3, err)
 
 # A duration change is another entry.
 rc, out, err = run(["--domain", d, "--duration-seconds", "3600"], env)
-check("another duration is another entry", rc == 0 and token_calls(d) == 2, err)
+check("another duration is another entry", rc == 0 and token_calls(d) == 4, err)
 
 # An entry within the refresh margin is refreshed: a 900 s token with a margin of 1000 s.
 d2 = unique("margin")
@@ -87,19 +90,65 @@ check("... by a good one", rc == 0 and token_calls(d3) == 2, err)
 
 # --no-cache and cache=false neither read nor write.
 rc, out, err = run(["--domain", d, "--no-cache"], env)
-check("--no-cache makes a request", rc == 0 and token_calls(d) == 3 and json.loads(out)["from_cache"] == "false", err)
+check("--no-cache makes a request", rc == 0 and token_calls(d) == 5 and json.loads(out)["from_cache"] == "false", err)
 rc, out, err = run([], env, stdin=json.dumps({"domain": d, "cache": "false"}))
-check("cache=false (Terraform) makes a request", rc == 0 and token_calls(d) == 4, err)
+check("cache=false (Terraform) makes a request", rc == 0 and token_calls(d) == 6, err)
 
-# Unsafe permissions are refused with a clear error (exit 6).
+# Unsafe permissions: the directory is never used, one warning line, the token all the same; a
+# --cache-dir the user named must work (exit 6).
 os.chmod(cache_dir, 0o777)
+before = token_calls(d)
 rc, out, err = run(["--domain", d], env)
-check("a world-writable cache dir is refused", rc == 6 and cache_dir in err and out == "", err)
+check("a world-writable cache dir is not used: one warning, token fetched",
+      rc == 0 and cache_dir in err and "warning" in err and err.count("\n") == 1 and token_calls(d) == before + 1,
+      err)
+rc, out, err = run(["--domain", d, "--cache-dir", cache_dir], env)
+check("a world-writable --cache-dir is refused", rc == 6 and cache_dir in err and out == "", err)
 os.chmod(cache_dir, 0o700)
 
-# --debug never shows the token.
-rc, out, err = run(["--domain", d, "--debug"], env)
-check("debug output says cache hit without the token", rc == 0 and "hit" in err and
-      json.loads(out)["authorization_token"] not in err, err)
+# Issue 12 item 5: a HOME that cannot hold the cache (absent, read-only, "/" for a container user)
+# degrades to an uncached fetch. As root (which can write anywhere) the runs drop to uid 65534.
+as_nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] if os.getuid() == 0 else []
+ca_copy = os.path.join(tempfile.mkdtemp(prefix="cat-ca-"), "ca.pem")  # readable by uid 65534 too
+with open(os.environ["CAT_TEST_CA"]) as src, open(ca_copy, "w") as dst:
+    dst.write(src.read())
+os.chmod(os.path.dirname(ca_copy), 0o755)
+os.chmod(ca_copy, 0o644)
+ro = tempfile.mkdtemp(prefix="cat-ro-home-")
+os.chmod(ro, 0o555)
+for home in ["/nonexistent", "/", ro]:
+    e = example_env(HOME=home, AWS_CA_BUNDLE=ca_copy)
+    e.pop("CODEARTIFACT_TOKEN_CACHE_DIR", None)
+    e.pop("XDG_CACHE_HOME", None)
+    for debug in [[], ["--debug"]]:
+        before = token_calls(d)
+        p = subprocess.run(as_nobody + [binary(), "--domain", d] + debug, env=e, capture_output=True, text=True,
+                           timeout=60)
+        if debug:
+            check(f"HOME={home}: --debug says the cache is not used",
+                  p.returncode == 0 and "fetching without the cache" in p.stderr, p.stderr)
+        else:
+            check(f"HOME={home} unusable for the cache: token fetched, nothing on stderr",
+                  p.returncode == 0 and p.stderr == "" and token_calls(d) == before + 1, p.stderr)
+
+# Issue 12 item 3: stdout that cannot be written fails the run, and in GitHub mode the files get nothing.
+gh = tempfile.mkdtemp(prefix="cat-gh-")
+gh_env = example_env(CODEARTIFACT_TOKEN_CACHE_DIR=cache_dir, GITHUB_OUTPUT=os.path.join(gh, "output"),
+                     GITHUB_ENV=os.path.join(gh, "env"))
+for mode in ["text", "json", "env", "github"]:
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([binary(), "--domain", d, "--output", mode], env=gh_env, stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+    check(f"--output {mode} >/dev/full: exit 1, one line", p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr)
+    p = subprocess.run([binary(), "--domain", d, "--output", mode], env=gh_env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, timeout=60, pass_fds=(), close_fds=True,
+                       preexec_fn=lambda: os.close(1))
+    check(f"--output {mode} >&-: exit 1, one line", p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr)
+with open("/dev/full", "w") as full:
+    p = subprocess.run([binary()], env=gh_env, input=json.dumps({"domain": d}), stdout=full, stderr=subprocess.PIPE,
+                       text=True, timeout=60)
+check("terraform >/dev/full: exit 1", p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr)
+check("GitHub files untouched when stdout failed", not os.path.exists(os.path.join(gh, "output")) and
+      not os.path.exists(os.path.join(gh, "env")), os.listdir(gh))
 
 finish()

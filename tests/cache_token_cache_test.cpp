@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -798,3 +799,42 @@ BOOST_AUTO_TEST_CASE(a_waiter_reads_what_the_holder_wrote) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 12 item 12: the run that holds a lock removes the temporaries of killed writers (older than a
+// minute) and the entries past their expiry; a fresh entry and another process's fresh temporary stay.
+BOOST_AUTO_TEST_CASE(the_lock_holder_removes_stale_temporaries_and_expired_entries) {
+    TempDir tmp;
+    std::vector<std::string> log;
+    TokenCache cache = open_cache(tmp / "cache", &log);
+    Clock clock;
+    Fetcher fetcher{&clock};
+    const std::string dir = tmp / "cache";
+    CacheKey expired_key = test_key();
+    expired_key.domain = "expired";
+    CacheKey fresh_key = test_key();
+    fresh_key.domain = "fresh";
+    const std::string expired_stem = cat::cache::cache_file_stem(expired_key);
+    const std::string fresh_stem = cat::cache::cache_file_stem(fresh_key);
+    write_file(dir + "/" + expired_stem + ".json", entry_json(expired_stem, "old", unix(t0 - 1h), unix(t0 - 13h)),
+               0600);
+    write_file(dir + "/" + fresh_stem + ".json", entry_json(fresh_stem, "new", unix(t0 + 1h), unix(t0 - 1h)), 0600);
+    const std::string stale_tmp = "." + expired_stem + ".json.4242.0.123.tmp";
+    const std::string fresh_tmp = "." + fresh_stem + ".json.4343.0.456.tmp";
+    write_file(dir + "/" + stale_tmp, "half a token", 0600);
+    write_file(dir + "/" + fresh_tmp, "another process, writing now", 0600);
+    write_file(dir + "/notes.txt", "not ours", 0600);
+    const timespec old_times[2] = {{0, UTIME_OMIT}, {::time(nullptr) - 120, 0}};
+    BOOST_REQUIRE(::utimensat(AT_FDCWD, (dir + "/" + stale_tmp).c_str(), old_times, 0) == 0);
+
+    BOOST_REQUIRE(cache.get_or_fetch(test_key(), clock.fn(), std::nullopt, fetcher.fn()).ok());
+    const auto names = list_dir(dir);
+    BOOST_TEST(!names.contains(stale_tmp));
+    BOOST_TEST(!names.contains(expired_stem + ".json"));
+    BOOST_TEST(names.contains(fresh_tmp));
+    BOOST_TEST(names.contains(fresh_stem + ".json"));
+    BOOST_TEST(names.contains("notes.txt"));
+    BOOST_TEST(names.contains(cat::cache::cache_file_stem(test_key()) + ".json"));
+    BOOST_TEST(std::count(log.begin(), log.end(),
+                          "cache " + cat::cache::cache_file_stem(test_key()).substr(0, 12) +
+                              ": removed 1 stale temporary file(s) and 1 expired entry") == 1);
+}

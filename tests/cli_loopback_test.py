@@ -212,4 +212,15 @@ rc, out, err = run(["--domain", unique("argv"), "--access-key", EXAMPLE_AK, "--s
                    example_env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None))
 check("secret by flag works, with a warning", rc == 0 and "warning" in err and EXAMPLE_SK not in err, err)
 
+# Issue 12 item 6: --dry-run redacts the signature and sends nothing, not even STS AssumeRole (the STS
+# endpoint here refuses connections: a request would show as a network error, exit 5).
+rc, out, err = run(["--domain", unique("dry"), "--dry-run"], example_env())
+check("--dry-run: Signature=<redacted>, Credential and SignedHeaders kept",
+      rc == 0 and "Signature=<redacted>" in out and "Credential=" in out and "SignedHeaders=" in out and
+      "cannot be replayed" in out, out)
+rc, out, err = run(["--domain", unique("dry"), "--dry-run", "--role-arn", "arn:aws:iam::111122223333:role/r"],
+                   example_env(AWS_ENDPOINT_URL_STS="https://127.0.0.1:9"))
+check("--dry-run --role-arn: no AssumeRole, exit 2 with one line",
+      rc == 2 and out == "" and err.count("\n") == 1 and "--dry-run sends nothing over the network" in err, err)
+
 finish()

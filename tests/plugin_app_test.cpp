@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE plugin_app_test
 #include <stdlib.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +58,7 @@ struct App {
     std::string out;
     std::vector<std::string> err;
     int out_calls = 0;
+    bool out_fails = false;  // stdout closed or full
     cat::plugin::Io io;
 
     App() {
@@ -72,9 +74,13 @@ struct App {
                 {"AWS_REGION", "us-west-2"},          {"AWS_EC2_METADATA_DISABLED", "true"}};
         io.stdin_is_terminal = true;
         io.read_stdin = [] { return std::string(); };
-        io.out = [this](std::string_view s) {
-            out += s;
+        io.out = [this](std::string_view s) -> cat::Status {
             ++out_calls;
+            if (out_fails)
+                return cat::Error::make(cat::ErrorKind::config,
+                                        "cannot write to standard output: No space left on device");
+            out += s;
+            return cat::Ok{};
         };
         io.err = [this](std::string_view s) { err.emplace_back(s); };
         io.append_file = [](const std::string& path, std::string_view text) -> cat::Status {
@@ -85,9 +91,10 @@ struct App {
         io.now = [] { return fixed_now; };
     }
     ~App() {
-        // Whatever happened, no secret on stderr, and stdout written at most once.
+        // Whatever happened, no secret on stderr, and stdout written at most once (twice in GitHub mode: the
+        // outputs, then the annotation of a failed file append).
         for (const auto& line : err) BOOST_TEST(line.find(secret_key) == std::string::npos);
-        BOOST_TEST(out_calls <= 1);
+        BOOST_TEST(out_calls <= 2);
         std::error_code ec;
         fs::remove_all(root, ec);
     }
@@ -253,6 +260,53 @@ BOOST_AUTO_TEST_CASE(cache_miss_then_hit) {
     BOOST_TEST(transport.sent.size() == 2u);
 }
 
+// Issue 12 item 13: the entry is keyed by a digest that proves the secret key, not by the key id alone.
+BOOST_AUTO_TEST_CASE(cache_key_proves_the_secret) {
+    script_token();
+    BOOST_TEST(run({"--domain", "dm"}) == 0);
+    vars["AWS_SECRET_ACCESS_KEY"] = "another-secret-for-the-same-key-id";
+    script_token("tok-2");
+    BOOST_TEST(run({"--domain", "dm"}) == 0);
+    BOOST_TEST(out.find(R"("authorization_token":"tok-2")") != std::string::npos);
+    BOOST_TEST(transport.sent.size() == 2u);  // a miss: the wrong secret does not get tok-1
+    vars["AWS_SECRET_ACCESS_KEY"] = std::string(secret_key);
+    BOOST_TEST(run({"--domain", "dm"}) == 0);
+    BOOST_TEST(out.find(R"("authorization_token":"tok-1")") != std::string::npos);
+    BOOST_TEST(transport.sent.size() == 2u);  // the right secret: a hit
+    for (const auto& e : fs::directory_iterator(root / "cache"))
+        BOOST_TEST(read(e.path()).find(secret_key) == std::string::npos);
+}
+
+// Issue 12 item 5: a default cache directory that cannot be used costs a request, not the job; an unsafe
+// one is not used and gets one warning; a --cache-dir the user named must work.
+BOOST_AUTO_TEST_CASE(an_unusable_cache_degrades_an_unsafe_one_warns) {
+    std::ofstream(root / "file") << "x";
+    vars["CODEARTIFACT_TOKEN_CACHE_DIR"] = (root / "file/cache").string();  // cannot be created
+    script_token();
+    BOOST_TEST(run({"--domain", "dm"}) == 0);
+    BOOST_TEST(err.empty());
+    script_token();
+    BOOST_TEST(run({"--domain", "dm", "--debug"}) == 0);
+    BOOST_TEST(std::count_if(err.begin(), err.end(), [](const std::string& l) {
+                   return l.find("fetching without the cache") != std::string::npos;
+               }) == 1);
+    BOOST_TEST(transport.sent.size() == 2u);
+
+    fs::create_directories(root / "open");
+    fs::permissions(root / "open", fs::perms::all);
+    vars["CODEARTIFACT_TOKEN_CACHE_DIR"] = (root / "open").string();
+    script_token();
+    BOOST_TEST(run({"--domain", "dm"}) == 0);
+    BOOST_REQUIRE(err.size() == 1u);
+    BOOST_TEST(err.front().starts_with("codeartifact-token: warning: refusing cache directory"));
+    BOOST_TEST(fs::is_empty(root / "open"));
+    BOOST_TEST(transport.sent.size() == 3u);
+
+    BOOST_TEST(run({"--domain", "dm", "--cache-dir", (root / "open").string()}) == 6);
+    BOOST_TEST(run({"--domain", "dm", "--cache-dir", (root / "file/cache").string()}) == 6);
+    BOOST_TEST(transport.sent.size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(no_cache_fetches_every_time) {
     script_token();
     script_token("tok-2");
@@ -272,6 +326,21 @@ BOOST_AUTO_TEST_CASE(dry_run_sends_nothing) {
     BOOST_TEST(out.find("x-amz-security-token: <redacted>\n") != std::string::npos);
     BOOST_TEST(out.find("session-secret") == std::string::npos);
     BOOST_TEST(out.find(secret_key) == std::string::npos);
+    // Issue 12 item 6: the signature is redacted (a printed one could be replayed for 15 minutes).
+    BOOST_TEST(out.find("authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/us-west-2/codeartifact/"
+                        "aws4_request, SignedHeaders=") != std::string::npos);
+    BOOST_TEST(out.find(", Signature=<redacted>\n") != std::string::npos);
+    BOOST_TEST(out.ends_with("(the signature and any session token are redacted: this request cannot be replayed)\n"));
+}
+
+// Issue 12 item 6: credentials that need the network stop a dry run before anything is sent.
+BOOST_AUTO_TEST_CASE(dry_run_with_a_role_sends_no_assume_role) {
+    BOOST_TEST(run({"--domain", "dm", "--dry-run", "--role-arn", "arn:aws:iam::111122223333:role/r"}) == 2);
+    BOOST_TEST(transport.sent.empty());
+    BOOST_TEST(out.empty());
+    BOOST_REQUIRE(err.size() == 1u);
+    BOOST_TEST(err.front().find("--dry-run sends nothing over the network") != std::string::npos);
+    BOOST_TEST(err.front().find("sts.") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(text_and_env) {
@@ -327,6 +396,35 @@ BOOST_AUTO_TEST_CASE(github_writes_its_files) {
     vars["INPUT_EXPORT-ENV"] = "no";
     BOOST_TEST(run({"--output", "github"}) == 0);
     BOOST_TEST(out.starts_with("codeartifact-token: token for domain dm expires"));  // mask off
+}
+
+// Issue 12 item 3: a failed write to stdout is an error with one line; in GitHub mode the files get
+// nothing unless stdout (with the ::add-mask:: line) was written first.
+BOOST_AUTO_TEST_CASE(a_failed_stdout_is_an_error_and_the_github_files_stay_empty) {
+    script_token();
+    out_fails = true;
+    BOOST_TEST(run({"--domain", "dm", "--output", "text"}) == 1);
+    BOOST_TEST(err == std::vector<std::string>{
+                          "codeartifact-token: cannot write to standard output: No space left on device"});
+    vars["GITHUB_OUTPUT"] = (root / "output").string();
+    vars["GITHUB_ENV"] = (root / "env").string();
+    BOOST_TEST(run({"--domain", "dm", "--output", "github"}) == 1);
+    BOOST_TEST(err.size() == 1u);
+    BOOST_TEST(!fs::exists(root / "output"));
+    BOOST_TEST(!fs::exists(root / "env"));
+    BOOST_TEST(run({"--version"}) == 1);
+
+    // stdout fine, GITHUB_ENV unwritable: the token in GITHUB_OUTPUT was masked before it got there.
+    out_fails = false;
+    io.append_file = [this](const std::string& path, std::string_view text) -> cat::Status {
+        if (path == vars["GITHUB_ENV"]) return cat::Error::make(cat::ErrorKind::config, "cannot append to " + path);
+        BOOST_TEST(out.starts_with("::add-mask::tok-1\n"));
+        std::ofstream(path, std::ios::app) << text;
+        return cat::Ok{};
+    };
+    BOOST_TEST(run({"--domain", "dm", "--output", "github"}) == 6);
+    BOOST_TEST(out.starts_with("::add-mask::tok-1\n"));
+    BOOST_TEST(out.find("::error title=codeartifact-token::cannot append to") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(configure_as_environment_variables) {
