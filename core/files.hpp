@@ -21,6 +21,9 @@ namespace cat::files {
 
 // The bound of read_file when none is given: configuration and token files are a few KiB.
 inline constexpr std::size_t default_max_bytes = std::size_t{1} << 20;  // 1 MiB
+// The Error::code of a refusal for safety (a symlink, not ours, open to others, replaced while opened),
+// as opposed to a failure to create or use the path: callers may treat the two differently.
+inline constexpr std::string_view unsafe_path = "UnsafePath";
 
 // The whole content of a regular file (symlinks are followed). A FIFO, a device, a directory or a file
 // larger than `max_bytes` is an error, as is an absent file.

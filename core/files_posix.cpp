@@ -27,6 +27,13 @@ Error config_error(std::string message) {
     return Error::make(ErrorKind::config, std::move(message));
 }
 
+// A refusal for safety: the message says why, the code says what it is.
+Error unsafe_error(std::string message) {
+    Error e = config_error(std::move(message));
+    e.code = std::string(unsafe_path);
+    return e;
+}
+
 Error os_error(std::string_view what, std::string_view path, int err) {
     return config_error("cannot " + std::string(what) + " " + std::string(path) + ": " + std::strerror(err));
 }
@@ -386,15 +393,15 @@ Result<Directory> Directory::open_private(std::string path, std::string_view lab
     struct stat before {};
     if (::lstat(path.c_str(), &before) != 0) return os_error("use " + what, path, errno);
     if (auto why = unsafe_dir_reason(before); !why.empty())
-        return config_error("refusing " + what + " " + path + ": it " + why);
+        return unsafe_error("refusing " + what + " " + path + ": it " + why);
     File handle = open_dir(path, false);
     if (!handle.is_open()) return os_error("open " + what, path, errno);
     struct stat after {};
     if (::fstat(Native::fd(handle), &after) != 0) return os_error("use " + what, path, errno);
     if (after.st_dev != before.st_dev || after.st_ino != before.st_ino)
-        return config_error("refusing " + what + " " + path + ": it was replaced while being opened");
+        return unsafe_error("refusing " + what + " " + path + ": it was replaced while being opened");
     if (auto why = unsafe_dir_reason(after); !why.empty())
-        return config_error("refusing " + what + " " + path + ": it " + why);
+        return unsafe_error("refusing " + what + " " + path + ": it " + why);
     return Native::make_directory(std::move(path), std::move(handle));
 }
 

@@ -11,6 +11,7 @@
 #include "aws/rfc3339.hpp"
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
+#include "core/files.hpp"
 #include "core/result.hpp"
 #include "core/text.hpp"
 #include "http/transport.hpp"
@@ -288,7 +289,7 @@ Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& clie
             e.message += " (or pass --no-cache)";
             return e;
         }
-        if (e.message.starts_with("refusing "))
+        if (e.code == files::unsafe_path)
             run.io.err("codeartifact-token: warning: " + e.message + "; fetching without the cache");
         else
             run.debug(e.message + "; fetching without the cache");
