@@ -1,5 +1,6 @@
 #include "plugin/app.hpp"
 
+#include <algorithm>
 #include <new>
 #include <optional>
 
@@ -332,7 +333,8 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         io.out(std::string("codeartifact-token ") + CAT_VERSION + "\n");
         return 0;
     }
-    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    // --help anywhere asks for help (as git and curl): "--domain x --help" is not a usage error.
+    if ((args.size() == 1 && args[0] == "-h") || std::ranges::find(args, std::string_view("--help")) != args.end()) {
         io.out(help_text());
         return 0;
     }
