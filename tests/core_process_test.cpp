@@ -179,6 +179,9 @@ bool dead(pid_t pid) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(timeout_kills_the_whole_process_group) {
+    // Away from a controlling terminal (ctest in an interactive shell): there the program would share our
+    // group on purpose. Fails harmlessly when we already lead a group (run directly from a shell).
+    (void)::setsid();
     TempDir dir;
     const std::string pid_file = dir / "pid";
     // The helper starts a child of its own (which also holds the output pipe), then waits.
@@ -225,6 +228,7 @@ BOOST_AUTO_TEST_CASE(our_termination_kills_the_program_group_then_us) {
     const pid_t runner = ::fork();
     BOOST_REQUIRE(runner >= 0);
     if (runner == 0) {
+        (void)::setsid();  // no controlling terminal (see above)
         process::Options o;
         o.own_process_group = true;
         o.kill_on_termination = true;
