@@ -26,6 +26,7 @@ Result<IniFile> parse_ini(std::string_view text, std::string_view source) {
     std::string last_key;         // the key that indented lines continue or nest under
     bool last_key_empty = false;  // whose value was empty: indented "k = v" lines nest under it
     std::size_t line_no = 0;
+    std::map<std::string, std::size_t, std::less<>> first_lines;  // each section's header line
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte-order mark
     while (!text.empty()) {
         ++line_no;
@@ -53,6 +54,13 @@ Result<IniFile> parse_ini(std::string_view text, std::string_view source) {
             if (line.back() != ']') return bad(source, line_no, "a section header must end with ']'");
             const std::string_view name = trim(line.substr(1, line.size() - 2));
             if (name.empty()) return bad(source, line_no, "empty section name");
+            // A section given twice in one file is refused, as botocore (configparser's
+            // DuplicateSectionError): merging would pick one of two conflicting settings silently.
+            const auto [it, added] = first_lines.emplace(std::string(name), line_no);
+            if (!added)
+                return bad(source, line_no,
+                           "section [" + std::string(name) + "] is given twice (first at line " +
+                               std::to_string(it->second) + ")");
             section = &file.sections[std::string(name)];
             last_key.clear();
             continue;

@@ -1,8 +1,8 @@
 // The AWS shared config and credentials file format (~/.aws/config, ~/.aws/credentials), with the rules
 // botocore and the AWS CLI follow: full-line comments starting with '#' or ';'; "key = value" (or
 // "key: value") with keys folded to lower case and values trimmed; a key with an empty value followed
-// by indented "sub = value" lines is a nested block (services sections, s3 settings); repeated sections
-// are merged, a later key winning.
+// by indented "sub = value" lines is a nested block (services sections, s3 settings); a section given
+// twice in one file is an error (as botocore).
 #pragma once
 
 #include <map>

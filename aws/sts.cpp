@@ -162,7 +162,10 @@ Result<AwsCredentials> assume_role(const StsConfig& config, const AwsCredentials
         {"Action", "AssumeRole"}, {"Version", api_version}, {"RoleArn", params.role_arn}, {"RoleSessionName", session}};
     if (!params.external_id.empty()) form.emplace_back("ExternalId", params.external_id);
     if (!duration.empty()) form.emplace_back("DurationSeconds", duration);
-    Call call{"AssumeRole", form_body(form), &source.keys, {source.keys.secret_access_key.view(), source.keys.session_token.view()}};
+    Call call{"AssumeRole",
+              form_body(form),
+              &source.keys,
+              {source.keys.secret_access_key.view(), source.keys.session_token.view()}};
     return run(config, call, params, "assumed role " + params.role_arn, CredentialSource::assume_role);
 }
 

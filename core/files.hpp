@@ -80,6 +80,10 @@ Status write_all(Stream stream, std::string_view bytes);
 bool is_terminal(Stream stream) noexcept;
 // All of standard input; more than `max_bytes` is an error.
 Result<std::string> read_stdin(std::size_t max_bytes = default_max_bytes);
+// Call first in main: a standard stream that was closed when we started gets /dev/null opened on it, read-only,
+// so that no file we open later becomes our standard output (or input, or error). Read-only keeps a closed
+// stdout an error: a write to it still fails (EBADF) and is reported as it would have been.
+void reserve_standard_streams() noexcept;
 
 // A lock taken with Directory::lock; released when it goes.
 // Move-only (it holds a File).

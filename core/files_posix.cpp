@@ -316,6 +316,19 @@ bool is_terminal(Stream stream) noexcept {
     return ::isatty(std_fd(stream)) == 1;
 }
 
+void reserve_standard_streams() noexcept {
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        // The lowest free descriptor is `fd` itself (the lower ones are open by now); no O_CLOEXEC: it stays a
+        // standard stream, for our children too.
+        const int got = ::open("/dev/null", O_RDONLY);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+        if (got >= 0 && got != fd) {
+            ::dup2(got, fd);
+            ::close(got);
+        }
+    }
+}
+
 Result<std::string> read_stdin(std::size_t max_bytes) {
     return read_bounded(STDIN_FILENO, std_name(Stream::in), max_bytes, 64 * 1024);
 }

@@ -18,21 +18,34 @@ struct Options {
     std::size_t max_output = std::size_t{1} << 20;  // 1 MiB
     // When set, a program still running after this long is killed and the run is an error.
     std::optional<std::chrono::milliseconds> timeout;
+    // The program starts in a process group of its own, and every kill (timeout, too much output, our own
+    // termination) goes to the whole group: what it started in turn does not outlive it. Not when we are
+    // the foreground job of a terminal: there the program stays in our group, so that it may still read the
+    // terminal (an MFA prompt) and Ctrl-C reaches it.
+    bool own_process_group = false;
+    // While it runs, SIGTERM, SIGINT or SIGHUP to us kills the program (its group), and we then end by the
+    // same signal: it is not left running, reparented to PID 1.
+    bool kill_on_termination = false;
+    // When set, its standard error is captured (the last this-many bytes) into Finished::err instead of
+    // being passed through to ours.
+    std::optional<std::size_t> capture_error;
 };
 
 struct Finished {
     int exit_code = 0;  // the exit status; negative when a signal ended the program (-9: SIGKILL)
     std::string out;    // its standard output
+    std::string err;    // its standard error (the end of it), when Options::capture_error is set
 };
 
 // Runs argv[0] (looked up in PATH when it has no '/') with the arguments argv[1..] exactly as given (no
-// shell: spaces, quotes and '$' reach the program verbatim), our environment and our standard error; its
-// standard input is ours too. Errors (ErrorKind::config; the caller may re-kind them) name the program:
+// shell: spaces, quotes and '$' reach the program verbatim), our environment and (unless captured) our
+// standard error; its standard input is ours too. Errors (ErrorKind::config; the caller may re-kind them)
+// name the program:
 //   cannot run "prog": No such file or directory        (it could not be started)
 //   "prog" wrote more than 1048576 bytes to its standard output
 //   "prog" did not finish within 5000 ms (killed)
 //   "prog": cannot read its output: ...
-// Output already read is wiped when the run fails (it may hold secrets).
+// Output already read is wiped when the run fails (it may hold secrets); so is captured standard error.
 Result<Finished> run(const std::vector<std::string>& argv, const Options& options = {});
 
 }  // namespace cat::process

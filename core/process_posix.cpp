@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -37,25 +38,106 @@ void close_fd(int& fd) {
     fd = -1;
 }
 
+// The signals that end us, which Options::kill_on_termination passes on to the program.
+constexpr int termination_signals[] = {SIGTERM, SIGINT, SIGHUP};
+
+// What the child needs between fork and exec, all made before fork.
+struct ChildSetup {
+    int out_write = -1;
+    int err_write = -1;  // -1: standard error stays ours
+    int report_write = -1;
+    bool own_group = false;
+    const sigset_t* mask = nullptr;  // the signal mask to restore (ours before the run blocked some)
+};
+
+// The child reports errno to the parent and ends.
+[[noreturn]] void child_failed(int report_write) {
+    const int e = errno;
+    [[maybe_unused]] const auto n = ::write(report_write, &e, sizeof e);
+    ::_exit(127);
+}
+
 // The child's side, between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(char* const* argv, int out_write, int error_write) {
-    if (out_write == STDOUT_FILENO) {
-        ::fcntl(out_write, F_SETFD, 0);
-    } else if (::dup2(out_write, STDOUT_FILENO) < 0) {
-        const int e = errno;
-        [[maybe_unused]] const auto n = ::write(error_write, &e, sizeof e);
-        ::_exit(127);
+[[noreturn]] void exec_child(char* const* argv, const ChildSetup& c) {
+    if (c.own_group && ::setpgid(0, 0) != 0) child_failed(c.report_write);
+    for (const auto& [from, to] : {std::pair{c.out_write, STDOUT_FILENO}, std::pair{c.err_write, STDERR_FILENO}}) {
+        if (from < 0) continue;
+        if (from == to) {
+            ::fcntl(from, F_SETFD, 0);
+        } else if (::dup2(from, to) < 0) {
+            child_failed(c.report_write);
+        }
     }
-    // Our SIGPIPE may be ignored (core/files.cpp ignores it); the child starts with the default.
+    // Our SIGPIPE may be ignored (core/files.cpp ignores it); the child starts with the default, and with
+    // the default for the signals the run catches, unblocked.
     ::signal(SIGPIPE, SIG_DFL);
+    for (const int sig : termination_signals) ::signal(sig, SIG_DFL);
+    if (c.mask != nullptr) ::sigprocmask(SIG_SETMASK, c.mask, nullptr);
 #ifdef CLOSE_RANGE_CLOEXEC
     // Descriptors someone opened without O_CLOEXEC do not leak into the child.
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 #endif
     ::execvp(argv[0], argv);
-    const int e = errno;
-    [[maybe_unused]] const auto n = ::write(error_write, &e, sizeof e);
-    ::_exit(127);
+    child_failed(c.report_write);
+}
+
+// Whom a kill reaches: the child's process group (negative) or the child alone. Read by the signal handler.
+std::atomic<pid_t> kill_target{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free);
+
+extern "C" void on_termination(int sig) {
+    if (const pid_t target = kill_target.load(); target != 0) ::kill(target, SIGKILL);
+    // Then end as the signal would have ended us (it is blocked while we handle it: delivered on return).
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+
+// Installs on_termination for the run's duration (when asked), blocked until the child's pid is known.
+class TerminationGuard {
+public:
+    explicit TerminationGuard(bool active) : active_(active) {
+        if (!active_) return;
+        sigset_t block;
+        sigemptyset(&block);
+        for (const int sig : termination_signals) sigaddset(&block, sig);
+        ::sigprocmask(SIG_BLOCK, &block, &old_mask_);
+        struct sigaction act {};
+        act.sa_handler = on_termination;
+        sigemptyset(&act.sa_mask);
+        for (std::size_t i = 0; i < std::size(termination_signals); ++i)
+            ::sigaction(termination_signals[i], &act, &old_actions_[i]);
+    }
+    TerminationGuard(const TerminationGuard&) = delete;
+    TerminationGuard& operator=(const TerminationGuard&) = delete;
+    ~TerminationGuard() {
+        if (!active_) return;
+        started(0);  // nothing left to kill; then our own handlers and mask again
+        for (std::size_t i = 0; i < std::size(termination_signals); ++i)
+            ::sigaction(termination_signals[i], &old_actions_[i], nullptr);
+        ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+    // The child is running (target: whom a kill reaches; 0 when it is gone): signals may come now.
+    void started(pid_t target) {
+        if (!active_) return;
+        kill_target.store(target);
+        if (target != 0) ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    }
+    const sigset_t* child_mask() const { return active_ ? &old_mask_ : nullptr; }
+
+private:
+    bool active_;
+    sigset_t old_mask_{};
+    struct sigaction old_actions_[std::size(termination_signals)]{};
+};
+
+// True when we are the foreground job of our controlling terminal: a program in another process group
+// could not read the terminal there (SIGTTIN).
+bool foreground_on_terminal() {
+    const int fd = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+    if (fd < 0) return false;
+    const bool foreground = ::tcgetpgrp(fd) == ::getpgrp();
+    ::close(fd);
+    return foreground;
 }
 
 int decode_status(int status) {
@@ -80,7 +162,7 @@ struct Waited {
     std::optional<int> exit_code;  // nullopt: waitpid failed
     bool timed_out = false;
 };
-Waited wait_until(pid_t pid, std::optional<Clock::time_point> deadline) {
+Waited wait_until(pid_t pid, pid_t kill_target_pid, std::optional<Clock::time_point> deadline) {
     if (!deadline) return {wait_blocking(pid), false};
     milliseconds delay{1};
     for (;;) {
@@ -90,7 +172,7 @@ Waited wait_until(pid_t pid, std::optional<Clock::time_point> deadline) {
         if (r < 0 && errno != EINTR) return {std::nullopt, false};
         const auto now = Clock::now();
         if (now >= *deadline) {
-            ::kill(pid, SIGKILL);
+            ::kill(kill_target_pid, SIGKILL);
             return {wait_blocking(pid), true};
         }
         std::this_thread::sleep_for(std::min<Clock::duration>(delay, *deadline - now));
@@ -114,22 +196,34 @@ Result<Finished> run(const std::vector<std::string>& argv, const Options& option
     args.push_back(nullptr);
 
     int out[2] = {-1, -1};
+    int err[2] = {-1, -1};
     int report[2] = {-1, -1};  // the child writes errno here when exec fails; EOF means exec succeeded
-    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC) != 0) {
+    const auto close_all = [&] {
+        for (int* fd : {&out[0], &out[1], &err[0], &err[1], &report[0], &report[1]}) close_fd(*fd);
+    };
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC) != 0 ||
+        (options.capture_error && ::pipe2(err, O_CLOEXEC) != 0)) {
         const int e = errno;
-        close_fd(out[0]);
-        close_fd(out[1]);
+        close_all();
         return run_error("cannot run " + quoted(program) + ": pipe: " + std::strerror(e));
     }
+    const bool own_group = options.own_process_group && !foreground_on_terminal();
+    TerminationGuard guard(options.kill_on_termination);
+    const ChildSetup setup{out[1], err[1], report[1], own_group, guard.child_mask()};
     const pid_t pid = ::fork();
     if (pid < 0) {
         const int e = errno;
-        for (int* fd : {&out[0], &out[1], &report[0], &report[1]}) close_fd(*fd);
+        close_all();
         return run_error("cannot run " + quoted(program) + ": fork: " + std::strerror(e));
     }
-    if (pid == 0) exec_child(args.data(), out[1], report[1]);
+    if (pid == 0) exec_child(args.data(), setup);
+    // Also here, so that a kill right away already reaches the group (one of the two calls wins the race).
+    if (own_group) (void)::setpgid(pid, pid);
+    const pid_t target = own_group ? -pid : pid;  // whom a kill reaches
+    guard.started(target);
 
     close_fd(out[1]);
+    close_fd(err[1]);
     close_fd(report[1]);
     int exec_errno = 0;
     std::size_t got = 0;
@@ -141,7 +235,7 @@ Result<Finished> run(const std::vector<std::string>& argv, const Options& option
     }
     close_fd(report[0]);
     if (got == sizeof exec_errno) {
-        close_fd(out[0]);
+        close_all();
         (void)wait_blocking(pid);
         return run_error("cannot run " + quoted(program) + ": " + std::strerror(exec_errno));
     }
@@ -151,41 +245,64 @@ Result<Finished> run(const std::vector<std::string>& argv, const Options& option
     bool too_large = false;
     bool timed_out = false;
     int read_errno = 0;
-    for (;;) {
+    // Both pipes are read until both are at their end (a program blocked on a full stderr pipe would never
+    // finish its stdout).
+    while (out[0] >= 0 || err[0] >= 0) {
+        int wait_ms = -1;
         if (deadline) {
             const auto left = std::chrono::ceil<milliseconds>(*deadline - Clock::now());
             if (left.count() <= 0) {
                 timed_out = true;
                 break;
             }
-            pollfd p{out[0], POLLIN, 0};
-            const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 60'000)));
-            if (ready < 0 && errno != EINTR) {
-                read_errno = errno;
-                break;
-            }
-            if (ready <= 0) continue;
+            wait_ms = static_cast<int>(std::min<long long>(left.count(), 60'000));
         }
-        const ssize_t n = ::read(out[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
+        pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};  // a negative fd is skipped
+        const int ready = ::poll(p, 2, wait_ms);
+        if (ready < 0 && errno != EINTR) {
             read_errno = errno;
             break;
         }
-        if (n == 0) break;
-        if (result.out.size() + static_cast<std::size_t>(n) > options.max_output) {
-            too_large = true;
-            break;
+        if (ready <= 0) continue;
+        for (int i = 0; i < 2 && read_errno == 0 && !too_large; ++i) {
+            if (p[i].fd < 0 || p[i].revents == 0) continue;
+            const ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                read_errno = errno;
+                break;
+            }
+            if (n == 0) {
+                close_fd(i == 0 ? out[0] : err[0]);
+                continue;
+            }
+            const std::string_view chunk(buf, static_cast<std::size_t>(n));
+            if (i == 1) {
+                // Only the end of standard error is kept: the last lines say why it failed.
+                result.err.append(chunk);
+                if (result.err.size() > *options.capture_error) {
+                    const std::size_t drop = result.err.size() - *options.capture_error;
+                    wipe(result.err.data(), drop);
+                    result.err.erase(0, drop);
+                }
+            } else if (result.out.size() + chunk.size() > options.max_output) {
+                too_large = true;
+            } else {
+                result.out.append(chunk);
+            }
         }
-        result.out.append(buf, static_cast<std::size_t>(n));
+        if (read_errno != 0 || too_large) break;
     }
     wipe(buf, sizeof buf);
     const bool failed = too_large || timed_out || read_errno != 0;
-    if (failed) ::kill(pid, SIGKILL);
+    if (failed) ::kill(target, SIGKILL);
     close_fd(out[0]);
-    const Waited waited = wait_until(pid, deadline);
+    close_fd(err[0]);
+    const Waited waited = wait_until(pid, target, deadline);
+    guard.started(0);
     if (failed || waited.timed_out) {
         wipe(result.out);
+        wipe(result.err);
         if (too_large)
             return run_error(quoted(program) + " wrote more than " + describe_bytes(options.max_output) +
                              " to its standard output");

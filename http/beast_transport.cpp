@@ -34,6 +34,7 @@ using tcp = net::ip::tcp;
 using std::chrono::milliseconds;
 
 constexpr std::size_t max_header_bytes = 64 * 1024;
+constexpr int max_interim_responses = 8;
 
 std::string authority(const std::string& host, std::uint16_t port) {
     return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -349,29 +350,38 @@ private:
         if (out.ec) return fail(out.ec, where);
 
         begin(Stage::read, options_.read_timeout);
-        bhttp::response_parser<bhttp::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(std::min(cap, max_header_bytes)));
-        parser.body_limit(cap);
-        if (request_.method == "HEAD") parser.skip(true);
-        out = wait([&](Completion done) { bhttp::async_read_header(stream, buffer_, parser, done); });
+        // Interim responses (100 Continue, 102, 103) precede the final one: skip them, a bounded number, and
+        // read the next (RFC 9110 15.2). 101 is final: we never ask to switch protocols.
+        std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+        for (int interim = 0;; ++interim) {
+            if (interim > max_interim_responses) return fail("too many interim (1xx) responses", where, false);
+            parser.emplace();
+            parser->header_limit(static_cast<std::uint32_t>(std::min(cap, max_header_bytes)));
+            parser->body_limit(cap);
+            if (request_.method == "HEAD") parser->skip(true);
+            out = wait([&](Completion done) { bhttp::async_read_header(stream, buffer_, *parser, done); });
+            if (out.ec) break;
+            const unsigned status = parser->get().result_int();
+            if (status < 100 || status > 199 || status == 101) break;
+        }
         if (out.ec == bhttp::error::header_limit || out.ec == bhttp::error::body_limit) return too_large();
         if (out.ec) return fail(out.ec, where);
         // The cap covers headers and body together.
         const std::size_t left = cap - std::min(cap, out.bytes);
-        if (const auto length = parser.content_length(); length && *length > left) return too_large();
-        parser.body_limit(left);
-        if (!parser.is_done()) {
-            out = wait([&](Completion done) { bhttp::async_read(stream, buffer_, parser, done); });
-            if (out.ec == ssl::error::stream_truncated && parser.need_eof()) {
+        if (const auto length = parser->content_length(); length && *length > left) return too_large();
+        parser->body_limit(left);
+        if (!parser->is_done()) {
+            out = wait([&](Completion done) { bhttp::async_read(stream, buffer_, *parser, done); });
+            if (out.ec == ssl::error::stream_truncated && parser->need_eof()) {
                 // A body delimited by the end of the connection, closed without a TLS close_notify.
                 out.ec = {};
-                parser.put_eof(out.ec);
+                parser->put_eof(out.ec);
             }
             if (out.ec == bhttp::error::body_limit || out.ec == bhttp::error::buffer_overflow) return too_large();
             if (out.ec) return fail(out.ec, where);
         }
 
-        auto msg = parser.release();
+        auto msg = parser->release();
         Response response;
         response.status = static_cast<int>(msg.result_int());
         for (const auto& field : msg) response.headers.emplace_back(field.name_string(), field.value());

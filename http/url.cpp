@@ -133,6 +133,9 @@ Result<Proxy> parse_proxy(std::string_view text, std::string_view variable) {
     const std::string what = "invalid " + std::string(variable);
     auto fail = [&](std::string_view why) { return Error::make(ErrorKind::config, what + ": " + std::string(why)); };
     std::string_view s = trim(text);
+    // A CR, LF or other control character is a mistake (a value pasted with its line break), never a host.
+    if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        return fail("it contains a control character (a line break?)");
     if (const auto sep = s.find("://"); sep != std::string_view::npos) {
         const std::string scheme = text::lower(s.substr(0, sep));
         if (scheme == "https")

@@ -1,5 +1,6 @@
 #include "plugin/app.hpp"
 
+#include <algorithm>
 #include <new>
 #include <optional>
 
@@ -384,7 +385,8 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
     if (args.size() == 1 && args[0] == "--version") {
         return write_out(io, std::string("codeartifact-token ") + CAT_VERSION + "\n");
     }
-    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    // --help anywhere asks for help (as git and curl): "--domain x --help" is not a usage error.
+    if ((args.size() == 1 && args[0] == "-h") || std::ranges::find(args, std::string_view("--help")) != args.end()) {
         return write_out(io, help_text());
     }
     OutputMode mode = OutputMode::json;

@@ -86,6 +86,10 @@ ENVIRONMENT
     HTTPS_PROXY, HTTP_PROXY, NO_PROXY (and lower-case forms)
                          Proxy for HTTPS (CONNECT tunnel, Basic auth from the URL's user info) and the
                          hosts that bypass it (names, domain suffixes, IPs, CIDR blocks, *).
+    CODEARTIFACT_TOKEN_CREDENTIAL_PROCESS_TIMEOUT
+                         Seconds a profile's credential_process may run (default 60; 0: no limit).
+                         It is then killed with what it started; its stderr is shown only on failure
+                         (one line).
     CODEARTIFACT_TOKEN_CACHE_DIR, XDG_CACHE_HOME
                          The token cache directory (default ~/.cache/codeartifact-token). It must be
                          owned by the user and not writable by others; entries are 0600.

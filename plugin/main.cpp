@@ -12,6 +12,7 @@
 extern char** environ;
 
 int main(int argc, char** argv) {
+    cat::files::reserve_standard_streams();  // before anything opens a file
     // OpenSSL 3's start-up is most of a run's instructions (bench/run measures it): skip what a one-shot
     // process never needs. The clean-up at exit frees memory the kernel is about to take back; the error
     // strings are loaded by the transport when an error is shown (http/beast_transport.cpp); the system

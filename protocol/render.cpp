@@ -86,7 +86,20 @@ Result<Rendered> render(OutputMode mode, const Outcome& o, const RenderContext& 
 
 std::string render_failure(OutputMode mode, std::string_view line) {
     if (mode != OutputMode::github) return {};
-    return "::error title=codeartifact-token::" + std::string(line) + "\n";
+    // Workflow command data escaping (as @actions/core): '%' first, then CR and LF, so that no text of ours
+    // becomes a second command or a different one. (The title property is ours and needs none.)
+    std::string data;
+    for (const char c : line) {
+        if (c == '%')
+            data += "%25";
+        else if (c == '\r')
+            data += "%0D";
+        else if (c == '\n')
+            data += "%0A";
+        else
+            data += c;
+    }
+    return "::error title=codeartifact-token::" + data + "\n";
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> select(const Outcome& o, const Params& p) {

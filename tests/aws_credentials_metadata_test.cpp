@@ -172,7 +172,8 @@ struct Fixture {
             if (it == files.end()) return Error::make(ErrorKind::config, "cannot read " + path + ": No such file");
             return it->second;
         };
-        ctx.run_process = [](const std::vector<std::string>&) -> Result<a::ProcessOutput> {
+        ctx.run_process = [](const std::vector<std::string>&,
+                             std::optional<std::chrono::milliseconds>) -> Result<a::ProcessOutput> {
             return Error::make(ErrorKind::internal, "no process expected");
         };
         ctx.home = "/home/tester";
@@ -846,9 +847,12 @@ BOOST_AUTO_TEST_CASE(output_parsing) {
 BOOST_AUTO_TEST_CASE(runs_the_split_command_and_reports_exit_status_without_output) {
     Fixture f;
     std::vector<std::vector<std::string>> calls;
-    a::ProcessOutput answer{0, R"({"Version":1,"AccessKeyId":"AKIAPROC","SecretAccessKey":"sk"})"};
-    f.ctx.run_process = [&](const std::vector<std::string>& argv) -> Result<a::ProcessOutput> {
+    a::ProcessOutput answer{0, R"({"Version":1,"AccessKeyId":"AKIAPROC","SecretAccessKey":"sk"})", ""};
+    std::vector<std::optional<std::chrono::milliseconds>> limits;
+    f.ctx.run_process = [&](const std::vector<std::string>& argv,
+                            std::optional<std::chrono::milliseconds> limit) -> Result<a::ProcessOutput> {
         calls.push_back(argv);
+        limits.push_back(limit);
         return answer;
     };
     auto c = a::credentials_from_process(f.ctx, "/opt/bin/creds --profile 'my team'", "ci");
@@ -856,15 +860,16 @@ BOOST_AUTO_TEST_CASE(runs_the_split_command_and_reports_exit_status_without_outp
     BOOST_REQUIRE_EQUAL(calls.size(), 1u);
     BOOST_TEST(calls[0] == (std::vector<std::string>{"/opt/bin/creds", "--profile", "my team"}));
     BOOST_TEST(c->source == "profile ci: credential_process");
+    BOOST_TEST((limits.back() == std::optional<std::chrono::milliseconds>(std::chrono::minutes(1))));
 
-    answer = {1, "{\"SecretAccessKey\":\"" + std::string(secret_key) + "\"}"};
+    answer = {1, "{\"SecretAccessKey\":\"" + std::string(secret_key) + "\"}", ""};
     c = a::credentials_from_process(f.ctx, "/opt/bin/creds --profile 'my team'", "ci");
     BOOST_REQUIRE(!c.ok());
     BOOST_TEST(c.error().message == "credential_process \"/opt/bin/creds --profile 'my team'\" exited with status 1");
     BOOST_TEST(c.error().kind == ErrorKind::credentials);
     check_no_secrets(c.error());
 
-    answer = {-9, ""};
+    answer = {-9, "", ""};
     c = a::credentials_from_process(f.ctx, "/opt/bin/creds", "ci");
     BOOST_REQUIRE(!c.ok());
     BOOST_TEST(contains(c.error().message, "killed by signal 9"));
@@ -900,7 +905,8 @@ BOOST_AUTO_TEST_CASE(real_children) {
     const std::string killed = dir.write("killed.sh", "#!/bin/sh\nkill -9 $$\n", true);
     const std::string not_exec = dir.write("not-exec.sh", "#!/bin/sh\necho hi\n", false);
 
-    a::ProviderContext ctx;  // the real run_process
+    a::ProviderContext ctx;                                                                // the real run_process
+    ctx.call.now = [] { return std::chrono::sys_days{std::chrono::year{2026} / 2 / 1}; };  // before ok.sh's Expiration
     auto c = a::credentials_from_process(ctx, ok, "p");
     BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
     BOOST_TEST(c->keys.access_key_id == "AKIACHILD");
@@ -917,7 +923,10 @@ BOOST_AUTO_TEST_CASE(real_children) {
 
     c = a::credentials_from_process(ctx, fail, "p");
     BOOST_REQUIRE(!c.ok());
-    BOOST_TEST(c.error().message == "credential_process \"" + fail + "\" exited with status 1");
+    // One cleaned line of its standard error, the last.
+    BOOST_TEST(c.error().message == "credential_process \"" + fail +
+                                        "\" exited with status 1 (its last line on stderr: credential helper: no "
+                                        "session, log in first)");
     check_no_secrets(c.error());
 
     c = a::credentials_from_process(ctx, garbage, "p");
@@ -942,6 +951,45 @@ BOOST_AUTO_TEST_CASE(real_children) {
     c = a::credentials_from_process(ctx, not_exec, "p");
     BOOST_REQUIRE(!c.ok());
     BOOST_TEST(contains(c.error().message, "Permission denied"), c.error().message);
+
+    // Credentials already expired are refused (as botocore), naming when.
+    ctx.call.now = [] { return std::chrono::sys_days{std::chrono::year{2026} / 3 / 2}; };
+    c = a::credentials_from_process(ctx, ok, "p");
+    BOOST_REQUIRE(!c.ok());
+    BOOST_TEST(c.error().kind == ErrorKind::credentials);
+    BOOST_TEST(contains(c.error().message, "expired at 2026-03-01T12:00:00Z"), c.error().message);
+    check_no_secrets(c.error());
+
+    // Fifty lines on stderr and a failure: one line of it, cut, control characters gone.
+    const std::string noisy = dir.write(
+        "noisy.sh",
+        "#!/bin/sh\ni=0; while [ $i -lt 50 ]; do echo \"line $i $(printf '\\033')[31m red\" >&2; i=$((i+1)); done\n"
+        "printf '%0300d\\n' 7 >&2\nexit 2\n",
+        true);
+    c = a::credentials_from_process(ctx, noisy, "p");
+    BOOST_REQUIRE(!c.ok());
+    BOOST_TEST(c.error().message.find('\n') == std::string::npos);
+    BOOST_TEST(c.error().message.find('\x1b') == std::string::npos);
+    BOOST_TEST(!contains(c.error().message, "line 49"), c.error().message);
+    BOOST_TEST(contains(c.error().message, "(its last line on stderr: 0000"), c.error().message);
+    BOOST_TEST(c.error().message.size() < fail.size() + 300, c.error().message);
+
+    // A time limit from the environment; a bad one is a configuration error.
+    const std::string hangs = dir.write("hangs.sh", "#!/bin/sh\nsleep 30\n", true);
+    ctx.env =
+        cat::Env(std::map<std::string, std::string, std::less<>>{{std::string(a::process_timeout_variable), "1"}});
+    c = a::credentials_from_process(ctx, hangs, "p");
+    BOOST_REQUIRE(!c.ok());
+    BOOST_TEST(c.error().kind == ErrorKind::credentials);
+    BOOST_TEST(contains(c.error().message, "did not finish within 1000 ms (killed)"), c.error().message);
+    BOOST_TEST(contains(c.error().message, "CODEARTIFACT_TOKEN_CREDENTIAL_PROCESS_TIMEOUT"), c.error().message);
+    for (const char* bad : {"-1", "1.5", "abc", "100000"}) {
+        ctx.env =
+            cat::Env(std::map<std::string, std::string, std::less<>>{{std::string(a::process_timeout_variable), bad}});
+        c = a::credentials_from_process(ctx, ok, "p");
+        BOOST_REQUIRE(!c.ok());
+        BOOST_TEST(c.error().kind == ErrorKind::config);
+    }
 
     // PATH lookup (execvp) and an exit status from a program we did not write.
     auto out = a::run_process({"sh", "-c", "printf hello; exit 3"});

@@ -49,11 +49,12 @@ BOOST_AUTO_TEST_CASE(nested_blocks) {
     BOOST_TEST(f->sections.at("profile p").get("services") == "dev");
 }
 
-BOOST_AUTO_TEST_CASE(duplicate_sections_merge_later_wins) {
-    auto f = parse_ini("[a]\nx = 1\ny = 2\n[b]\nz = 3\n[a]\ny = 20\n", "credentials");
-    BOOST_REQUIRE(f.ok());
-    BOOST_TEST(f->sections.at("a").get("x") == "1");
-    BOOST_TEST(f->sections.at("a").get("y") == "20");
+BOOST_AUTO_TEST_CASE(duplicate_sections_are_refused_as_botocore_does) {
+    const auto f = parse_ini("[a]\nx = 1\ny = 2\n[b]\nz = 3\n[ a ]\ny = 20\n", "credentials");
+    BOOST_REQUIRE(!f.ok());
+    BOOST_TEST(f.error().message == "credentials line 6: section [a] is given twice (first at line 1)");
+    BOOST_TEST(exit_code(f.error().kind) == 6);
+    BOOST_TEST(!parse_ini("[default]\nregion = us-east-1\n[default]\n", "config").ok());
 }
 
 BOOST_AUTO_TEST_CASE(continuation_lines_and_crlf) {

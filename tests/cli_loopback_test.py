@@ -96,6 +96,10 @@ d = unique("unavailable")
 rc, out, err = fetch(d, env=example_env(AWS_MAX_ATTEMPTS="1"))
 check("AWS_MAX_ATTEMPTS=1", rc == 4 and attempts(d) == 1, err)
 
+d = unique("continue")
+rc, out, err = fetch(d)
+check("100 Continue and 103 before the 200: exit 0 after one attempt", rc == 0 and attempts(d) == 1, (rc, err))
+
 d = unique("reset")
 rc, out, err = fetch(d)
 check("connection reset: retried, exit 5 naming the read", rc == 5 and attempts(d) == 3 and "read" in err, err)

@@ -10,11 +10,13 @@ import base64
 import hashlib
 import json
 import os
+import signal
+import subprocess
 import tempfile
 import time
 
-from harness import (EXAMPLE_AK, EXAMPLE_SK, check, finish, home_env, main_url, post_json, run, server_log,
-                     start_server, unique)
+from harness import (EXAMPLE_AK, EXAMPLE_SK, binary, check, finish, home_env, main_url, post_json, run,
+                     server_log, start_server, unique)
 
 STATE = tempfile.mkdtemp(prefix="cat-chain-")
 
@@ -182,12 +184,90 @@ for f in (good, bad):
 env = home_env(config=f"[profile proc]\ncredential_process = \"{good}\" --arg 'two words'\n"
                        f"[profile badproc]\ncredential_process = {bad}\n")
 rc, out, err, log = fetch(env, "--profile", "proc")
-check("credential_process: run without a shell, its stderr passed through",
-      rc == 0 and signer(log) == EXAMPLE_AK and "helper ran with --arg" in err, err)
+check("credential_process: run without a shell, its stderr not passed through on success",
+      rc == 0 and signer(log) == EXAMPLE_AK and "helper ran with" not in err and "bytes to stderr" in err, err)
 no_secret("credential_process", err)
 rc, out, err, log = fetch(env, "--profile", "badproc")
-check("credential_process failure quotes the command and status, stderr passed through",
+check("credential_process failure quotes the command and status, and its last stderr line",
       rc == 3 and f'credential_process "{bad}" exited with status 7' in err and "vault is sealed" in err, err)
+
+
+def helper(name, body):
+    path = os.path.join(bin_dir, name)
+    open(path, "w").write("#!/bin/sh\n" + body)
+    os.chmod(path, 0o700)
+    return path
+
+
+def gone(pid, seconds=5):
+    """True once PID is dead (no such process, or a zombie)."""
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def read_pids(path, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        if os.path.exists(path):
+            pids = open(path).read().split()
+            if len(pids) == 2:
+                return [int(p) for p in pids]
+        time.sleep(0.02)
+    return []
+
+
+# A helper that hangs (with a child of its own): killed with its child after the limit, exit 3 naming it.
+pids = os.path.join(bin_dir, "hang.pids")
+hang = helper("hang", f"sleep 60 &\nprintf '%s %s ' $$ $! > '{pids}.tmp'\nmv '{pids}.tmp' '{pids}'\nwait\n")
+env = home_env(config=f"[profile hang]\ncredential_process = {hang}\n",
+               CODEARTIFACT_TOKEN_CREDENTIAL_PROCESS_TIMEOUT="1")
+t0 = time.time()
+d = unique("chain")
+# A session of its own: no controlling terminal, where the helper would share our process group.
+r = subprocess.run([binary(), "--domain", d, "--no-cache", "--profile", "hang"], env=env, capture_output=True,
+                   text=True, timeout=60, start_new_session=True)
+rc, err, log = r.returncode, r.stderr, server_log(d)
+hung = read_pids(pids)
+check("credential_process that hangs: exit 3 after the 1 s limit, naming it and the setting",
+      rc == 3 and "did not finish within 1000 ms" in err and "CODEARTIFACT_TOKEN_CREDENTIAL_PROCESS_TIMEOUT" in err
+      and time.time() - t0 < 30 and not log, (rc, err))
+check("... the helper and what it started are gone", len(hung) == 2 and all(gone(p) for p in hung), hung)
+
+# SIGTERM to us while the helper hangs: the helper (and its child) go too, and we end by SIGTERM.
+os.remove(pids)
+env = home_env(config=f"[profile hang]\ncredential_process = {hang}\n")
+p = subprocess.Popen([binary(), "--domain", unique("chain"), "--no-cache", "--profile", "hang"], env=env,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+hung = read_pids(pids)
+p.send_signal(signal.SIGTERM)
+rc = p.wait(timeout=30)
+check("SIGTERM while credential_process hangs: we end by SIGTERM", rc == -signal.SIGTERM, rc)
+check("... and the helper and what it started are gone", len(hung) == 2 and all(gone(q) for q in hung), hung)
+
+# Credentials that have already expired: refused, as botocore.
+expired_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+old = helper("expired", f"printf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"{EXAMPLE_AK}\", "
+                        f"\"SecretAccessKey\": \"{EXAMPLE_SK}\", \"SessionToken\": \"tok\", "
+                        f"\"Expiration\": \"{expired_at}\"}}'\n")
+env = home_env(config=f"[profile old]\ncredential_process = {old}\n")
+rc, out, err, log = fetch(env, "--profile", "old")
+check("credential_process with a past Expiration: exit 3, no request", rc == 3 and "expired at " + expired_at in err
+      and not log, (rc, err))
+
+# Fifty lines on its stderr and a failure: one line of ours.
+noisy = helper("noisy", "i=0; while [ $i -lt 50 ]; do echo \"noise $i\" >&2; i=$((i+1)); done\nexit 2\n")
+env = home_env(config=f"[profile noisy]\ncredential_process = {noisy}\n")
+rc, out, err = run(["--domain", unique("chain"), "--no-cache", "--profile", "noisy"], env)
+check("credential_process writing 50 lines to stderr: one line of ours", rc == 3 and err.count("\n") == 1
+      and "noise 49" in err and "noise 48" not in err, err)
 
 # --- SSO ----------------------------------------------------------------------------------------------
 future = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))

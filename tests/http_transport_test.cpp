@@ -275,6 +275,15 @@ BOOST_AUTO_TEST_CASE(status_codes_are_responses_not_errors) {
     BOOST_TEST(ok(get(options(), main_url("/__test/status?code=204"))).status == 204);
 }
 
+BOOST_AUTO_TEST_CASE(interim_responses_are_skipped) {
+    const auto r = ok(get(options(), main_url("/__test/continue?n=3")));
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.body == "after interim");
+    const auto e = get(options(), main_url("/__test/continue?n=20"));
+    BOOST_REQUIRE(!e);
+    BOOST_TEST(e.error().message.find("too many interim (1xx) responses") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(response_cap) {
     auto o = options();
     o.max_response_bytes = 10'000;

@@ -126,6 +126,16 @@ BOOST_AUTO_TEST_CASE(proxy_by_scheme) {
     BOOST_TEST(route(s, "https://example.com/") == "direct");
 }
 
+BOOST_AUTO_TEST_CASE(proxy_url_with_a_control_character_is_refused_as_such) {
+    for (const char* bad :
+         {"http://proxy.corp:3128\r\nX-Injected: 1", "http://proxy.corp\n:3128", "proxy\x1b.corp:80"}) {
+        const std::string r = route(https_via(bad), "https://a.com/");
+        BOOST_TEST(r.find("control character") != std::string::npos, r);
+        BOOST_TEST(r.find("IPv6") == std::string::npos, r);
+        BOOST_TEST(r.find("proxy.corp") == std::string::npos, r);  // the value is not repeated
+    }
+}
+
 BOOST_AUTO_TEST_CASE(proxy_url_forms) {
     BOOST_TEST(route(https_via("proxy.corp:8080"), "https://a.com/") == "proxy.corp:8080");
     BOOST_TEST(route(https_via("proxy.corp"), "https://a.com/") == "proxy.corp:80");

@@ -504,4 +504,14 @@ BOOST_AUTO_TEST_CASE(an_exception_is_internal_1_with_one_line) {
     BOOST_TEST(err == std::vector<std::string>{"codeartifact-token: internal error: OpenSSL: RAND_bytes failed"});
 }
 
+BOOST_AUTO_TEST_CASE(help_anywhere_prints_help) {
+    for (const auto& args : {std::vector<std::string_view>{"--help", "--domain", "x"},
+                             std::vector<std::string_view>{"--domain", "x", "--help"}}) {
+        BOOST_TEST(run(args) == 0);
+        BOOST_TEST(out.find("--domain") != std::string::npos);
+        BOOST_TEST(err.empty());
+        BOOST_TEST(transport.sent.empty());
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

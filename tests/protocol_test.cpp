@@ -171,6 +171,9 @@ BOOST_AUTO_TEST_CASE(every_mode_through_render) {
 
     BOOST_TEST(render_failure(OutputMode::github, "boom") == "::error title=codeartifact-token::boom\n");
     BOOST_TEST(render_failure(OutputMode::json, "boom").empty());
+    // GitHub's escaping of command data: '%' (else "%0A" in a message would become a line break), CR, LF.
+    BOOST_TEST(render_failure(OutputMode::github, "100% of %0A\r\n::x") ==
+               "::error title=codeartifact-token::100%25 of %250A%0D%0A::x\n");
 }
 
 BOOST_AUTO_TEST_CASE(github_boolean_inputs_take_every_spelling) {

@@ -3,6 +3,8 @@
 
 #include <rapidjson/document.h>
 
+#include <charconv>
+
 #include "aws/credentials/support.hpp"
 #include "aws/rfc3339.hpp"
 #include "core/process.hpp"
@@ -13,6 +15,27 @@ namespace {
 
 Error credentials_error(std::string message) {
     return Error::make(ErrorKind::credentials, std::move(message));
+}
+
+// The time limit from the environment: whole seconds, 0 for none.
+Result<std::optional<std::chrono::milliseconds>> process_timeout(const Env& env) {
+    const std::string value = env.get(process_timeout_variable);
+    if (value.empty()) return std::optional<std::chrono::milliseconds>(default_process_timeout);
+    unsigned seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc{} || end != value.data() + value.size() || seconds > 86'400)
+        return Error::make(ErrorKind::config, std::string(process_timeout_variable) + " \"" +
+                                                  detail::one_line(value, 32) +
+                                                  "\" is invalid: it must be whole seconds from 0 (no limit) to 86400");
+    if (seconds == 0) return std::optional<std::chrono::milliseconds>();
+    return std::optional<std::chrono::milliseconds>(std::chrono::seconds(seconds));
+}
+
+// The last line that is not blank.
+std::string_view last_line(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+    const auto nl = text.find_last_of("\r\n");
+    return nl == std::string_view::npos ? text : text.substr(nl + 1);
 }
 
 bool word_space(char c) {
@@ -70,12 +93,17 @@ Result<std::vector<std::string>> split_command_line(std::string_view line) {
     return words;
 }
 
-Result<ProcessOutput> run_process(const std::vector<std::string>& argv) {
+Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
+                                  std::optional<std::chrono::milliseconds> timeout) {
     if (argv.empty() || argv.front().empty()) return Error::make(ErrorKind::config, "no program to run");
-    // No timeout, as botocore: a credential helper may wait for a person (an MFA code, a browser log-in).
-    auto run = process::run(argv);
+    process::Options options;
+    options.timeout = timeout;
+    options.own_process_group = true;
+    options.kill_on_termination = true;
+    options.capture_error = 4096;
+    auto run = process::run(argv, options);
     if (!run) return credentials_error(std::move(run).error().message);
-    return ProcessOutput{run->exit_code, std::move(run->out)};
+    return ProcessOutput{run->exit_code, std::move(run->out), std::move(run->err)};
 }
 
 Result<AwsCredentials> parse_process_output(std::string_view json, std::string_view source) {
@@ -140,22 +168,42 @@ Result<AwsCredentials> credentials_from_process(const ProviderContext& ctx, std:
     }
     if (argv->empty())
         return Error::make(ErrorKind::config, "credential_process of profile " + std::string(profile) + " is empty");
+    auto timeout = process_timeout(ctx.env);
+    if (!timeout) return std::move(timeout).error();
     detail::debug(ctx, "profile " + std::string(profile) + ": running " + quoted);
-    auto run = ctx.run_process ? ctx.run_process(*argv) : run_process(*argv);
+    auto run = ctx.run_process ? ctx.run_process(*argv, *timeout) : run_process(*argv, *timeout);
     if (!run) {
         Error e = std::move(run).error();
         e.message = quoted + ": " + e.message;
+        if (e.message.find(" did not finish within ") != std::string::npos)
+            e.message += "; " + std::string(process_timeout_variable) + " sets the limit in seconds";
         return e;
     }
     struct WipeOutput {
-        std::string& s;
-        ~WipeOutput() { wipe(s); }
-    } wipe{run->out};
-    if (run->exit_code > 0) return credentials_error(quoted + " exited with status " + std::to_string(run->exit_code));
-    if (run->exit_code < 0)
-        return credentials_error(quoted + " was killed by signal " + std::to_string(-run->exit_code));
+        ProcessOutput& p;
+        ~WipeOutput() {
+            wipe(p.out);
+            wipe(p.err);
+        }
+    } wipe{*run};
+    // Its standard error only on failure, one line of it: it may be long, and may hold secrets.
+    const auto failure = [&](std::string message) {
+        if (const auto line = last_line(run->err); !line.empty())
+            message += " (its last line on stderr: " + detail::one_line(line, 200) + ")";
+        return credentials_error(std::move(message));
+    };
+    if (run->exit_code > 0) return failure(quoted + " exited with status " + std::to_string(run->exit_code));
+    if (run->exit_code < 0) return failure(quoted + " was killed by signal " + std::to_string(-run->exit_code));
     auto creds = parse_process_output(run->out, quoted);
-    if (creds) creds->source = "profile " + std::string(profile) + ": credential_process";
+    if (!creds) return failure(std::move(creds).error().message);
+    if (!run->err.empty())
+        detail::debug(ctx, "profile " + std::string(profile) + ": credential_process wrote " +
+                               std::to_string(run->err.size()) + " bytes to stderr (not shown)");
+    // As botocore: credentials that have already expired are refused, not used for a request AWS would deny.
+    if (creds->expiration && *creds->expiration <= std::chrono::floor<std::chrono::seconds>(now(ctx.call)))
+        return credentials_error(quoted + ": the credentials it returned expired at " +
+                                 format_rfc3339(*creds->expiration));
+    creds->source = "profile " + std::string(profile) + ": credential_process";
     return creds;
 }
 

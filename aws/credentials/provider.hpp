@@ -50,7 +50,8 @@ struct AwsCredentials {
 
 struct ProcessOutput {
     int exit_code = 0;  // the exit status; negative when a signal ended the process (-9: SIGKILL)
-    std::string out;    // standard output; standard error is passed through to ours
+    std::string out;    // standard output
+    std::string err;    // the end of its standard error (captured, never passed through: it may hold secrets)
 };
 
 // Everything a provider touches outside itself, so tests substitute each piece.
@@ -64,8 +65,11 @@ struct ProviderContext {
     http::Options transport_options;  // CA bundle, proxy, timeouts (for providers that make their own)
     // Reads a whole file; the error names the path. Default: the real file system.
     std::function<Result<std::string>(const std::string& path)> read_file;
-    // Runs argv (no shell) with our environment and stderr; default: fork/exec.
-    std::function<Result<ProcessOutput>(const std::vector<std::string>& argv)> run_process;
+    // Runs argv (no shell) with our environment, killed after `timeout` (nullopt: no limit); default:
+    // fork/exec (aws::run_process).
+    std::function<Result<ProcessOutput>(const std::vector<std::string>& argv,
+                                        std::optional<std::chrono::milliseconds> timeout)>
+        run_process;
 };
 
 // Why a provider does not apply (its variables are unset, no such profile). It is not an error: the chain

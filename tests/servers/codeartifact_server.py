@@ -55,7 +55,7 @@ FORBIDDEN_SIGNED_HEADERS = {
 }
 FAULT_PREFIXES = (
     "throttle2", "retryafter", "error500", "unavailable", "resetonce", "reset", "slow", "truncated",
-    "nonjson", "html502", "denied", "expired", "badsig", "bigbody",
+    "nonjson", "html502", "denied", "expired", "badsig", "bigbody", "continue",
 )
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 API_ACTIONS = {
@@ -589,6 +589,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD" and body:
             self.wfile.write(body)
 
+    def _send_interim(self, count):
+        """COUNT interim responses (100 Continue, then 103 Early Hints) before the final one."""
+        for i in range(count):
+            self.send_response_only(100 if i == 0 else 103)
+            if i:
+                self.send_header("Link", "</style.css>; rel=preload")
+            self.end_headers()
+        self.wfile.flush()
+
     def _send_json(self, status, obj, headers=None):
         self._send(status, json.dumps(obj).encode("utf-8"), headers=headers)
 
@@ -706,6 +715,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.end_headers()
             else:
                 self._send(code, b"status %d" % code, content_type="text/plain", request_id=False)
+        elif path == "/__test/continue":
+            self._send_interim(int(one("n", "1")))
+            self._send(200, b"after interim", content_type="text/plain", request_id=False)
         elif path == "/__test/close-early":
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
@@ -804,6 +816,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise AwsError(403, "ExpiredTokenException", "The security token included in the request is expired")
         if fault == "badsig":
             raise AwsError(403, "InvalidSignatureException", SIGNATURE_MISMATCH)
+        if fault == "continue":
+            self._send_interim(2)
         if fault == "reset" or (fault == "resetonce" and n <= 1):
             state.update_log(entry, error_code="ConnectionReset")
             self._reset()
