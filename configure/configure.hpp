@@ -6,6 +6,7 @@
 // keep every other byte of the file; running twice gives the same file apart from the token.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <span>
@@ -83,9 +84,24 @@ std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& 
 // variables (env_output true): e.g. the build-script lines that read Gradle's properties.
 std::vector<std::string> notes(const ConfigureInput& in, bool env_output);
 
-// Writes each changed file atomically (a temporary file in the same folder, fsync, rename), mode 0600,
-// creating missing parent folders with mode 0700; a file that would not change is not touched. A file
-// that changed since plan() read it is an error (nothing of it is written). A symbolic link is followed.
+// Writes each changed file atomically (a temporary file in the same folder, fsync, rename), creating
+// missing parent folders with mode 0700; a file that would not change is not touched. A new file is 0600;
+// an existing one keeps its owner and group and its mode, made 0600 when it was wider
+// (files::replace_user_file: a read-only file, or another user's file for a normal user, is refused). A
+// file that changed since plan() read it is an error (nothing of it is written). Only a regular file or an
+// absent one is replaced: a FIFO, device, socket or folder is refused, exit 6. A symbolic link to a regular
+// file (or to an absent one) is followed and its target replaced; a link into /proc (/dev/stdout,
+// /dev/fd/N) is refused.
 Status apply(const std::vector<FileEdit>& edits, const FileReader& read = filesystem_reader());
+
+// plan() and apply() for a run that writes: each file's lock is taken first (in `lock_dir`, the program's
+// cache folder, named by a digest of the file's absolute path; waiting up to `timeout`, then an error),
+// the files are planned again under the locks and applied, so that parallel runs on one file each add
+// their entry. `planned` is the plan made before (its paths are the ones locked). An empty `lock_dir`
+// (no cache folder) applies `planned` unlocked. Returns the edits applied.
+Result<std::vector<FileEdit>> apply_locked(const ConfigureInput& in, const Env& env, std::string_view home,
+                                           const std::vector<FileEdit>& planned, const std::string& lock_dir,
+                                           std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                           const FileReader& read = filesystem_reader());
 
 }  // namespace cat::configure

@@ -258,6 +258,24 @@ Result<std::string> netrc_set(std::string_view text, std::string_view machine, s
     }
     std::string out(text);
     const std::string nl = text.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
+    // Readers stop at `default` (it matches every machine and ends the entries): a new entry goes before
+    // it, at the start of its line when it starts one. A keyword's value ("login default") is skipped.
+    for (std::size_t k = 0; k < toks.size(); ++k) {
+        const auto t = toks[k].text;
+        if (t == "machine" || t == "login" || t == "password" || t == "account" || t == "port" || t == "macdef") {
+            ++k;
+            continue;
+        }
+        if (t != "default") continue;
+        std::size_t at = toks[k].begin;
+        while (at > 0 && (text[at - 1] == ' ' || text[at - 1] == '\t')) --at;
+        if (at == 0 || text[at - 1] == '\n') {
+            out.insert(at, entry + nl);
+        } else {
+            out.insert(toks[k].begin, entry + " ");
+        }
+        return out;
+    }
     if (!out.empty() && out.back() != '\n') out += nl;
     if (open_macro) out += nl;  // a macro runs to an empty line: end it, or our entry would be its text
     out += entry + nl;

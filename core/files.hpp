@@ -46,6 +46,15 @@ Status make_directories(const std::string& dir);
 // The file is 0600 afterwards, whatever its mode was. No temporary file is left behind on failure.
 Status write_private_atomic(const std::string& path, std::string_view bytes);
 
+// Replaces the user's own file `path` (or creates it) atomically, as write_private_atomic does, for a file
+// that holds a secret and that someone else may also have made (`--configure`'s files). `path` itself must
+// be a regular file or absent (resolve links first); a FIFO, device, socket, folder or symlink is refused
+// without being opened. An existing file keeps its owner and group (as root the new file is given them; a
+// normal user is refused a file owned by someone else rather than take it over) and its mode, except that
+// a mode wider than 0600 becomes 0600, as the file holds a secret. A file without write permission for its
+// owner is refused: the user made it read-only. A new file is 0600.
+Status replace_user_file(const std::string& path, std::string_view bytes);
+
 // An open file, pipe or stream, closed when it goes.
 class File {
 public:

@@ -189,6 +189,13 @@ File open_dir(const std::string& path, bool follow) {
 
 }  // namespace
 
+// What a written file gets: its mode, and the owner and group of the file it replaces (-1: ours).
+struct Keep {
+    mode_t mode = 0600;
+    uid_t uid = static_cast<uid_t>(-1);
+    gid_t gid = static_cast<gid_t>(-1);
+};
+
 // The private parts the classes share with this file.
 struct Native {
     static int fd(const File& f) { return fd_of(f.handle_); }
@@ -207,7 +214,7 @@ struct Native {
         return l;
     }
     static Status write_private(int dir_fd, const std::string& dir, std::string_view name, std::string_view bytes,
-                                Directory::Existing existing);
+                                Directory::Existing existing, Keep keep = {});
 };
 
 // ---- File -------------------------------------------------------------------------------------------
@@ -352,7 +359,7 @@ Status make_directories(const std::string& dir) {
 }
 
 Status Native::write_private(int dir_fd, const std::string& dir, std::string_view name, std::string_view bytes,
-                             Directory::Existing existing) {
+                             Directory::Existing existing, Keep keep) {
     const std::string target(name);
     const std::string shown = join(dir, name);
     if (!plain_name(name)) return config_error("cannot write " + shown + ": not a plain file name");
@@ -379,7 +386,10 @@ Status Native::write_private(int dir_fd, const std::string& dir, std::string_vie
         ::unlinkat(dir_fd, tmp.c_str(), 0);
         return e;
     };
-    if (::fchmod(raw, 0600) != 0) return fail(os_error("set the mode of", file.name(), errno));
+    if ((keep.uid != static_cast<uid_t>(-1) || keep.gid != static_cast<gid_t>(-1)) &&
+        ::fchown(raw, keep.uid, keep.gid) != 0)
+        return fail(os_error("give the owner of " + shown + " to", file.name(), errno));
+    if (::fchmod(raw, keep.mode) != 0) return fail(os_error("set the mode of", file.name(), errno));
     if (auto s = write_fd(raw, bytes, shown); !s) return fail(std::move(s).error());
     if (::fsync(raw) != 0) return fail(os_error("flush", shown, errno));
     if (auto s = file.close(); !s) return fail(std::move(s).error());
@@ -393,6 +403,45 @@ Status write_private_atomic(const std::string& path, std::string_view bytes) {
     const File d = open_dir(dir, true);
     if (!d.is_open()) return os_error("write in", dir, errno);
     return Native::write_private(Native::fd(d), dir, name, bytes, Directory::Existing::regular_only);
+}
+
+Status replace_user_file(const std::string& path, std::string_view bytes) {
+    const auto [dir, name] = split_path(strip_trailing_slashes(path));
+    const File d = open_dir(dir, true);
+    if (!d.is_open()) return os_error("write in", dir, errno);
+    if (!plain_name(name)) return config_error("cannot write " + path + ": not a plain file name");
+    Keep keep;
+    struct stat st {};
+    if (::fstatat(Native::fd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!S_ISREG(st.st_mode)) return config_error("refusing to replace " + path + ": it is " + kind_of(st.st_mode));
+        if ((st.st_mode & S_IWUSR) == 0)
+            return config_error("refusing to replace " + path + ": it is read-only (mode " + octal_mode(st.st_mode) +
+                                "); make it writable (chmod u+w " + path + ") or write another file (--config-file)");
+        const uid_t me = ::geteuid();
+        if (st.st_uid != me && me != 0)
+            return config_error("refusing to replace " + path + ": it is owned by uid " + std::to_string(st.st_uid) +
+                                ", not by the current user (uid " + std::to_string(me) +
+                                "); run as its owner or write another file (--config-file)");
+        if (me == 0) {  // root keeps the file its user's; a normal user's group is kept where it may be
+            keep.uid = st.st_uid;
+            keep.gid = st.st_gid;
+        } else if (st.st_gid != ::getegid()) {
+            keep.gid = st.st_gid;
+        }
+        // The file holds a secret: any permission beyond the owner's read and write is taken away (0644 and
+        // 0755 become 0600); a narrower mode of the owner's is kept.
+        const mode_t mode = st.st_mode & 07777;
+        keep.mode = (mode & ~mode_t{0600}) != 0 ? mode_t{0600} : mode;
+    } else if (errno != ENOENT) {
+        return os_error("inspect", path, errno);
+    }
+    auto s = Native::write_private(Native::fd(d), dir, name, bytes, Directory::Existing::regular_only, keep);
+    if (!s && keep.gid != static_cast<gid_t>(-1) && keep.uid == static_cast<uid_t>(-1)) {
+        // A group the user is not a member of cannot be given: write it with the user's own group.
+        keep.gid = static_cast<gid_t>(-1);
+        s = Native::write_private(Native::fd(d), dir, name, bytes, Directory::Existing::regular_only, keep);
+    }
+    return s;
 }
 
 // ---- Directory --------------------------------------------------------------------------------------

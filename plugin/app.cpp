@@ -72,8 +72,12 @@ Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o,
         if (plan.dry_run) {
             out = configure::render_dry_run(*edits, plan.show_token);
         } else {
-            if (auto s = configure::apply(*edits); !s) return s.error();
-            for (const auto& e : *edits)
+            // Locked in the cache folder (--no-cache too), so that parallel runs on one file all land.
+            std::string lock_dir = plan.cache_dir;
+            if (auto d = cache::default_cache_dir(env, env.get("HOME")); lock_dir.empty() && d) lock_dir = *d;
+            auto done = configure::apply_locked(in, env, env.get("HOME"), *edits, lock_dir);
+            if (!done) return std::move(done).error();
+            for (const auto& e : *done)
                 out += std::string(e.changed() ? "configured " : "unchanged ") + plan.configure_tool + ": " + e.path +
                        "\n";
         }

@@ -1,7 +1,10 @@
 // --configure on disk: apply() writes atomically with mode 0600, creates missing folders with mode 0700,
-// leaves unchanged files alone, follows links, and refuses files that changed after plan() read them.
+// leaves unchanged files alone, follows links, and refuses files that changed after plan() read them,
+// special files and read-only ones; a replaced file keeps its owner; apply_locked() locks in the cache.
 #define BOOST_TEST_MODULE configure_apply_test
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -10,6 +13,7 @@
 #include <sstream>
 
 #include "configure/configure.hpp"
+#include "core/files.hpp"
 
 namespace fs = std::filesystem;
 using namespace cat::configure;
@@ -185,4 +189,101 @@ BOOST_AUTO_TEST_CASE(config_file_override_and_reader) {
     auto blocked = apply({FileEdit{(h.dir / "afile/sub/f").string(), "", "x", false, {}}});
     BOOST_REQUIRE(!blocked.ok());
     BOOST_TEST(blocked.error().message.find("it is not a folder") != std::string::npos, blocked.error().message);
+}
+
+namespace {
+
+// apply() of one hand-made edit that creates or replaces `path` (content `before`) with `before` + "+": the
+// error, or "" when it worked.
+std::string apply_error(const fs::path& path, bool exists = false, const std::string& before = {}) {
+    auto s = apply({FileEdit{path.string(), before, before + "+", exists, {}}});
+    if (s.ok()) return {};
+    BOOST_TEST(cat::exit_code(s.error().kind) == 6);
+    BOOST_TEST(s.error().message.find('\n') == std::string::npos);
+    return s.error().message;
+}
+
+}  // namespace
+
+// Issue 12, item 1: only a regular file or an absent one is replaced; nothing blocks on a FIFO.
+BOOST_AUTO_TEST_CASE(special_files_are_refused_without_blocking) {
+    TempHome h;
+    const auto fifo = h.dir / "fifo";
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    BOOST_TEST(apply_error(fifo).find(fifo.string()) != std::string::npos);
+    BOOST_TEST(fs::is_fifo(fs::symlink_status(fifo)));
+    if (::geteuid() == 0) {  // a copy of /dev/null
+        const auto node = h.dir / "null";
+        BOOST_REQUIRE(::mknod(node.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) == 0);
+        BOOST_TEST(apply_error(node).find("it is a device") != std::string::npos);
+        BOOST_TEST(fs::is_character_file(fs::symlink_status(node)));
+    }
+    BOOST_TEST(apply_error("/dev/zero").find("/dev/zero") != std::string::npos);
+    // A link to a FIFO, and a link into /proc to a regular file someone holds open.
+    fs::create_symlink(fifo, h.dir / "to-fifo");
+    BOOST_TEST(!apply_error(h.dir / "to-fifo").empty());
+    spit(h.dir / "held", "mine\n");
+    const int held = ::open((h.dir / "held").c_str(), O_RDONLY | O_CLOEXEC);
+    BOOST_REQUIRE(held >= 0);
+    const auto by_fd = h.dir / "by-fd";
+    fs::create_symlink("/dev/fd/" + std::to_string(held), by_fd);
+    const auto msg = apply_error(by_fd, true, slurp(by_fd));
+    ::close(held);
+    BOOST_TEST(msg.find("a process's descriptor") != std::string::npos, msg);
+    BOOST_TEST(fs::is_symlink(by_fd));
+    BOOST_TEST(slurp(h.dir / "held") == "mine\n");
+}
+
+// Issue 12, item 14: the owner, group and mode of a replaced file; read-only files are refused.
+BOOST_AUTO_TEST_CASE(a_replaced_file_keeps_its_owner_and_a_narrow_mode) {
+    TempHome h;
+    const auto f = h.dir / "npmrc";
+    spit(f, "a=1\n");
+    ::chmod(f.c_str(), 0640);
+    BOOST_TEST(apply_error(f, true, slurp(f)).empty());
+    BOOST_TEST(mode_of(f) == 0600u);  // wider than 0600: narrowed, the file holds the token
+    ::chmod(f.c_str(), 0200);
+    BOOST_TEST(apply_error(f, true, slurp(f)).empty());
+    BOOST_TEST(mode_of(f) == 0200u);  // narrower: kept
+    ::chmod(f.c_str(), 0400);
+    const auto ro = apply_error(f, true, slurp(f));
+    BOOST_TEST(ro.find("read-only (mode 0400)") != std::string::npos, ro);
+    BOOST_TEST(ro.find("chmod u+w") != std::string::npos);
+    BOOST_TEST(ro.find("--config-file") != std::string::npos);
+    if (::geteuid() == 0) {
+        ::chmod(f.c_str(), 0644);
+        BOOST_REQUIRE(::chown(f.c_str(), 12345, 23456) == 0);
+        BOOST_TEST(apply_error(f, true, slurp(f)).empty());
+        const auto st = stat_of(f);
+        BOOST_TEST(st.st_uid == 12345u);
+        BOOST_TEST(st.st_gid == 23456u);
+        BOOST_TEST((st.st_mode & 07777u) == 0600u);
+    }
+}
+
+// Issue 12, item 4: apply_locked takes the file's lock in the cache folder, and a lock held elsewhere
+// past the timeout is a clear error.
+BOOST_AUTO_TEST_CASE(apply_locked_locks_in_the_cache_folder) {
+    TempHome h;
+    const auto cache = (h.dir / "cache").string();
+    const auto in = input_for("npm");
+    auto done = apply_locked(in, cat::Env(), h.home(), planned(in, h), cache);
+    BOOST_REQUIRE_MESSAGE(done.ok(), (done.ok() ? std::string() : done.error().message));
+    BOOST_TEST(slurp(h.dir / ".npmrc").find("TOKEN-1") != std::string::npos);
+    std::string lock;
+    for (const auto& e : fs::directory_iterator(cache)) lock = e.path().filename().string();
+    BOOST_TEST(lock.starts_with("configure-"));
+    BOOST_TEST(entries_in(h.dir) == 2u);  // .npmrc and the cache folder: no lock file beside .npmrc
+
+    auto dir = cat::files::Directory::open_private(cache);
+    BOOST_REQUIRE(dir.ok());
+    auto other = dir->lock(lock, std::chrono::milliseconds(0));
+    BOOST_REQUIRE(other.ok());
+    BOOST_REQUIRE(other->held());
+    const auto in2 = input_for("npm", "TOKEN-2");
+    auto busy = apply_locked(in2, cat::Env(), h.home(), planned(in2, h), cache, std::chrono::milliseconds(50));
+    BOOST_REQUIRE(!busy.ok());
+    BOOST_TEST(busy.error().message.find("another --configure of " + (h.dir / ".npmrc").string()) == 0u,
+               busy.error().message);
+    BOOST_TEST(slurp(h.dir / ".npmrc").find("TOKEN-1") != std::string::npos);
 }

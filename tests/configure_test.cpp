@@ -676,6 +676,19 @@ BOOST_AUTO_TEST_CASE(netrc_editing) {
     BOOST_TEST(set("machine b\nmacdef init\ncd /\n") ==
                "machine b\nmacdef init\ncd /\n\nmachine h.example login token password T\n");
     BOOST_TEST(set(set("macdef init\ncd /")) == "macdef init\ncd /\n\nmachine h.example login token password T\n");
+    // Readers stop at `default`: a new entry goes before it (issue 12, item 15), a value "default" is no stop.
+    BOOST_TEST(set("machine a login x\ndefault login anonymous password me\n") ==
+               "machine a login x\nmachine h.example login token password T\ndefault login anonymous password me\n");
+    BOOST_TEST(set("  default login anonymous\r\n") ==
+               "machine h.example login token password T\r\n  default login anonymous\r\n");
+    BOOST_TEST(set("machine a login x default login y") ==
+               "machine a login x machine h.example login token password T default login y");
+    BOOST_TEST(set("machine a login default password x\n") ==
+               "machine a login default password x\nmachine h.example login token password T\n");
+    BOOST_TEST(set("default\nmacdef init\ncd /\n") ==
+               "machine h.example login token password T\ndefault\nmacdef init\ncd /\n");
+    const auto twice = set("default login anonymous\n");
+    BOOST_TEST(set(twice) == twice);
 }
 
 // Damaged files (bytes dropped, duplicated, replaced by syntax characters) never crash an editor: plan()
