@@ -2,9 +2,11 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
+#include "core/json.hpp"
 #include "core/secret.hpp"
 
 namespace cat::aws {
@@ -58,9 +60,15 @@ sigv4::Request domain_request(std::string method, const http::Url& endpoint, std
 
 Result<rapidjson::Document> parse_json_object(const std::string& body) {
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
+    json::parse(doc, body);
     if (doc.HasParseError() || !doc.IsObject()) return Error::make(ErrorKind::network, "not a JSON object");
     return doc;
+}
+
+// What a CodeArtifact token is made of (base64 and base64url, with dots), as configure/ also checks.
+bool token_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
 std::string string_member(const rapidjson::Value& obj, const char* name) {
@@ -134,6 +142,10 @@ Result<Token> parse_token_response(const http::Response& response) {
     Token t;
     t.authorization_token = string_member(*doc, "authorizationToken");
     if (t.authorization_token.empty()) return unreadable(op, response, "no authorizationToken");
+    // Checked once here for every output mode: a newline or NUL would forge lines or cut the token short.
+    const std::string& token = t.authorization_token.reveal();
+    if (!std::all_of(token.begin(), token.end(), token_char))
+        return unreadable(op, response, "the authorizationToken has characters a token cannot have");
     const auto exp = doc->FindMember("expiration");
     double seconds = 0;
     if (exp != doc->MemberEnd() && exp->value.IsNumber()) {
@@ -166,7 +178,7 @@ Error parse_error(const http::Response& response, std::string_view operation,
     std::string code = response.header("x-amzn-ErrorType");
     std::string message;
     rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
+    json::parse(doc, response.body);
     const bool json = !doc.HasParseError() && doc.IsObject();
     if (json) {
         if (code.empty()) code = string_member(doc, "__type");

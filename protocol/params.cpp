@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "configure/configure.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace cat::protocol {
@@ -128,10 +129,7 @@ const std::vector<ParamSpec>& param_specs() {
          .aliases = {"RefreshMargin"},
          .help = "Seconds a cached token must have left to be served (default: 15 minutes or a quarter of its "
                  "lifetime, whichever is smaller)."},
-        {.name = "configure",
-         .flag = "--configure",
-         .aliases = {"Configure"},
-         .help = configure::help_line()},
+        {.name = "configure", .flag = "--configure", .aliases = {"Configure"}, .help = configure::help_line()},
         {.name = "config_file",
          .flag = "--config-file",
          .aliases = {"ConfigFile"},
@@ -270,9 +268,14 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
 }
 
 Result<Params> parse_json_object(std::string_view json) {
+    if (json.find('\0') != std::string_view::npos)
+        return usage("the input contains a NUL byte (at byte " + std::to_string(json.find('\0')) +
+                     "): expected an object of strings");
+    if (cat::json::too_deep(json))
+        return usage("the input is nested more than " + std::to_string(cat::json::max_depth) +
+                     " levels deep: expected an object of strings");
     rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
-    if (doc.HasParseError()) {
+    if (!cat::json::parse(doc, json)) {
         return usage("the input is not valid JSON (at byte " + std::to_string(doc.GetErrorOffset()) +
                      "): expected an object of strings");
     }
