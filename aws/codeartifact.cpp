@@ -32,8 +32,8 @@ Status validate_domain(const std::string& d) {
     bool ok = d.size() >= 2 && d.size() <= 50 && d.front() >= 'a' && d.front() <= 'z' && lower_or_digit(d.back());
     for (char c : d) ok = ok && (lower_or_digit(c) || c == '-');
     if (!ok)
-        return usage("domain \"" + d +
-                     "\" is invalid: it must be 2 to 50 characters of a-z, 0-9 and '-', start with a letter and "
+        return usage("domain " + quoted(d) +
+                     " is invalid: it must be 2 to 50 characters of a-z, 0-9 and '-', start with a letter and "
                      "end with a letter or digit");
     return Ok{};
 }
@@ -42,7 +42,7 @@ Status validate_owner(const std::string& o) {
     if (o.empty()) return Ok{};
     bool ok = o.size() == 12;
     for (char c : o) ok = ok && digit(c);
-    if (!ok) return usage("domain_owner \"" + o + "\" is invalid: it must be a 12-digit AWS account ID");
+    if (!ok) return usage("domain_owner " + quoted(o) + " is invalid: it must be a 12-digit AWS account ID");
     return Ok{};
 }
 
@@ -108,16 +108,16 @@ Status validate(const EndpointRequest& r) {
     bool ok = repo.size() >= 2 && repo.size() <= 100 && alnum(repo.front());
     for (char c : repo) ok = ok && (alnum(c) || c == '.' || c == '_' || c == '-');
     if (!ok)
-        return usage("repository \"" + repo +
-                     "\" is invalid: it must be 2 to 100 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting "
+        return usage("repository " + quoted(repo) +
+                     " is invalid: it must be 2 to 100 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting "
                      "with a letter or digit");
     static constexpr std::array<std::string_view, 8> formats = {"npm",     "pypi", "maven", "nuget",
                                                                 "generic", "ruby", "swift", "cargo"};
     if (std::find(formats.begin(), formats.end(), r.format) == formats.end())
-        return usage("format \"" + r.format +
-                     "\" is invalid: it must be one of npm, pypi, maven, nuget, generic, ruby, swift, cargo");
+        return usage("format " + quoted(r.format) +
+                     " is invalid: it must be one of npm, pypi, maven, nuget, generic, ruby, swift, cargo");
     if (!r.endpoint_type.empty() && r.endpoint_type != "dualstack" && r.endpoint_type != "ipv4")
-        return usage("endpoint_type \"" + r.endpoint_type + "\" is invalid: it must be dualstack or ipv4");
+        return usage("endpoint_type " + quoted(r.endpoint_type) + " is invalid: it must be dualstack or ipv4");
     return Ok{};
 }
 

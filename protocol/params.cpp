@@ -231,7 +231,7 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view arg = args[i];
         if (!arg.starts_with("--") || arg.size() == 2) {
-            return usage("unexpected argument \"" + std::string(arg) + "\": parameters are given as --flag value " +
+            return usage("unexpected argument " + quoted(arg) + ": parameters are given as --flag value " +
                          "(see --help)");
         }
         std::string_view flag = arg;
@@ -285,12 +285,12 @@ Result<Params> parse_json_object(std::string_view json) {
         const std::string key(m.name.GetString(), m.name.GetStringLength());
         const ParamSpec* spec = find_param(key);
         if (spec == nullptr || spec->cli_only) {
-            std::string msg = "unknown input \"" + key + "\"";
-            if (auto hint = suggest(key, false); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
+            std::string msg = "unknown input " + quoted(key);
+            if (auto hint = suggest(key, false); !hint.empty()) msg += " (did you mean " + quoted(hint) + "?)";
             return usage(msg);
         }
-        if (!m.value.IsString()) return usage("input \"" + key + "\" must be a string");
-        if (p.has(spec->name)) return usage("input \"" + key + "\" sets " + std::string(spec->name) + " twice");
+        if (!m.value.IsString()) return usage("input " + quoted(key) + " must be a string");
+        if (p.has(spec->name)) return usage("input " + quoted(key) + " sets " + std::string(spec->name) + " twice");
         p.set(spec->name, std::string(m.value.GetString(), m.value.GetStringLength()));
     }
     return p;
