@@ -2,9 +2,11 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
+#include "core/json.hpp"
 #include "core/secret.hpp"
 
 namespace cat::aws {
@@ -30,8 +32,8 @@ Status validate_domain(const std::string& d) {
     bool ok = d.size() >= 2 && d.size() <= 50 && d.front() >= 'a' && d.front() <= 'z' && lower_or_digit(d.back());
     for (char c : d) ok = ok && (lower_or_digit(c) || c == '-');
     if (!ok)
-        return usage("domain \"" + d +
-                     "\" is invalid: it must be 2 to 50 characters of a-z, 0-9 and '-', start with a letter and "
+        return usage("domain " + quoted(d) +
+                     " is invalid: it must be 2 to 50 characters of a-z, 0-9 and '-', start with a letter and "
                      "end with a letter or digit");
     return Ok{};
 }
@@ -40,7 +42,7 @@ Status validate_owner(const std::string& o) {
     if (o.empty()) return Ok{};
     bool ok = o.size() == 12;
     for (char c : o) ok = ok && digit(c);
-    if (!ok) return usage("domain_owner \"" + o + "\" is invalid: it must be a 12-digit AWS account ID");
+    if (!ok) return usage("domain_owner " + quoted(o) + " is invalid: it must be a 12-digit AWS account ID");
     return Ok{};
 }
 
@@ -58,9 +60,15 @@ sigv4::Request domain_request(std::string method, const http::Url& endpoint, std
 
 Result<rapidjson::Document> parse_json_object(const std::string& body) {
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
+    json::parse(doc, body);
     if (doc.HasParseError() || !doc.IsObject()) return Error::make(ErrorKind::network, "not a JSON object");
     return doc;
+}
+
+// What a CodeArtifact token is made of (base64 and base64url, with dots), as configure/ also checks.
+bool token_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
 std::string string_member(const rapidjson::Value& obj, const char* name) {
@@ -100,16 +108,16 @@ Status validate(const EndpointRequest& r) {
     bool ok = repo.size() >= 2 && repo.size() <= 100 && alnum(repo.front());
     for (char c : repo) ok = ok && (alnum(c) || c == '.' || c == '_' || c == '-');
     if (!ok)
-        return usage("repository \"" + repo +
-                     "\" is invalid: it must be 2 to 100 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting "
+        return usage("repository " + quoted(repo) +
+                     " is invalid: it must be 2 to 100 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting "
                      "with a letter or digit");
     static constexpr std::array<std::string_view, 8> formats = {"npm",     "pypi", "maven", "nuget",
                                                                 "generic", "ruby", "swift", "cargo"};
     if (std::find(formats.begin(), formats.end(), r.format) == formats.end())
-        return usage("format \"" + r.format +
-                     "\" is invalid: it must be one of npm, pypi, maven, nuget, generic, ruby, swift, cargo");
+        return usage("format " + quoted(r.format) +
+                     " is invalid: it must be one of npm, pypi, maven, nuget, generic, ruby, swift, cargo");
     if (!r.endpoint_type.empty() && r.endpoint_type != "dualstack" && r.endpoint_type != "ipv4")
-        return usage("endpoint_type \"" + r.endpoint_type + "\" is invalid: it must be dualstack or ipv4");
+        return usage("endpoint_type " + quoted(r.endpoint_type) + " is invalid: it must be dualstack or ipv4");
     return Ok{};
 }
 
@@ -134,6 +142,10 @@ Result<Token> parse_token_response(const http::Response& response) {
     Token t;
     t.authorization_token = string_member(*doc, "authorizationToken");
     if (t.authorization_token.empty()) return unreadable(op, response, "no authorizationToken");
+    // Checked once here for every output mode: a newline or NUL would forge lines or cut the token short.
+    const std::string& token = t.authorization_token.reveal();
+    if (!std::all_of(token.begin(), token.end(), token_char))
+        return unreadable(op, response, "the authorizationToken has characters a token cannot have");
     const auto exp = doc->FindMember("expiration");
     double seconds = 0;
     if (exp != doc->MemberEnd() && exp->value.IsNumber()) {
@@ -166,7 +178,7 @@ Error parse_error(const http::Response& response, std::string_view operation,
     std::string code = response.header("x-amzn-ErrorType");
     std::string message;
     rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
+    json::parse(doc, response.body);
     const bool json = !doc.HasParseError() && doc.IsObject();
     if (json) {
         if (code.empty()) code = string_member(doc, "__type");

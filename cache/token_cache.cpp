@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/files.hpp"
+#include "core/json.hpp"
 #include "core/secret.hpp"
 #include "core/text.hpp"
 
@@ -102,7 +103,7 @@ struct Entry {
 std::string parse_entry(std::string& buf, const std::string& stem, Entry& out) {
     if (buf.find('\0') != std::string::npos) return "corrupt entry: it contains a NUL byte";
     rapidjson::Document doc;
-    doc.ParseInsitu(buf.data());
+    json::parse_insitu(doc, buf);
     if (doc.HasParseError()) return "corrupt entry: not valid JSON (truncated?)";
     if (!doc.IsObject()) return "corrupt entry: not a JSON object";
     auto string_member = [&](const char* name) -> const rapidjson::Value* {

@@ -2,6 +2,7 @@
 // failed up to main, which maps its kind to a documented exit code and prints it as one line.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,7 +65,57 @@ constexpr int exit_code(ErrorKind k) noexcept {
     return 1;
 }
 
-// One line for stderr: "message (code, request id R, HTTP 403)" with the parts that are known.
+// The longest line describe() makes, in bytes, and the longest a quoted value is shown (quoted()).
+inline constexpr std::size_t max_line_bytes = 1000;
+inline constexpr std::size_t max_value_bytes = 200;
+
+// Text made safe for one line of a terminal or a CI log, which would obey escape sequences in it: a
+// newline, CR or tab becomes a space; other control characters (C0, DEL, C1) and bytes that are not
+// well-formed UTF-8 become `\xNN`; text longer than `max` bytes is cut there with "…".
+inline std::string printable(std::string_view s, std::size_t max = max_line_bytes) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        std::size_t n = 1;  // bytes of s taken
+        std::string unit;
+        if (u == '\n' || u == '\r' || u == '\t') {
+            unit = " ";
+        } else if (u >= 0x20 && u < 0x7f) {
+            unit = std::string(1, s[i]);
+        } else {
+            // A well-formed UTF-8 sequence of 2 to 4 bytes stays, unless it encodes a C1 control.
+            const std::size_t len = u >= 0xc2 && u <= 0xdf   ? 2
+                                    : u >= 0xe0 && u <= 0xef ? 3
+                                    : u >= 0xf0 && u <= 0xf4 ? 4
+                                                             : 0;
+            bool ok = len != 0 && i + len <= s.size();
+            for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+            if (ok && u == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) ok = false;
+            if (ok) {
+                n = len;
+                unit = std::string(s.substr(i, len));
+            } else {
+                unit = {'\\', 'x', hex[u >> 4], hex[u & 0xf]};
+            }
+        }
+        if (out.size() + unit.size() > max) {
+            out += "…";
+            break;
+        }
+        out += unit;
+        i += n;
+    }
+    return out;
+}
+
+// A value from outside quoted into a message: "value", made printable and cut to max_value_bytes.
+inline std::string quoted(std::string_view value) {
+    return "\"" + printable(value, max_value_bytes) + "\"";
+}
+
+// One line for stderr: "message (code, request id R, HTTP 403)" with the parts that are known, made
+// printable (printable()) and at most about max_line_bytes long.
 inline std::string describe(const Error& e) {
     std::string out = e.message;
     std::string extra;
@@ -78,9 +129,7 @@ inline std::string describe(const Error& e) {
     if (e.http_status != 0 && e.message.find("HTTP ") == std::string::npos)
         add("HTTP " + std::to_string(e.http_status));
     if (!extra.empty()) out += " (" + extra + ")";
-    for (char& c : out)
-        if (c == '\n' || c == '\r') c = ' ';
-    return out;
+    return printable(out);
 }
 
 }  // namespace cat

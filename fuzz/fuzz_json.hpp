@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json.hpp"
 #include "fuzz/fuzz_common.hpp"
 
 namespace cat::fuzz {
@@ -43,7 +44,7 @@ inline std::vector<std::string> secret_runs(std::string_view json,
                                             std::initializer_list<std::string_view> secret_names) {
     const std::string text(json.substr(0, json.find('\0')));
     rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
+    cat::json::parse(doc, text);
     std::vector<std::string> out;
     if (doc.HasParseError()) return out;
     std::vector<std::string> secrets, others;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "configure/configure.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace cat::protocol {
@@ -230,7 +231,7 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view arg = args[i];
         if (!arg.starts_with("--") || arg.size() == 2) {
-            return usage("unexpected argument \"" + std::string(arg) + "\": parameters are given as --flag value " +
+            return usage("unexpected argument " + quoted(arg) + ": parameters are given as --flag value " +
                          "(see --help)");
         }
         std::string_view flag = arg;
@@ -267,9 +268,14 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
 }
 
 Result<Params> parse_json_object(std::string_view json) {
+    if (json.find('\0') != std::string_view::npos)
+        return usage("the input contains a NUL byte (at byte " + std::to_string(json.find('\0')) +
+                     "): expected an object of strings");
+    if (cat::json::too_deep(json))
+        return usage("the input is nested more than " + std::to_string(cat::json::max_depth) +
+                     " levels deep: expected an object of strings");
     rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
-    if (doc.HasParseError()) {
+    if (!cat::json::parse(doc, json)) {
         return usage("the input is not valid JSON (at byte " + std::to_string(doc.GetErrorOffset()) +
                      "): expected an object of strings");
     }
@@ -279,12 +285,12 @@ Result<Params> parse_json_object(std::string_view json) {
         const std::string key(m.name.GetString(), m.name.GetStringLength());
         const ParamSpec* spec = find_param(key);
         if (spec == nullptr || spec->cli_only) {
-            std::string msg = "unknown input \"" + key + "\"";
-            if (auto hint = suggest(key, false); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
+            std::string msg = "unknown input " + quoted(key);
+            if (auto hint = suggest(key, false); !hint.empty()) msg += " (did you mean " + quoted(hint) + "?)";
             return usage(msg);
         }
-        if (!m.value.IsString()) return usage("input \"" + key + "\" must be a string");
-        if (p.has(spec->name)) return usage("input \"" + key + "\" sets " + std::string(spec->name) + " twice");
+        if (!m.value.IsString()) return usage("input " + quoted(key) + " must be a string");
+        if (p.has(spec->name)) return usage("input " + quoted(key) + " sets " + std::string(spec->name) + " twice");
         p.set(spec->name, std::string(m.value.GetString(), m.value.GetStringLength()));
     }
     return p;

@@ -217,6 +217,46 @@ BOOST_FIXTURE_TEST_CASE(unreadable_responses, Fixture) {
     }
 }
 
+BOOST_FIXTURE_TEST_CASE(deep_json_is_unreadable_not_a_crash, Fixture) {
+    // 200,000 levels: RapidJSON's recursive parser would overflow the stack (issue 12, item 2).
+    const std::string deep(200000, '[');
+    transport.replies.push_back(reply(200, deep));
+    transport.replies.push_back(reply(400, deep));
+    aws::Client client(config());
+    auto r = client.get_authorization_token(request);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message.find("unreadable response") != std::string::npos);
+    BOOST_TEST(exit_code(r.error().kind) == 5);
+    r = client.get_authorization_token(request);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(exit_code(r.error().kind) == 4);
+    BOOST_TEST(r.error().http_status == 400);
+}
+
+BOOST_FIXTURE_TEST_CASE(tokens_with_control_characters_are_unreadable, Fixture) {
+    // Checked once where the response is read, so no output mode prints them (issue 12, item 10).
+    for (const char* body : {R"({"authorizationToken":"abc\n::warning::INJECTED","expiration":1795902251})",
+                             R"({"authorizationToken":"a\u0000b","expiration":1795902251})",
+                             R"({"authorizationToken":"a b","expiration":1795902251})",
+                             R"({"authorizationToken":"a'b","expiration":1795902251})",
+                             R"({"authorizationToken":"a\u001b[31m","expiration":1795902251})"}) {
+        transport.replies.push_back(reply(200, body));
+        aws::Client client(config());
+        auto r = client.get_authorization_token(request);
+        BOOST_REQUIRE(!r.ok());
+        BOOST_TEST(r.error().message.find("unreadable response") != std::string::npos);
+        BOOST_TEST(r.error().message.find("INJECTED") == std::string::npos);
+        BOOST_TEST(exit_code(r.error().kind) == 5);
+    }
+    // What real tokens are made of: base64url segments joined by dots, and base64 with + / =.
+    const std::string real = "eyJ2ZXIiOjEsImlzdSI6MTc.AYADeFhJ-_abc~.Zm9v+YmFy/YmF6==";
+    transport.replies.push_back(reply(200, R"({"authorizationToken":")" + real + R"(","expiration":1795902251})"));
+    aws::Client client(config());
+    auto t = client.get_authorization_token(request);
+    BOOST_REQUIRE(t.ok());
+    BOOST_TEST(t->authorization_token.reveal() == real);
+}
+
 BOOST_AUTO_TEST_CASE(backoff_bounds) {
     const aws::RetryPolicy p;
     auto one = [] { return 0.999999; };

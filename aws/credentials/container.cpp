@@ -11,6 +11,7 @@
 
 #include "aws/credentials/support.hpp"
 #include "aws/rfc3339.hpp"
+#include "core/json.hpp"
 #include "core/secret.hpp"
 #include "core/text.hpp"
 
@@ -300,7 +301,7 @@ public:
             bool usable = r.status == 200 && !r.body.empty();
             if (usable && json) {
                 rapidjson::Document doc;
-                doc.Parse(r.body.data(), r.body.size());
+                json::parse(doc, r.body);
                 usable = !doc.HasParseError();
             }
             if (usable) return std::nullopt;
@@ -411,7 +412,7 @@ Resolved<AwsCredentials> ContainerProvider::resolve() {
             e.retryable = true;  // botocore retries every failure
             // The service's own explanation, when it gives one as JSON; never the raw body.
             rapidjson::Document doc;
-            doc.Parse(r.body.data(), r.body.size());
+            json::parse(doc, r.body);
             if (!doc.HasParseError() && doc.IsObject()) {
                 auto message = detail::string_member(doc, "message");
                 if (!message) message = detail::string_member(doc, "Message");

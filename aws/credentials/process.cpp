@@ -7,6 +7,7 @@
 
 #include "aws/credentials/support.hpp"
 #include "aws/rfc3339.hpp"
+#include "core/json.hpp"
 #include "core/process.hpp"
 #include "core/secret.hpp"
 
@@ -110,7 +111,7 @@ Result<AwsCredentials> parse_process_output(std::string_view json, std::string_v
     const std::string src(source);
     std::string buffer(json);
     rapidjson::Document doc;
-    doc.ParseInsitu(buffer.data());
+    json::parse_insitu(doc, buffer);
     struct WipeBuffer {
         std::string& s;
         ~WipeBuffer() { wipe(s); }

@@ -13,6 +13,9 @@
 namespace cat::aws {
 namespace {
 
+// The longest source_profile chain followed (the profile itself counts as the first).
+constexpr std::size_t max_source_profile_hops = 64;
+
 // An ErrorKind::credentials error about a profile: "profile P: what".
 Error credentials_error(const std::string& profile, const std::string& what) {
     return Error::make(ErrorKind::credentials, "profile " + profile + ": " + what);
@@ -109,6 +112,13 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
         std::string cycle;
         for (const auto& v : visited) cycle += v + " -> ";
         return Error::make(ErrorKind::credentials, "profile " + profile_ + ": source_profile cycle: " + cycle + name);
+    }
+    // Each hop recurses (and assumes a role): a chain this long is a mistake, and a hostile one would
+    // overflow the stack. botocore has no limit but Python's recursion limit.
+    if (visited.size() >= max_source_profile_hops) {
+        return Error::make(ErrorKind::credentials, "profile " + profile_ +
+                                                       ": the source_profile chain is longer than " +
+                                                       std::to_string(max_source_profile_hops) + " profiles");
     }
     visited.push_back(name);
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "aws/credentials/provider.hpp"
+#include "core/json.hpp"
 #include "core/secret.hpp"
 
 namespace cat::aws::detail {
@@ -68,7 +69,7 @@ auto read_json_in_place(std::string_view json, Read&& read) {
         std::string text;
     } buffer(json);
     rapidjson::Document doc;
-    doc.ParseInsitu(buffer.text.data());
+    json::parse_insitu(doc, buffer.text);
     return read(static_cast<const rapidjson::Document&>(doc));
 }
 

@@ -55,8 +55,10 @@ FORBIDDEN_SIGNED_HEADERS = {
 }
 FAULT_PREFIXES = (
     "throttle2", "retryafter", "error500", "unavailable", "resetonce", "reset", "slow", "truncated",
-    "nonjson", "html502", "denied", "expired", "badsig", "bigbody", "continue",
+    "nonjson", "html502", "denied", "expired", "badsig", "bigbody", "continue", "deepjson", "deeperror",
+    "ctltoken", "niltoken",
 )
+DEEP_JSON = b"[" * 200_000  # nested deeper than any recursive parser's stack
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 API_ACTIONS = {
     ("POST", "/v1/authorization-token"): "GetAuthorizationToken",
@@ -822,6 +824,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             state.update_log(entry, error_code="ConnectionReset")
             self._reset()
             return
+        if fault in ("deepjson", "deeperror"):
+            state.update_log(entry, error_code="DeepJson")
+            self._send(200 if fault == "deepjson" else 400, DEEP_JSON)
+            return
         if fault == "html502":
             state.update_log(entry, error_code="BadGateway")
             self._send(502, HTML_502, content_type="text/html", request_id=False)
@@ -843,6 +849,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             expiration = round(time.time() + duration, 3)
             if fault == "bigbody":
                 result = {"authorizationToken": "x" * BIG_BODY_SIZE, "expiration": expiration}
+            elif fault in ("ctltoken", "niltoken"):  # control characters a token cannot have
+                token = "abc\n::warning::INJECTED" if fault == "ctltoken" else "a\u0000b"
+                result = {"authorizationToken": token, "expiration": expiration}
             else:
                 token = state.next_token()
                 state.update_log(entry, token_issued=token)

@@ -18,6 +18,7 @@ configures (e.g. AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT/no-role
   /garbage/...       IMDS and container: 200 with a body that is not JSON
   /error-code/...    IMDS: the role's JSON has Code "AssumeRoleUnauthorizedAccess"
   /fail-500/...      container: HTTP 500 with a JSON message
+  /deep/...          container: 200 with 200,000 nested `[` (a parser that recurses overflows its stack)
 
 The credentials it hands out are fixed by flags (defaults ASIAMETADATAEXAMPLE / ...), so tests can check
 them. Writes STATE/metadata_server-ready.json {"port": N} atomically when it listens, and logs every
@@ -37,7 +38,7 @@ from http.server import ThreadingHTTPServer
 import common
 
 NAME = "metadata_server"
-FAULTS = ("no-role", "v1-only", "garbage", "error-code", "fail-500")
+FAULTS = ("no-role", "v1-only", "garbage", "error-code", "fail-500", "deep")
 
 
 class State:
@@ -128,6 +129,8 @@ class Handler(common.Handler):
             return self._json(401, {"message": "missing or wrong Authorization header"})
         if fault == "garbage":
             return self._send(200, "<html>this is not JSON</html>", "text/html")
+        if fault == "deep":
+            return self._send(200, "[" * 200_000)
         if fault == "fail-500":
             return self._json(500, {"message": "the agent is having a bad day"})
         creds = self._credentials()
