@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -46,6 +47,8 @@ struct Finished {
 //   "prog" did not finish within 5000 ms (killed)
 //   "prog": cannot read its output: ...
 // Output already read is wiped when the run fails (it may hold secrets); so is captured standard error.
+// The Error::code of a run that did not finish within its timeout (killed).
+inline constexpr std::string_view timed_out_code = "ProcessTimeout";
 Result<Finished> run(const std::vector<std::string>& argv, const Options& options = {});
 
 }  // namespace cat::process

@@ -308,8 +308,10 @@ Result<Finished> run(const std::vector<std::string>& argv, const Options& option
                              " to its standard output");
         if (read_errno != 0)
             return run_error(quoted(program) + ": cannot read its output: " + std::strerror(read_errno));
-        return run_error(quoted(program) + " did not finish within " + std::to_string(options.timeout->count()) +
-                         " ms (killed)");
+        Error e = run_error(quoted(program) + " did not finish within " + std::to_string(options.timeout->count()) +
+                            " ms (killed)");
+        e.code = std::string(timed_out_code);
+        return e;
     }
     if (!waited.exit_code) return run_error("cannot wait for " + quoted(program) + ": " + std::strerror(errno));
     result.exit_code = *waited.exit_code;

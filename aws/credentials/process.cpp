@@ -103,7 +103,11 @@ Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
     options.kill_on_termination = true;
     options.capture_error = 4096;
     auto run = process::run(argv, options);
-    if (!run) return credentials_error(std::move(run).error().message);
+    if (!run) {
+        Error e = std::move(run).error();
+        e.kind = ErrorKind::credentials;
+        return e;
+    }
     return ProcessOutput{run->exit_code, std::move(run->out), std::move(run->err)};
 }
 
@@ -176,7 +180,7 @@ Result<AwsCredentials> credentials_from_process(const ProviderContext& ctx, std:
     if (!run) {
         Error e = std::move(run).error();
         e.message = quoted + ": " + e.message;
-        if (e.message.find(" did not finish within ") != std::string::npos)
+        if (e.code == process::timed_out_code)
             e.message += "; " + std::string(process_timeout_variable) + " sets the limit in seconds";
         return e;
     }
