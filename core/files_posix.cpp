@@ -60,9 +60,17 @@ std::string kind_of(mode_t mode) {
     return "not a regular file";
 }
 
+// Without trailing "/" and "/." ("dir/./" is "dir"), so that checks made on the path with lstat see the
+// last component itself: "link/." would otherwise pass through a symlink the checks refuse.
 std::string strip_trailing_slashes(std::string path) {
-    while (path.size() > 1 && path.back() == '/') path.pop_back();
-    return path;
+    for (;;) {
+        while (path.size() > 1 && path.back() == '/') path.pop_back();
+        if (path.size() > 2 && path.ends_with("/.")) {
+            path.resize(path.size() - 2);
+            continue;
+        }
+        return path;
+    }
 }
 
 std::string join(const std::string& dir, std::string_view name) {

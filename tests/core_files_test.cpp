@@ -274,6 +274,10 @@ BOOST_AUTO_TEST_CASE(private_directory_is_created_0700_and_checked) {
     BOOST_REQUIRE(::symlink((dir / "open").c_str(), (dir / "link").c_str()) == 0);
     BOOST_TEST(contains(message_of(files::Directory::open_private(dir / "link")), "is a symlink"));
     BOOST_TEST(contains(message_of(files::Directory::open_private(dir / "link/")), "is a symlink"));
+    // A trailing "/." (or "/./") names the link's target through the link: still refused.
+    BOOST_TEST(contains(message_of(files::Directory::open_private(dir / "link/.")), "is a symlink"));
+    BOOST_TEST(contains(message_of(files::Directory::open_private(dir / "link/./")), "is a symlink"));
+    BOOST_TEST(files::Directory::open_private(dir / "open/.").ok());
     write(dir / "file", "x");
     BOOST_TEST(contains(message_of(files::Directory::open_private(dir / "file")), "is not a directory"));
     BOOST_TEST(contains(message_of(files::Directory::open_private(dir / "file/sub", "cache directory")),
