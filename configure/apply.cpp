@@ -113,6 +113,8 @@ Result<std::vector<FileEdit>> apply_locked(const ConfigureInput& in, const Env& 
     const bool same_files = std::equal(edits->begin(), edits->end(), planned.begin(), planned.end(),
                                        [](const FileEdit& a, const FileEdit& b) { return a.path == b.path; });
     if (!same_files) return config_error("the files to configure changed while they were locked; run again");
+    // Under the lock, what an earlier run killed between its write and its rename left behind goes.
+    for (const auto& e : *edits) files::remove_stale_temporaries(e.path, std::chrono::minutes{1});
     if (auto s = configure::apply(*edits, read); !s) return s.error();
     return std::move(*edits);
 }

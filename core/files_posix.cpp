@@ -535,6 +535,59 @@ std::size_t Directory::remove_files_if(
     return removed;
 }
 
+namespace {
+
+// ".<name>.<digits>.<digits>.<digits>.tmp", the form of temp_name(name).
+bool is_temp_name_of(std::string_view candidate, std::string_view name) {
+    const std::string prefix = "." + std::string(name) + ".";
+    constexpr std::string_view suffix = ".tmp";
+    if (candidate.size() <= prefix.size() + suffix.size() || !candidate.starts_with(prefix) ||
+        !candidate.ends_with(suffix))
+        return false;
+    const std::string_view middle = candidate.substr(prefix.size(), candidate.size() - prefix.size() - suffix.size());
+    int numbers = 1;
+    bool digit_before = false;
+    for (char c : middle) {
+        if (c == '.') {
+            if (!digit_before) return false;
+            ++numbers;
+            digit_before = false;
+        } else if (c >= '0' && c <= '9') {
+            digit_before = true;
+        } else {
+            return false;
+        }
+    }
+    return digit_before && numbers == 3;
+}
+
+}  // namespace
+
+std::size_t remove_stale_temporaries(const std::string& path, std::chrono::seconds max_age) {
+    const auto [folder, name] = split_path(path);
+    if (!plain_name(name)) return 0;
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    DIR* dir = ::fdopendir(fd);
+    if (dir == nullptr) {
+        ::close(fd);
+        return 0;
+    }
+    const auto cutoff = std::chrono::system_clock::now() - max_age;
+    std::size_t removed = 0;
+    while (const dirent* e = ::readdir(dir)) {
+        if (!is_temp_name_of(e->d_name, name)) continue;
+        struct stat st {};
+        if (::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+            continue;
+        const auto changed = std::chrono::system_clock::time_point{
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds{st.st_mtim.tv_sec})};
+        if (changed < cutoff && ::unlinkat(fd, e->d_name, 0) == 0) ++removed;
+    }
+    ::closedir(dir);
+    return removed;
+}
+
 Result<Lock> Directory::lock(std::string_view name, milliseconds timeout, const std::function<void()>& on_wait) const {
     const std::string shown = path_of(name);
     if (!plain_name(name)) return config_error("cannot lock " + shown + ": not a plain file name");

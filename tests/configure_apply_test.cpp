@@ -287,3 +287,21 @@ BOOST_AUTO_TEST_CASE(apply_locked_locks_in_the_cache_folder) {
                busy.error().message);
     BOOST_TEST(slurp(h.dir / ".npmrc").find("TOKEN-1") != std::string::npos);
 }
+
+// Issue 12, item 12: the run that holds the lock removes what a run killed between its write and its rename
+// left beside the file (older than a minute); a younger temporary, or any other file, stays.
+BOOST_AUTO_TEST_CASE(apply_locked_removes_stale_temporaries) {
+    TempHome h;
+    // The names temp_name(".npmrc") makes: "." + name + ".<pid>.<n>.<ticks>.tmp".
+    const auto stale = h.dir / "..npmrc.4242.0.123456.tmp";
+    const auto young = h.dir / "..npmrc.4243.0.654321.tmp";
+    const auto other = h.dir / "..npmrc.backup.tmp";
+    for (const auto& p : {stale, young, other}) spit(p, "//host/:_authToken=OLD\n");
+    fs::last_write_time(stale, fs::last_write_time(stale) - std::chrono::minutes(5));
+    const auto in = input_for("npm");
+    auto done = apply_locked(in, cat::Env(), h.home(), planned(in, h), (h.dir / "cache").string());
+    BOOST_REQUIRE_MESSAGE(done.ok(), (done.ok() ? std::string() : done.error().message));
+    BOOST_TEST(!fs::exists(stale));
+    BOOST_TEST(fs::exists(young));
+    BOOST_TEST(fs::exists(other));
+}
