@@ -96,6 +96,7 @@ Result<std::vector<FileEdit>> apply_locked(const ConfigureInput& in, const Env& 
     if (!dir) return std::move(dir).error();
     // One lock per file, taken in the order of their names so that two runs never wait for each other.
     std::vector<std::pair<std::string, std::string>> names;  // lock name, path
+    names.reserve(planned.size());
     for (const auto& e : planned) names.emplace_back(lock_name(e.path), e.path);
     std::sort(names.begin(), names.end());
     std::vector<files::Lock> locks;

@@ -33,7 +33,7 @@ std::string poetry_dir(const Env& env, std::string_view home) {
 namespace pip {
 
 std::string path(const Env& env, std::string_view home) {
-    const auto f = env.get("PIP_CONFIG_FILE");
+    auto f = env.get("PIP_CONFIG_FILE");
     if (!f.empty() && f != "/dev/null" && f != "os.devnull") return f;
     return join_path(xdg_config(env, home), "pip/pip.conf");
 }
