@@ -276,7 +276,7 @@ Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& clie
     auto fetch = [&]() -> Result<cache::FetchedToken> {
         auto t = client.get_authorization_token(plan.token);
         if (!t) return std::move(t).error();
-        return cache::FetchedToken(t->authorization_token.reveal(), t->expiration);
+        return cache::FetchedToken(std::move(t->authorization_token), t->expiration);
     };
     auto uncached = [&]() -> Result<cache::CachedToken> {
         auto f = fetch();
