@@ -92,6 +92,9 @@ Status write_all(File& file, std::string_view bytes);
 enum class Stream { in, out, err };
 Status write_all(Stream stream, std::string_view bytes);
 bool is_terminal(Stream stream) noexcept;
+// Whether reading `stream` would not block (data or end of file) within `wait`. A terminal or an open pipe
+// nobody writes to is not ready; /dev/null, a file, or a pipe with data or a closed writer is.
+bool wait_readable(Stream stream, std::chrono::milliseconds wait) noexcept;
 // All of standard input; more than `max_bytes` is an error.
 Result<std::string> read_stdin(std::size_t max_bytes = default_max_bytes);
 // Call first in main: a standard stream that was closed when we started gets /dev/null opened on it, read-only,

@@ -1,6 +1,7 @@
 // The file layer on POSIX (Linux, macOS): see core/files.hpp.
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -329,6 +330,16 @@ Status write_all(Stream stream, std::string_view bytes) {
 
 bool is_terminal(Stream stream) noexcept {
     return ::isatty(std_fd(stream)) == 1;
+}
+
+bool wait_readable(Stream stream, std::chrono::milliseconds wait) noexcept {
+    pollfd p{std_fd(stream), POLLIN, 0};
+    const auto ms = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(wait.count(), 0, 60'000));
+    int n = 0;
+    do {
+        n = ::poll(&p, 1, ms);
+    } while (n < 0 && errno == EINTR);
+    return n > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
 }
 
 void reserve_standard_streams() noexcept {

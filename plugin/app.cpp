@@ -91,19 +91,62 @@ struct Request {
     Params params;
     OutputMode mode = OutputMode::json;
     protocol::GithubOptions github;
+    std::string no_query;  // why no Terraform query was read from a stdin that is not a terminal
 };
 
-// The front door: no arguments and stdin not a terminal is a Terraform query; otherwise CLI flags.
+// How long a run with flags waits for a Terraform query on a stdin that is not a terminal. Terraform writes
+// the query as it starts the program; a pipe nobody writes to (ssh, some CI agents) costs this wait once.
+constexpr std::chrono::milliseconds query_wait_with_domain{100};
+constexpr std::chrono::milliseconds query_wait_without_domain{1000};
+
+// The Terraform query on stdin, read when --output terraform is given (waiting for it) or when stdin is not
+// a terminal and something arrives on it; it counts when it is a JSON object (leading white space aside).
+// Flags win over its keys.
+Status take_query(Request& r, bool explicit_terraform, Io& io) {
+    if (r.mode == OutputMode::github) return Ok{};
+    if (!explicit_terraform) {
+        if (io.stdin_is_terminal) return Ok{};
+        const auto wait = r.params.has("domain") ? query_wait_with_domain : query_wait_without_domain;
+        if (io.stdin_ready && !io.stdin_ready(wait)) {
+            r.no_query = "nothing arrived on stdin within " + std::to_string(wait.count()) +
+                         " ms; --output terraform waits for it";
+            return Ok{};
+        }
+    }
+    const std::string text = io.read_stdin();
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || text[first] != '{') {
+        if (explicit_terraform)
+            return Error::make(ErrorKind::usage,
+                               std::string("--output terraform reads a JSON object from stdin, and ") +
+                                   (first == std::string::npos ? "stdin was empty" : "stdin is not one"));
+        r.no_query = first == std::string::npos ? "stdin was empty" : "stdin did not carry a JSON object";
+        return Ok{};
+    }
+    auto query = protocol::parse_json_object(text);
+    if (!query) return std::move(query).error();
+    r.params.fill_from(*query);
+    if (!r.params.has("output")) r.mode = OutputMode::terraform;
+    return Ok{};
+}
+
+// The front door: CLI flags, and a Terraform query on stdin (the only input when there are no arguments).
 Result<Request> read_request(std::span<const std::string_view> args, Io& io) {
-    const bool terraform_stdin = args.empty() && !io.stdin_is_terminal;
-    auto params = terraform_stdin ? protocol::parse_json_object(io.read_stdin()) : protocol::parse_cli(args);
+    if (args.empty()) {
+        if (io.stdin_is_terminal) return Error::make(ErrorKind::usage, std::string(short_usage));
+        auto params = protocol::parse_json_object(io.read_stdin());
+        if (!params) return std::move(params).error();
+        return Request{std::move(*params), OutputMode::terraform, {}, {}};
+    }
+    auto params = protocol::parse_cli(args);
     if (!params) return std::move(params).error();
-    Request r{std::move(*params), terraform_stdin ? OutputMode::terraform : OutputMode::json, {}};
+    Request r{std::move(*params), OutputMode::json, {}, {}};
     if (r.params.has("output")) {
         auto m = protocol::parse_output_mode(r.params.get("output"));
         if (!m) return std::move(m).error();
         r.mode = *m;
     }
+    if (auto s = take_query(r, r.params.has("output") && r.mode == OutputMode::terraform, io); !s) return s.error();
     return r;
 }
 
@@ -406,7 +449,14 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         mode = request->mode;
         if (mode == OutputMode::github)
             if (auto s = take_github_inputs(*request, env); !s) return s.error();
-        return execute(*request, env, io);
+        auto done = execute(*request, env, io);
+        if (!done && done.error().kind == ErrorKind::usage && !request->params.has("domain") &&
+            !request->no_query.empty()) {
+            Error e = std::move(done).error();  // "domain is required": say why no query gave it
+            e.message += " (no Terraform query was read: " + request->no_query + ")";
+            return e;
+        }
+        return done;
     }();
     if (!result) return fail(result.error());
     // stdout first: in GitHub mode it carries the ::add-mask:: line, and no file gets the token unless

@@ -18,6 +18,8 @@ namespace cat::plugin {
 struct Io {
     std::function<std::string()> read_stdin;  // all of standard input
     bool stdin_is_terminal = true;
+    // Whether standard input has something to read (data or its end) within the wait; empty: it has.
+    std::function<bool(std::chrono::milliseconds)> stdin_ready;
     // Standard output: called once with everything (in GitHub mode, again with an `::error::` annotation if
     // a file append fails afterwards). An error when it was not all written (closed, full, a reader gone).
     std::function<Status(std::string_view)> out;

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     };
     cat::plugin::Io io;
     io.stdin_is_terminal = files::is_terminal(files::Stream::in);
+    io.stdin_ready = [](std::chrono::milliseconds wait) { return files::wait_readable(files::Stream::in, wait); };
     io.read_stdin = [&say] {
         auto data = files::read_stdin();  // Terraform's query: a few hundred bytes; at most 1 MiB
         if (!data) {

@@ -59,6 +59,15 @@ rc, out, err = run([], example_env(), stdin=q)
 check("terraform: one key when a property is selected", rc == 0 and list(json.loads(out)) ==
       ["authorization_token"], (out, err))
 
+# Flags in Terraform's `program` (here --no-cache --debug) do not switch the query off; flags win over keys.
+d = unique("tfflags")
+rc, out, err = run(["--no-cache", "--debug", "--domain-owner", "111122223333"], example_env(),
+                   stdin=json.dumps({"domain": d, "domain_owner": "999999999999"}))
+result = json.loads(out) if rc == 0 else {}
+check("terraform with flags: the query is read, the Terraform shape, the flag wins",
+      result.get("domain") == d and result.get("domain_owner") == "111122223333" and "from_cache" not in result,
+      (out, err))
+
 # Session tokens are signed and sent.
 rc, out, err = fetch(unique("sess"), env=example_env(AWS_SESSION_TOKEN="session/token+value=="))
 log = server_log() if rc == 0 else []

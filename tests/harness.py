@@ -100,8 +100,9 @@ def home_env(config="", credentials="", files=None, **extra):
 
 
 def run(args, env, stdin=None, timeout=60):
-    p = subprocess.run([binary()] + list(args), env=env, input=stdin, capture_output=True, text=True,
-                       timeout=timeout)
+    # No stdin given: /dev/null, as a CI step has it (an inherited pipe would make flag runs wait for a query).
+    feed = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
+    p = subprocess.run([binary()] + list(args), env=env, capture_output=True, text=True, timeout=timeout, **feed)
     return p.returncode, p.stdout, p.stderr
 
 

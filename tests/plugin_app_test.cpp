@@ -366,6 +366,47 @@ BOOST_AUTO_TEST_CASE(terraform_through_stdin) {
     BOOST_TEST(out.empty());
 }
 
+// Terraform's `program = ["codeartifact-token", "--no-cache"]`: flags do not switch the query off.
+BOOST_AUTO_TEST_CASE(a_query_beside_flags_is_read_and_flags_win) {
+    script_token();
+    io.stdin_is_terminal = false;
+    std::chrono::milliseconds waited{0};
+    io.stdin_ready = [&waited](std::chrono::milliseconds w) {
+        waited = w;
+        return true;
+    };
+    io.read_stdin = [] { return std::string(R"( {"domain":"from-query","region":"eu-west-1"})"); };
+    BOOST_TEST(run({"--no-cache", "--region", "us-east-2"}) == 0);
+    BOOST_TEST(waited == std::chrono::milliseconds(1000));  // no --domain: the query is needed
+    BOOST_TEST(out.find(R"("domain":"from-query")") != std::string::npos);
+    BOOST_TEST(out.find(R"("region":"us-east-2")") != std::string::npos);  // the flag won
+    BOOST_TEST(out.find("from_cache") == std::string::npos);               // the Terraform shape
+    BOOST_TEST(err.empty());
+}
+
+BOOST_AUTO_TEST_CASE(stdin_without_a_query_is_ignored_or_named) {
+    io.stdin_is_terminal = false;
+    io.stdin_ready = [](std::chrono::milliseconds) { return false; };  // a pipe nobody writes to
+    BOOST_TEST(run({"--no-cache"}) == 2);
+    BOOST_REQUIRE(err.size() == 1u);
+    BOOST_TEST(err.front() ==
+               "codeartifact-token: domain is required (no Terraform query was read: nothing arrived "
+               "on stdin within 1000 ms; --output terraform waits for it)");
+    io.stdin_ready = [](std::chrono::milliseconds) { return true; };
+    io.read_stdin = [] { return std::string("not json\n"); };
+    script_token();
+    BOOST_TEST(run({"--domain", "dm", "--output", "text"}) == 0);  // text on stdin is not a query: ignored
+    BOOST_TEST(out == "tok-1\n");
+    BOOST_TEST(run({"--domain", "dm", "--output", "terraform"}) == 2);  // but --output terraform needs one
+    BOOST_TEST(err.back() ==
+               "codeartifact-token: --output terraform reads a JSON object from stdin, and stdin is not one");
+    io.stdin_is_terminal = true;
+    BOOST_TEST(run({}) == 2);  // a bare run in a terminal: the short usage line
+    BOOST_REQUIRE(err.size() == 1u);
+    BOOST_TEST(err.front().starts_with("codeartifact-token: usage: codeartifact-token --domain DOMAIN"));
+    BOOST_TEST(err.front().size() <= 200u);
+}
+
 BOOST_AUTO_TEST_CASE(github_writes_its_files) {
     script_token();
     vars["GITHUB_OUTPUT"] = (root / "output").string();
