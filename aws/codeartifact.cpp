@@ -5,12 +5,18 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "core/json.hpp"
 #include "core/secret.hpp"
+#include "core/text.hpp"
 
 namespace cat::aws {
 namespace {
+
+// GetRepositoryEndpoint's formats (botocore's codeartifact model, PackageFormat).
+constexpr std::array<std::string_view, 8> formats = {"npm",     "pypi", "maven", "nuget",
+                                                     "generic", "ruby", "swift", "cargo"};
 
 constexpr std::string_view service = "codeartifact";
 
@@ -56,6 +62,47 @@ sigv4::Request domain_request(std::string method, const http::Url& endpoint, std
     req.query.emplace_back("domain", domain);
     if (!owner.empty()) req.query.emplace_back("domain-owner", owner);
     return req;
+}
+
+// A repository endpoint URL given as the repository (https://D-O.d.codeartifact.R.amazonaws.com/npm/REPO/):
+// " (did you mean --repository REPO?)", or "" when the URL does not look like one.
+std::string repository_in_url(std::string_view url) {
+    const auto path = url.find('/', url.find("://") + 3);
+    if (path == std::string_view::npos) return {};
+    std::vector<std::string_view> parts;
+    for (std::size_t at = path + 1; at < url.size();) {
+        const auto end = std::min(url.find('/', at), url.size());
+        if (end > at) parts.push_back(url.substr(at, end - at));
+        at = end + 1;
+    }
+    if (parts.size() < 2) return {};
+    return " (did you mean " + std::string(parts[1]) + ", with format " + std::string(parts[0]) + "?)";
+}
+
+// The format a mistaken one probably means: a tool's name (pip, mvn, yarn, gem, dotnet) or a typo.
+std::string_view format_hint(std::string_view given) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> tools = {{
+        {"pip", "pypi"},
+        {"python", "pypi"},
+        {"twine", "pypi"},
+        {"uv", "pypi"},
+        {"poetry", "pypi"},
+        {"mvn", "maven"},
+        {"gradle", "maven"},
+        {"yarn", "npm"},
+        {"pnpm", "npm"},
+        {"node", "npm"},
+        {"gem", "ruby"},
+        {"bundler", "ruby"},
+        {"dotnet", "nuget"},
+        {"crate", "cargo"},
+        {"crates", "cargo"},
+        {"rubygems", "ruby"},
+    }};
+    const std::string key = text::lower(given);
+    for (const auto& [tool, format] : tools)
+        if (key == tool) return format;
+    return text::closest(key, formats);
 }
 
 Result<rapidjson::Document> parse_json_object(const std::string& body) {
@@ -107,15 +154,19 @@ Status validate(const EndpointRequest& r) {
     const std::string& repo = r.repository;
     bool ok = repo.size() >= 2 && repo.size() <= 100 && alnum(repo.front());
     for (char c : repo) ok = ok && (alnum(c) || c == '.' || c == '_' || c == '-');
+    if (!ok && repo.find("://") != std::string::npos)
+        return usage("repository " + quoted(repo) + " is invalid: give the repository's name, not its URL" +
+                     repository_in_url(repo));
     if (!ok)
         return usage("repository " + quoted(repo) +
                      " is invalid: it must be 2 to 100 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting "
                      "with a letter or digit");
-    static constexpr std::array<std::string_view, 8> formats = {"npm",     "pypi", "maven", "nuget",
-                                                                "generic", "ruby", "swift", "cargo"};
-    if (std::find(formats.begin(), formats.end(), r.format) == formats.end())
-        return usage("format " + quoted(r.format) +
-                     " is invalid: it must be one of npm, pypi, maven, nuget, generic, ruby, swift, cargo");
+    if (std::find(formats.begin(), formats.end(), r.format) == formats.end()) {
+        std::string msg = "format " + quoted(r.format) +
+                          " is invalid: it must be one of npm, pypi, maven, nuget, generic, ruby, swift, cargo";
+        if (const auto hint = format_hint(r.format); !hint.empty()) msg += " (did you mean " + std::string(hint) + "?)";
+        return usage(std::move(msg));
+    }
     if (!r.endpoint_type.empty() && r.endpoint_type != "dualstack" && r.endpoint_type != "ipv4")
         return usage("endpoint_type " + quoted(r.endpoint_type) + " is invalid: it must be dualstack or ipv4");
     return Ok{};

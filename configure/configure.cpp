@@ -39,35 +39,14 @@ bool any_tool(const Tool&) {
     return true;
 }
 
-// Edits (insertions, deletions, substitutions, swaps of neighbours) that make `a` into `b`.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i)
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    return d[a.size()][b.size()];
-}
-
 // The known name closest to `unknown` when it is close (at most a third of it wrong), else "".
 std::string_view closest_tool(std::string_view unknown) {
-    const std::string key = text::lower(unknown);
-    std::string_view best;
-    std::size_t best_d = std::string::npos;
+    std::vector<std::string_view> names;
     for (const auto& t : detail::tools()) {
-        std::vector<std::string_view> names{t.name};
+        names.push_back(t.name);
         names.insert(names.end(), t.aliases.begin(), t.aliases.end());
-        for (auto n : names)
-            if (const auto d = edit_distance(key, n); d < best_d) {
-                best_d = d;
-                best = n;
-            }
     }
-    return best_d * 3 <= std::max<std::size_t>(key.size(), 3) ? best : std::string_view();
+    return text::closest(text::lower(unknown), names);
 }
 
 Result<const Tool*> find_tool(std::string_view name) {

@@ -8,6 +8,7 @@ namespace {
 
 constexpr std::array<std::string_view, 1> npm_aliases{"pnpm"};
 constexpr std::array<std::string_view, 1> nuget_aliases{"dotnet"};
+constexpr std::array<std::string_view, 1> maven_aliases{"mvn"};
 constexpr NamespaceRule npm_scope{.supported = true, .upper_case = false, .punctuation = "-._~"};
 constexpr NamespaceRule swift_scope{.supported = true, .upper_case = true, .punctuation = "-"};
 
@@ -53,6 +54,7 @@ constexpr std::array table{
          .env_vars = poetry::env_vars,
          .notes = poetry::notes},
     Tool{.name = "maven",
+         .aliases = maven_aliases,
          .format = "maven",
          .extra_index = true,
          .posix_path = maven::path,

@@ -1,6 +1,8 @@
 #include "core/text.hpp"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 namespace cat::text {
 
@@ -57,6 +59,31 @@ std::optional<bool> parse_bool(std::string_view s) noexcept {
     for (auto n : no)
         if (iequals(s, n)) return false;
     return std::nullopt;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+std::string_view closest(std::string_view word, std::span<const std::string_view> candidates) {
+    std::string_view best;
+    std::size_t best_d = std::string::npos;
+    for (auto c : candidates)
+        if (const auto d = edit_distance(word, c); d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    if (best_d > 3 || best_d * 3 > std::max<std::size_t>(word.size(), 3)) return {};
+    return best;
 }
 
 }  // namespace cat::text

@@ -30,4 +30,10 @@ std::optional<bool> parse_bool(std::string_view s) noexcept;
 // The spellings, for error messages: "true/false, yes/no, on/off or 1/0".
 inline constexpr std::string_view bool_spellings = "true/false, yes/no, on/off or 1/0";
 
+// Edits (insertions, deletions, substitutions, swaps of neighbours) that make `a` into `b`.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `word` when it is close (at most a third of it wrong, 3 edits at most), else "":
+// the "did you mean" of every enumerated value.
+std::string_view closest(std::string_view word, std::span<const std::string_view> candidates);
+
 }  // namespace cat::text

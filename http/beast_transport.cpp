@@ -26,6 +26,19 @@
 namespace cat::http {
 namespace {
 
+// A chain that ends in a CA we do not trust is most often a corporate proxy or a private CA: say how to
+// trust it.
+std::string untrusted_hint(long verify) {
+    switch (verify) {
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+            return "; to trust a private or proxy CA, give its PEM file with --ca-bundle or AWS_CA_BUNDLE";
+        default: return {};
+    }
+}
+
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
@@ -305,8 +318,9 @@ private:
         const auto out = wait([&](Completion done) { tls_->async_handshake(ssl::stream_base::client, done); });
         if (!out.ec) return Ok{};
         if (const long verify = SSL_get_verify_result(ssl); verify != X509_V_OK)
-            return fail(std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify), where,
-                        false);
+            return fail(std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify) +
+                            untrusted_hint(verify),
+                        where, false);
         return fail(out.ec, where);
     }
 

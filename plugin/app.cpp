@@ -313,12 +313,20 @@ Result<ResolvedEndpoint> where(const Run& run, const aws::AwsCredentials& creds)
 }
 
 // Step 3, the token through the cache: a fresh entry, or GetAuthorizationToken under the key's lock.
+// AWS refused the credentials (401, 403: a wrong or expired key, no permission): say which were used.
+Error naming_the_caller(Error e, const aws::AwsCredentials& creds) {
+    if (e.kind == ErrorKind::api && (e.http_status == 401 || e.http_status == 403))
+        e.message +=
+            "; signed with credentials from " + creds.source + " (access key id " + creds.keys.access_key_id + ")";
+    return e;
+}
+
 Result<cache::CachedToken> token_through_cache(const Run& run, aws::Client& client, const ResolvedEndpoint& endpoint,
                                                const aws::AwsCredentials& creds) {
     const Plan& plan = run.plan;
     auto fetch = [&]() -> Result<cache::FetchedToken> {
         auto t = client.get_authorization_token(plan.token);
-        if (!t) return std::move(t).error();
+        if (!t) return naming_the_caller(std::move(t).error(), creds);
         return cache::FetchedToken(std::move(t->authorization_token), t->expiration);
     };
     auto uncached = [&]() -> Result<cache::CachedToken> {
@@ -372,7 +380,7 @@ Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoi
     o.region = endpoint.signing_region;
     if (plan.repository) {
         auto url = client.get_repository_endpoint(*plan.repository);
-        if (!url) return std::move(url).error();
+        if (!url) return naming_the_caller(std::move(url).error(), creds);
         o.repository_endpoint = *url;
     }
     run.debug(std::string(o.from_cache ? "token from the cache" : "token received") + ", expires " +
@@ -447,8 +455,12 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         auto request = read_request(args, io);
         if (!request) return std::move(request).error();
         mode = request->mode;
-        if (mode == OutputMode::github)
+        if (mode == OutputMode::github) {
             if (auto s = take_github_inputs(*request, env); !s) return s.error();
+            if (!request->params.has("domain"))
+                return Error::make(ErrorKind::usage,
+                                   "domain is required: give the step its domain (with: domain: my-domain)");
+        }
         auto done = execute(*request, env, io);
         if (!done && done.error().kind == ErrorKind::usage && !request->params.has("domain") &&
             !request->no_query.empty()) {

@@ -5,6 +5,7 @@
 #include "aws/credentials/profile.hpp"
 #include "aws/credentials/support.hpp"
 #include "aws/credentials/web_identity.hpp"
+#include "core/text.hpp"
 
 namespace cat::aws {
 
@@ -16,11 +17,31 @@ Resolved<AwsCredentials> ChainProvider::resolve() {
         if (!reasons.empty()) reasons += "; ";
         reasons += p->name() + ": " + creds.reason();
     }
-    return Error::make(ErrorKind::credentials, "no AWS credentials found (" + reasons + ")");
+    return Error::make(ErrorKind::credentials, "no AWS credentials found: " + hint_ + " (tried: " + reasons + ")");
+}
+
+std::string credentials_hint(const Env& env) {
+    if (text::parse_bool(env.get("GITHUB_ACTIONS")).value_or(false))
+        return "in GitHub Actions, give the step role-to-assume and the job permissions: id-token: write "
+               "(or run aws-actions/configure-aws-credentials before it)";
+    if (env.has("JENKINS_URL"))
+        return "in Jenkins, bind keys with withCredentials([aws(...)]) or withAWS(role: ...), or give the agent "
+               "an instance role";
+    if (env.has("ECS_CONTAINER_METADATA_URI_V4") || env.has("KUBERNETES_SERVICE_HOST"))
+        return "in a container, give the task or pod an IAM role (ECS task role, EKS IRSA or Pod Identity)";
+    return "run aws configure (keys) or aws sso login --profile NAME (SSO), or set AWS_PROFILE";
 }
 
 Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const SharedConfig& config,
                                            const ChainOptions& o) {
+    // As the AWS CLI: a profile named by --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE must exist, even
+    // when keys come from elsewhere ("default" may be absent).
+    if (o.profile_explicit && o.profile != "default" && config.profile(o.profile) == nullptr) {
+        const char* by = o.profile_from_flag          ? "--profile"
+                         : ctx.env.has("AWS_PROFILE") ? "AWS_PROFILE"
+                                                      : "AWS_DEFAULT_PROFILE";
+        return Error::make(ErrorKind::credentials, std::string(by) + ": " + missing_profile(config, o.profile));
+    }
     std::vector<std::unique_ptr<CredentialsProvider>> chain;
     chain.push_back(std::make_unique<FunctionProvider>(
         "explicit", [&o] { return explicit_credentials(o.access_key, o.secret_key, o.session_token); }));
@@ -43,7 +64,7 @@ Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const Sha
     chain.push_back(std::make_unique<ContainerProvider>(ctx));
     chain.push_back(std::make_unique<ImdsProvider>(ctx, o.imds));
 
-    ChainProvider provider(std::move(chain));
+    ChainProvider provider(std::move(chain), credentials_hint(ctx.env));
     auto creds = provider.resolve();
     if (!creds) return std::move(creds).error();  // the chain turns "none applies" into an error
     detail::debug(ctx, "credentials from " + creds->source);

@@ -15,14 +15,20 @@ namespace cat::aws {
 // apply.
 class ChainProvider : public CredentialsProvider {
 public:
-    explicit ChainProvider(std::vector<std::unique_ptr<CredentialsProvider>> providers)
-        : providers_(std::move(providers)) {}
+    // `hint`: what to do when no provider applies (credentials_hint), said before each provider's reason.
+    ChainProvider(std::vector<std::unique_ptr<CredentialsProvider>> providers, std::string hint)
+        : providers_(std::move(providers)), hint_(std::move(hint)) {}
     std::string name() const override { return "chain"; }
     Resolved<AwsCredentials> resolve() override;
 
 private:
     std::vector<std::unique_ptr<CredentialsProvider>> providers_;
+    std::string hint_;
 };
+
+// The likeliest fix when no credentials are found, for where we run (GitHub Actions, Jenkins, a container,
+// else a workstation).
+std::string credentials_hint(const Env& env);
 
 struct ChainOptions {
     // Explicit keys (the first source).

@@ -11,6 +11,13 @@
 #include "aws/credentials/web_identity.hpp"
 
 namespace cat::aws {
+
+std::string missing_profile(const SharedConfig& config, std::string_view profile) {
+    std::string names;
+    for (const auto& [name, section] : config.profiles) names += (names.empty() ? "" : ", ") + name;
+    return "no profile " + std::string(profile) + " in " + config.config_path + " or " + config.credentials_path +
+           (names.empty() ? std::string(" (they have no profiles)") : " (the profiles there: " + names + ")");
+}
 namespace {
 
 // The longest source_profile chain followed (the profile itself counts as the first).
@@ -52,7 +59,7 @@ ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig&
 
 Resolved<AwsCredentials> ProfileProvider::resolve() {
     if (config_.profile(profile_) == nullptr) {
-        std::string why = "no profile " + profile_ + " in " + config_.config_path + " or " + config_.credentials_path;
+        std::string why = missing_profile(config_, profile_);
         if (explicit_) return Error::make(ErrorKind::credentials, std::move(why));
         return NotApplicable{std::move(why)};
     }

@@ -6,6 +6,9 @@
 
 namespace cat::aws {
 
+// "no profile X in FILE or FILE (the profiles there: a, b)": the error for a profile that is not there.
+std::string missing_profile(const SharedConfig& config, std::string_view profile);
+
 // The selected profile of the shared config and credentials files. In botocore's order, a profile holds:
 //   role_arn with source_profile (chains allowed, cycles an error) or credential_source (Environment,
 //     Ec2InstanceMetadata, EcsContainer), or with web_identity_token_file; plus external_id,
