@@ -441,8 +441,10 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         return write_out(io, std::string("codeartifact-token ") + CAT_VERSION + "\n");
     }
     // --help anywhere asks for help (as git and curl): "--domain x --help" is not a usage error.
-    if ((args.size() == 1 && args[0] == "-h") || std::ranges::find(args, std::string_view("--help")) != args.end()) {
-        return write_out(io, help_text());
+    if (const auto h = std::ranges::find(args, std::string_view("--help"));
+        h != args.end() || (args.size() == 1 && args[0] == "-h")) {
+        const bool aliases = h != args.end() && h + 1 != args.end() && h[1] == "aliases";
+        return write_out(io, aliases ? aliases_text() : help_text());
     }
     OutputMode mode = OutputMode::json;
     const auto fail = [&](const Error& e) {

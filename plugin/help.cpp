@@ -1,140 +1,247 @@
 #include "plugin/help.hpp"
 
+#include <array>
+#include <set>
+
 #include "protocol/params.hpp"
 
 namespace cat::plugin {
+namespace {
 
-std::string help_text() {
-    std::string out = R"HELP(NAME
-    codeartifact-token - get an AWS CodeArtifact authorization token
+constexpr std::size_t width = 80;
+constexpr std::size_t flag_column = 28;  // where a parameter's description starts
 
-SYNOPSIS
-    codeartifact-token --domain D [--domain-owner N] [--duration-seconds S] [--select P] [--region R]
-                       [--profile P] [--profile-location F] [--endpoint-url U] [--role-arn A]
-                       [--repository R --format F] [--output json|text|env|github|terraform] [options]
-    codeartifact-token --domain D --repository R --configure TOOL [--dry-run] [--output env]
-    codeartifact-token < query.json          (Terraform external data source)
-    codeartifact-token --output github       (GitHub Action: inputs from INPUT_* variables)
-    codeartifact-token --version | --help
+// The parameters by section, most used first. Every parameter is in exactly one (a test checks).
+struct Section {
+    std::string_view title;
+    std::vector<std::string_view> names;
+};
+const std::vector<Section>& sections() {
+    static const std::vector<Section> s = {
+        {"COMMON PARAMETERS",
+         {"domain", "domain_owner", "region", "profile", "output", "select", "repository", "format",
+          "duration_seconds"}},
+        {"PACKAGE MANAGERS", {"configure", "config_file", "namespace", "extra_index", "show_token"}},
+        {"CREDENTIALS", {"role_arn", "access_key", "secret_key", "session_token", "profile_location"}},
+        {"NETWORK", {"endpoint_url", "endpoint_type", "ca_bundle", "max_attempts", "connect_timeout", "read_timeout"}},
+        {"CACHE", {"no_cache", "cache", "cache_dir", "refresh_margin"}},
+        {"ADVANCED", {"debug", "dry_run"}},
+    };
+    return s;
+}
 
-DESCRIPTION
-    Calls CodeArtifact GetAuthorizationToken, signed with AWS Signature Version 4, and prints the token
-    the way the caller needs it. With no arguments and standard input not a terminal, it reads a JSON
-    object of strings (a Terraform "external" query) and writes a flat JSON object of strings.
-    Parameters mirror the PowerShell cmdlet Get-CAAuthorizationToken; in JSON input, the cmdlet's names
-    and aliases (Domain, DomainOwner, DurationSecond, ProfileName, AK, ...) are accepted in any case, and
-    as GitHub Action inputs in kebab-case (domain-owner, role-to-assume, ...). An unknown key or flag is
-    an error that suggests the closest known one.
-    Every boolean value (flags, JSON keys, action inputs, environment variables, profile keys) is one of
-    true/false, yes/no, on/off or 1/0, in any case.
+// The placeholder after a flag, and a default the parameter's own help line does not give.
+struct Extra {
+    std::string_view name, value, default_text;
+};
+constexpr Extra extras[] = {
+    {"domain", "DOMAIN", ""},
+    {"domain_owner", "ACCOUNT", ""},
+    {"region", "REGION", "AWS_REGION, the profile's region"},
+    {"profile", "NAME", "AWS_PROFILE, else default"},
+    {"output", "MODE", "json; terraform for a query on stdin"},
+    {"select", "PROPERTY", ""},
+    {"repository", "NAME", ""},
+    {"format", "FORMAT", "the --configure tool's"},
+    {"duration_seconds", "SECONDS", "43200, 12 hours"},
+    {"configure", "TOOL", ""},
+    {"config_file", "FILE", ""},
+    {"role_arn", "ARN", ""},
+    {"endpoint_url", "URL", ""},
+    {"ca_bundle", "FILE", ""},
+    {"namespace", "SCOPE", ""},
+    {"access_key", "KEY_ID", ""},
+    {"secret_key", "KEY", ""},
+    {"session_token", "TOKEN", ""},
+    {"profile_location", "FILE", ""},
+    {"endpoint_type", "TYPE", ""},
+    {"max_attempts", "N", ""},
+    {"connect_timeout", "SECONDS", ""},
+    {"cache_dir", "DIR", ""},
+    {"refresh_margin", "SECONDS", ""},
+    {"read_timeout", "SECONDS", ""},
+};
 
-PARAMETERS
-)HELP";
-    for (const auto& spec : protocol::param_specs()) {
-        std::string line = "    " + std::string(spec.flag) + (spec.is_switch ? "" : " VALUE");
-        std::string names = std::string(spec.name);
-        for (auto a : spec.aliases) names += ", " + std::string(a);
-        out += line + "\n        " + std::string(spec.help) +
-               "\n        JSON input: " + (spec.cli_only ? std::string("(command line only)") : names) + "\n";
+const Extra* extra_for(std::string_view name) {
+    for (const auto& e : extras)
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+// `text` wrapped to the width, every line indented by `indent`; the first line continues `out`'s last.
+void wrap(std::string& out, std::string_view text, std::size_t indent) {
+    std::size_t column = out.size() - (out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const auto end = std::min(text.find(' ', at), text.size());
+        const std::string_view word = text.substr(at, end - at);
+        at = end + 1;
+        if (word.empty()) continue;
+        if (column > indent && column + 1 + word.size() > width) {
+            out += '\n';
+            out.append(indent, ' ');
+            column = indent;
+        } else if (column > indent) {
+            out += ' ';
+            ++column;
+        }
+        while (column < indent) {
+            out += ' ';
+            ++column;
+        }
+        out += word;
+        column += word.size();
     }
-    out += R"HELP(
-OUTPUT
-    json       {"authorization_token", "expiration" (RFC 3339), "expiration_unix", "domain", "domain_owner",
-               "region", "repository_endpoint", "from_cache"}: the keys that are known, all strings.
-               --select narrows it to one key.
-    text       The selected value alone (the token by default), for TOKEN=$(codeartifact-token ...).
-    env        export CODEARTIFACT_AUTH_TOKEN='...' lines, quoted for POSIX shells (with --configure: the
-               tool's own variables instead of its files).
-    terraform  As json without from_cache; chosen automatically when the JSON query comes on stdin.
-    github     For the GitHub Action (action.yml passes it): inputs from INPUT_* variables, the token
-               masked with ::add-mask:: before anything else, outputs authorization-token, expiration and
-               repository-endpoint appended to $GITHUB_OUTPUT, CODEARTIFACT_AUTH_TOKEN to $GITHUB_ENV
-               (input export-env), failures also as an ::error:: annotation.
+    out += '\n';
+}
 
-CREDENTIALS
-    Looked for in this order, as the AWS SDKs do; the first source that applies is used, and when none
-    does the error names each one and why:
-      1. --access-key/--secret-key/--session-token (or the same from JSON or GitHub inputs)
-      2. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (skipped when --profile is given)
-      3. the profile (--profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, else default) in AWS_CONFIG_FILE
-         (~/.aws/config) and AWS_SHARED_CREDENTIALS_FILE or --profile-location (~/.aws/credentials):
-         static keys; role_arn with source_profile or credential_source (Environment,
-         Ec2InstanceMetadata, EcsContainer), external_id, role_session_name, duration_seconds;
-         web_identity_token_file; sso_session or sso_start_url with sso_account_id and sso_role_name
-         (after `aws sso login`); credential_process
-      4. AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (and AWS_ROLE_SESSION_NAME)
-      5. GitHub Actions OIDC, with --role-arn, when ACTIONS_ID_TOKEN_REQUEST_URL and
-         ACTIONS_ID_TOKEN_REQUEST_TOKEN are set (the job needs permissions: id-token: write)
-      6. AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or AWS_CONTAINER_CREDENTIALS_FULL_URI, with
-         AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or AWS_CONTAINER_AUTHORIZATION_TOKEN
-      7. EC2 instance metadata (IMDSv2); AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_SERVICE_ENDPOINT,
-         AWS_METADATA_SERVICE_TIMEOUT, AWS_METADATA_SERVICE_NUM_ATTEMPTS
-    With --role-arn and credentials from 1-3, 6 or 7, the role is assumed with them (STS AssumeRole).
+void parameter(std::string& out, const protocol::ParamSpec& spec) {
+    const Extra* e = extra_for(spec.name);
+    std::string head = "  " + std::string(spec.flag);
+    if (!spec.is_switch) head += " " + std::string(e && !e->value.empty() ? e->value : "VALUE");
+    std::string help(spec.help);
+    if (e && !e->default_text.empty() && help.find("default") == std::string::npos)
+        help += " Default: " + std::string(e->default_text) + ".";
+    out += head;
+    if (head.size() + 2 > flag_column) {
+        out += '\n';
+        out.append(flag_column, ' ');
+    }
+    wrap(out, help, flag_column);
+}
 
-ENVIRONMENT
-    AWS_REGION, AWS_DEFAULT_REGION
-                         The region, when --region is not given (then the profile's region, then the
-                         instance's when instance metadata gave the credentials).
-    AWS_ENDPOINT_URL_CODEARTIFACT, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL
-                         Custom endpoints (after --endpoint-url; before the profile's services section
-                         and endpoint_url). AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores them.
-    AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_STS_REGIONAL_ENDPOINTS
-                         FIPS or dual-stack endpoints; legacy global STS (profile: use_fips_endpoint,
-                         use_dualstack_endpoint, sts_regional_endpoints).
-    AWS_CA_BUNDLE        A PEM file of CAs to trust instead of the system store (profile: ca_bundle).
-    AWS_MAX_ATTEMPTS     Attempts per call (standard retry mode; default 3; profile: max_attempts).
-    HTTPS_PROXY, HTTP_PROXY, NO_PROXY (and lower-case forms)
-                         Proxy for HTTPS (CONNECT tunnel, Basic auth from the URL's user info) and the
-                         hosts that bypass it (names, domain suffixes, IPs, CIDR blocks, *).
-    CODEARTIFACT_TOKEN_CREDENTIAL_PROCESS_TIMEOUT
-                         Seconds a profile's credential_process may run (default 60; 0: no limit).
-                         It is then killed with what it started; its stderr is shown only on failure
-                         (one line).
-    CODEARTIFACT_TOKEN_CACHE_DIR, XDG_CACHE_HOME
-                         The token cache directory (default ~/.cache/codeartifact-token). It must be
-                         owned by the user and not writable by others; entries are 0600.
+constexpr std::string_view top = R"(codeartifact-token - an AWS CodeArtifact authorization token, for CI tools
 
-CACHE
-    Tokens are cached per endpoint, region, domain, owner, duration and caller (access key id, or the
-    role of assumed-role credentials) and served while more than the refresh margin is left. Parallel
-    runs for the same key make one API call: the others wait on a file lock. --no-cache (JSON: cache =
-    "false") turns it off. A default cache directory that cannot be created or written (no HOME, a
-    read-only HOME) is skipped (--debug says so); an unsafe one (a symlink, not ours, writable by others)
-    is never used and gets a warning; in both cases the token is fetched. A --cache-dir that cannot be
-    used is an error (exit 6).
-
-CONFIGURE
-    --configure TOOL --repository R writes TOOL's user-scope configuration for the repository (or
-    --config-file), changing only its own entries; --dry-run prints it instead (token shown as ****
-    unless --show-token) and --output env prints the tool's environment variables. Without --configure,
-    --dry-run prints the signed request (signature redacted) and sends nothing over the network: local
-    credentials (flags, environment, files, credential_process) resolve; credentials that need the
-    network (--role-arn, SSO, container, instance metadata) stop the dry run with exit 2.
-
-EXIT STATUS
-    0  success
-    1  internal error
-    2  usage or validation error (bad flag, bad input, invalid parameter)
-    3  no credentials, or a credential source failed
-    4  AWS returned an error (the message has the AWS error code and request id)
-    5  network, TLS or timeout error (the message names the stage), or an unreadable response
-    6  configuration error (no region, bad endpoint, configuration file or cache directory)
+USAGE
+  codeartifact-token --domain DOMAIN [--domain-owner ACCOUNT] [--region REGION]
+                     [--output json|text|env] [options]
+  codeartifact-token --domain DOMAIN --repository NAME --configure TOOL
+  codeartifact-token < query.json        Terraform external data source
+  codeartifact-token --output github     GitHub Action (inputs from INPUT_*)
+  codeartifact-token --help aliases      PowerShell, JSON and action names
+  codeartifact-token --version
 
 EXAMPLES
-    GitHub Actions (action.yml):
-        - uses: codeartifact-token/codeartifact-token@v1
-          with: { domain: my-domain, role-to-assume: arn:aws:iam::111122223333:role/ci }
-    Jenkins (sh step):
-        TOKEN=$(codeartifact-token --domain my-domain --domain-owner 111122223333 --output text)
-    Shell:
-        eval "$(codeartifact-token --domain my-domain --output env)"
-    Terraform:
-        data "external" "codeartifact" {
-          program = ["codeartifact-token"]
-          query   = { domain = "my-domain", domain_owner = "111122223333" }
-        }
-)HELP";
+  The token alone on stdout (Jenkins: sh(returnStdout: true, script: ...)):
+    codeartifact-token --domain my-domain --output text
+  npm's ~/.npmrc pointed at a repository, with the token (0600):
+    codeartifact-token --domain my-domain --repository npm-store --configure npm
+  Terraform (the token is stored in the state: see the README):
+    data "external" "codeartifact" {
+      program = ["codeartifact-token"]
+      query   = { domain = "my-domain", domain_owner = "111122223333" }
+    }
+  GitHub Actions (the job needs permissions: id-token: write):
+    - uses: codeartifact-token/codeartifact-token@v1
+      with:
+        domain: my-domain
+        role-to-assume: arn:aws:iam::111122223333:role/ci
+
+)";
+
+constexpr std::string_view bottom = R"(
+OUTPUT MODES
+  json       One JSON object of strings: authorization_token, expiration
+             (RFC 3339 UTC), expiration_unix, domain, domain_owner (when given),
+             region, repository_endpoint (with --repository), from_cache.
+             --select narrows it to one key.
+  text       The selected value alone (the token by default).
+  env        export CODEARTIFACT_AUTH_TOKEN='...' lines (with --repository,
+             CODEARTIFACT_REPOSITORY_ENDPOINT; with --configure, the tool's own
+             variables instead of its files).
+  terraform  As json without from_cache; the default when a query is on stdin.
+  github     For the GitHub Action: the token masked, step outputs and
+             CODEARTIFACT_AUTH_TOKEN in $GITHUB_ENV.
+
+CREDENTIALS
+  In the AWS SDKs' order; the first source that applies is used, and when none
+  does the error says what to do and what each source said:
+    1. --access-key, --secret-key, --session-token (or the same JSON keys)
+    2. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+    3. the profile in ~/.aws/config and ~/.aws/credentials: keys, roles
+       (source_profile, credential_source), web_identity_token_file, SSO
+       (after aws sso login), credential_process
+    4. AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (EKS IRSA)
+    5. GitHub Actions OIDC, with --role-arn (permissions: id-token: write)
+    6. the ECS/EKS container endpoint (AWS_CONTAINER_CREDENTIALS_*)
+    7. EC2 instance metadata (AWS_EC2_METADATA_DISABLED=true turns it off)
+  With --role-arn and credentials from 1-3, 6 or 7, that role is assumed.
+
+ENVIRONMENT
+  AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE, AWS_CONFIG_FILE,
+  AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL_CODEARTIFACT, AWS_ENDPOINT_URL,
+  AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS, AWS_USE_FIPS_ENDPOINT,
+  AWS_USE_DUALSTACK_ENDPOINT: as the AWS CLI reads them.
+  HTTPS_PROXY, NO_PROXY    Proxy (CONNECT, user:password in the URL) and bypass.
+  CODEARTIFACT_TOKEN_CACHE_DIR
+                           The cache (default ~/.cache/codeartifact-token).
+  CODEARTIFACT_TOKEN_CREDENTIAL_PROCESS_TIMEOUT
+                           Seconds a credential_process may run (default 60).
+  Booleans (flags, keys, inputs, variables) are true/false, yes/no, on/off or
+  1/0, in any case.
+
+CACHE
+  Tokens are cached per endpoint, region, domain, owner, duration and caller,
+  and served while more than the refresh margin is left (15 minutes or a
+  quarter of the token's life). Parallel runs make one API call.
+
+EXIT STATUS
+  0  success
+  1  internal error, or standard output could not be written
+  2  usage: unknown flag or key (with a suggestion), invalid value
+  3  no credentials, or a credential source failed
+  4  AWS returned an error (its code and request id are in the message)
+  5  network, TLS or timeout error, or an unreadable response
+  6  configuration: no region, bad endpoint, unusable file or cache directory
+)";
+
+}  // namespace
+
+std::string help_text() {
+    std::string out(top);
+    for (const auto& section : sections()) {
+        out += section.title;
+        out += '\n';
+        for (auto name : section.names)
+            if (const auto* spec = protocol::find_param(name)) parameter(out, *spec);
+        out += '\n';
+    }
+    if (const auto missing = help_sections_missing(); !missing.empty()) {
+        out += "OTHER PARAMETERS\n";
+        for (auto name : missing) parameter(out, *protocol::find_param(name));
+        out += '\n';
+    }
+    out.pop_back();
+    out += bottom;
     return out;
+}
+
+std::string aliases_text() {
+    std::string out =
+        "Every parameter under its names: the flag, the JSON / Terraform key (the\n"
+        "GitHub Action input is the same with - for _), and the Get-CAAuthorizationToken\n"
+        "names. JSON keys and action inputs match them in any case.\n\n"
+        "  FLAG                KEY               CMDLET NAMES\n";
+    for (const auto& spec : protocol::param_specs()) {
+        std::string line = "  " + std::string(spec.flag);
+        line.resize(std::max<std::size_t>(line.size() + 1, 22), ' ');
+        line += spec.cli_only ? std::string_view("-") : spec.name;
+        line.resize(std::max<std::size_t>(line.size() + 1, 40), ' ');
+        std::string names;
+        for (auto a : spec.aliases) names += (names.empty() ? "" : ", ") + std::string(a);
+        out += line;
+        wrap(out, names.empty() ? "-" : names, 40);
+    }
+    return out;
+}
+
+std::vector<std::string_view> help_sections_missing() {
+    std::set<std::string_view> listed;
+    for (const auto& s : sections()) listed.insert(s.names.begin(), s.names.end());
+    std::vector<std::string_view> missing;
+    for (const auto& spec : protocol::param_specs())
+        if (!listed.contains(spec.name)) missing.push_back(spec.name);
+    return missing;
 }
 
 }  // namespace cat::plugin

@@ -13,6 +13,7 @@
 
 #include "fake_transport.hpp"
 #include "plugin/app.hpp"
+#include "plugin/help.hpp"
 #include "plugin/plan.hpp"
 
 namespace fs = std::filesystem;
@@ -543,6 +544,25 @@ BOOST_AUTO_TEST_CASE(an_exception_is_internal_1_with_one_line) {
     BOOST_TEST(run({}) == 1);
     BOOST_TEST(out.empty());
     BOOST_TEST(err == std::vector<std::string>{"codeartifact-token: internal error: OpenSSL: RAND_bytes failed"});
+}
+
+BOOST_AUTO_TEST_CASE(help_fits_80_columns_and_lists_every_parameter) {
+    BOOST_TEST(cat::plugin::help_sections_missing().empty());  // a new parameter needs a --help section
+    for (const std::string& text : {cat::plugin::help_text(), cat::plugin::aliases_text()}) {
+        std::size_t at = 0;
+        while (at < text.size()) {
+            const auto end = text.find('\n', at);
+            const std::string_view line(text.data() + at, (end == std::string::npos ? text.size() : end) - at);
+            BOOST_TEST(line.size() <= 80u, line);
+            at = end == std::string::npos ? text.size() : end + 1;
+        }
+    }
+    BOOST_TEST(run({"--help", "aliases"}) == 0);
+    BOOST_TEST(out.find("--domain-owner") != std::string::npos);
+    BOOST_TEST(out.find("DomainOwner") != std::string::npos);
+    BOOST_TEST(run({"--help"}) == 0);
+    BOOST_TEST(out.find("id-token: write") != std::string::npos);
+    BOOST_TEST(out.find("Default: 43200") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(help_anywhere_prints_help) {
