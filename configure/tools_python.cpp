@@ -165,7 +165,12 @@ Status plan(const Context& c, const Where& w, Files& files) {
         return set_toml(f, {{"repositories", c.name}, false, "", ""}, "url", edit::toml_string(c.ep.url()));
     });
     if (!s) return s;
-    return files.edit(join_path(poetry_dir(w.env, w.home), "auth.toml"), [&](FileEdit& f) {
+    // Beside config.toml (on Windows in %APPDATA%\pypoetry), or in Poetry's folder when --config-file moved it.
+    const auto sep = w.main_path.find_last_of(this_platform == Platform::windows ? "/\\" : "/");
+    const std::string auth = w.config_file_given || sep == std::string::npos
+                                 ? join_path(poetry_dir(w.env, w.home), "auth.toml")
+                                 : w.main_path.substr(0, sep + 1) + "auth.toml";
+    return files.edit(auth, [&](FileEdit& f) {
         const edit::TomlTable basic{{"http-basic", c.name}, false, "", ""};
         if (auto u = set_toml(f, basic, "username", edit::toml_string("aws")); !u) return u;
         return set_toml(f, basic, "password", edit::toml_string(c.in.token));
