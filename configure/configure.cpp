@@ -198,12 +198,17 @@ Status validate(const ConfigureInput& in) {
     return Ok{};
 }
 
-Result<std::string> default_config_path(std::string_view tool, const Env& env, std::string_view home) {
+Result<std::string> default_config_path(std::string_view tool, const Env& env, std::string_view home,
+                                        Platform platform) {
     auto t = find_tool(tool);
     if (!t) return std::move(t).error();
+    if (platform == Platform::windows) {
+        const std::string profile = env.get("USERPROFILE");
+        if (!profile.empty()) home = profile;
+    }
     if (home.empty())
         return Error::make(ErrorKind::config, "HOME is not set: give the file to configure with --config-file");
-    return (*t)->posix_path(env, home);  // the Windows port chooses windows_path here
+    return user_file(**t, platform, env, home);
 }
 
 Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std::string_view home,

@@ -59,8 +59,17 @@ Status validate(const ConfigureInput& in);
 
 // The tool's user-scope file that --config-file replaces (the first file plan() edits), honouring the
 // variables the tool itself reads (NPM_CONFIG_USERCONFIG, PIP_CONFIG_FILE, XDG_CONFIG_HOME, CARGO_HOME...).
-// `home` is $HOME; an empty one is a config error.
-Result<std::string> default_config_path(std::string_view tool, const Env& env, std::string_view home);
+// `home` is $HOME; an empty one is a config error. The files are where the tools keep them on the platform
+// this program runs on; `platform` chooses another (tests). On Windows `home` is %USERPROFILE% (the
+// variable wins when set) and %APPDATA% is read from `env` (default: home\AppData\Roaming).
+enum class Platform { posix, windows };
+#ifdef _WIN32
+inline constexpr Platform this_platform = Platform::windows;
+#else
+inline constexpr Platform this_platform = Platform::posix;
+#endif
+Result<std::string> default_config_path(std::string_view tool, const Env& env, std::string_view home,
+                                        Platform platform = this_platform);
 
 // Reads a file: its content, std::nullopt when it does not exist, an Error when it cannot be read.
 using FileReader = std::function<Result<std::optional<std::string>>(const std::string& path)>;

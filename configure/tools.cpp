@@ -19,6 +19,7 @@ constexpr std::array table{
          .format = "npm",
          .namespace_rule = npm_scope,
          .posix_path = npm::path,
+         .windows_path = npm::windows_path,
          .plan = npm::plan,
          .env_vars = npm::env_vars,
          .notes = npm::notes},
@@ -26,6 +27,7 @@ constexpr std::array table{
          .format = "npm",
          .namespace_rule = npm_scope,
          .posix_path = yarn::path,
+         .windows_path = yarn::windows_path,
          .plan = yarn::plan,
          .env_vars = yarn::env_vars,
          .notes = yarn::notes},
@@ -33,23 +35,27 @@ constexpr std::array table{
          .format = "pypi",
          .extra_index = true,
          .posix_path = pip::path,
+         .windows_path = pip::windows_path,
          .plan = pip::plan,
          .env_vars = pip::env_vars},
     Tool{.name = "uv",
          .format = "pypi",
          .extra_index = true,
          .posix_path = uv::path,
+         .windows_path = uv::windows_path,
          .plan = uv::plan,
          .env_vars = uv::env_vars},
     Tool{.name = "twine",
          .format = "pypi",
          .posix_path = twine::path,
+         .windows_path = twine::windows_path,
          .plan = twine::plan,
          .env_vars = twine::env_vars,
          .notes = twine::notes},
     Tool{.name = "poetry",
          .format = "pypi",
          .posix_path = poetry::path,
+         .windows_path = poetry::windows_path,
          .plan = poetry::plan,
          .env_vars = poetry::env_vars,
          .notes = poetry::notes},
@@ -58,12 +64,14 @@ constexpr std::array table{
          .format = "maven",
          .extra_index = true,
          .posix_path = maven::path,
+         .windows_path = maven::windows_path,
          .plan = maven::plan,
          .env_vars = maven::env_vars,
          .notes = maven::notes},
     Tool{.name = "gradle",
          .format = "maven",
          .posix_path = gradle::path,
+         .windows_path = gradle::windows_path,
          .plan = gradle::plan,
          .env_vars = gradle::env_vars,
          .notes = gradle::notes},
@@ -71,6 +79,7 @@ constexpr std::array table{
          .aliases = nuget_aliases,
          .format = "nuget",
          .posix_path = nuget::path,
+         .windows_path = nuget::windows_path,
          .plan = nuget::plan,
          .env_vars = nuget::env_vars,
          .notes = nuget::notes},
@@ -78,6 +87,7 @@ constexpr std::array table{
          .format = "cargo",
          .extra_index = true,
          .posix_path = cargo::path,
+         .windows_path = cargo::windows_path,
          .plan = cargo::plan,
          .env_vars = cargo::env_vars,
          .notes = cargo::notes},
@@ -85,12 +95,14 @@ constexpr std::array table{
          .format = "swift",
          .namespace_rule = swift_scope,
          .posix_path = swift::path,
+         .windows_path = swift::windows_path,
          .plan = swift::plan,
          .notes = swift::notes},
     Tool{.name = "bundler",
          .format = "ruby",
          .extra_index = true,
          .posix_path = bundler::path,
+         .windows_path = bundler::windows_path,
          .plan = bundler::plan,
          .env_vars = bundler::env_vars,
          .notes = bundler::notes},
@@ -109,6 +121,22 @@ const Tool* find_tool(std::string_view name) {
             if (alias == name) return &t;
     }
     return nullptr;
+}
+
+std::string user_file(const Tool& t, Platform platform, const Env& env, std::string_view home) {
+    return platform == Platform::windows ? t.windows_path(env, home) : t.posix_path(env, home);
+}
+
+std::string join_windows(std::string_view dir, std::string_view name) {
+    std::string out(dir);
+    if (!out.empty() && out.back() != '\\' && out.back() != '/') out += '\\';
+    for (const char c : name) out += c == '/' ? '\\' : c;
+    return out;
+}
+
+std::string appdata(const Env& env, std::string_view home) {
+    const auto a = env.get("APPDATA");
+    return a.empty() ? join_windows(home, "AppData/Roaming") : a;
 }
 
 std::string join_path(std::string_view dir, std::string_view name) {

@@ -84,19 +84,25 @@ struct Tool {
     NamespaceRule namespace_rule = {};               // --namespace
     bool extra_index = false;       // --extra-index: beside the public registry instead of replacing it
     PathFn posix_path = nullptr;    // the user-scope file --config-file replaces (HOME is not empty)
-    PathFn windows_path = nullptr;  // the same on Windows (not ported yet)
+    PathFn windows_path = nullptr;  // the same on Windows (home: %USERPROFILE%), from the tool's documentation
     PlanFn plan = nullptr;          // the files and their new text
     VarsFn env_vars = nullptr;      // --output env; nullptr: the tool has no such form (say so in notes)
     NotesFn notes = nullptr;        // what the user must still know or do
 };
 
 std::span<const Tool> tools();
+// The tool's user-scope file on `platform`: the one place that chooses between posix_path and windows_path.
+std::string user_file(const Tool& t, Platform platform, const Env& env, std::string_view home);
 // The tool named `name` (or one of its aliases), nullptr when there is none.
 const Tool* find_tool(std::string_view name);
 
 // ---- shared by the families ------------------------------------------------------------------------------
 
 std::string join_path(std::string_view dir, std::string_view name);
+// Windows: dir\name, with the '/' of `name` turned into '\'.
+std::string join_windows(std::string_view dir, std::string_view name);
+// %APPDATA% (the roaming application data folder), else home\AppData\Roaming.
+std::string appdata(const Env& env, std::string_view home);
 std::string xdg_config(const Env& env, std::string_view home);  // $XDG_CONFIG_HOME (when absolute) or ~/.config
 std::string quoted(std::string_view s);                         // a YAML double-quoted scalar
 // Puts an editor's result in f.after, or returns the editor's refusal.
@@ -112,6 +118,7 @@ Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_vie
 #define CAT_CONFIGURE_TOOL_FUNCTIONS(tool)                                        \
     namespace tool {                                                              \
     std::string path(const Env& env, std::string_view home);                      \
+    std::string windows_path(const Env& env, std::string_view home);              \
     Status plan(const Context& c, const Where& w, Files& files);                  \
     void env_vars(const Context& c, Vars& out);                                   \
     void notes(const Context& c, bool env_output, std::vector<std::string>& out); \

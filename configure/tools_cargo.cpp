@@ -24,6 +24,13 @@ std::string path(const Env& env, std::string_view home) {
     return join_path(cargo_home(env, home), "config.toml");
 }
 
+// https://doc.rust-lang.org/cargo/reference/config.html: $CARGO_HOME/config.toml, CARGO_HOME defaulting to
+// %USERPROFILE%\.cargo on Windows.
+std::string windows_path(const Env& env, std::string_view home) {
+    const auto c = env.get("CARGO_HOME");
+    return join_windows(c.empty() ? join_windows(home, ".cargo") : c, "config.toml");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     const auto dir = cargo_home(w.env, w.home);
     auto config = w.config_file_given ? Result<std::string>(w.main_path) : existing_name(files, dir, "config");

@@ -23,6 +23,12 @@ std::string path(const Env&, std::string_view home) {
     return join_path(home, ".m2/settings.xml");
 }
 
+// https://maven.apache.org/settings.html: the user's settings are ${user.home}/.m2/settings.xml
+// (%USERPROFILE%\.m2\settings.xml on Windows).
+std::string windows_path(const Env&, std::string_view home) {
+    return join_windows(home, ".m2/settings.xml");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     const auto el = [](std::string name) { return edit::XmlStep{std::move(name), "", "", ""}; };
     const auto ours = [&](std::string name) { return edit::XmlStep{std::move(name), "id", "", c.name}; };
@@ -66,6 +72,13 @@ namespace gradle {
 std::string path(const Env& env, std::string_view home) {
     const auto g = env.get("GRADLE_USER_HOME");
     return join_path(g.empty() ? join_path(home, ".gradle") : g, "gradle.properties");
+}
+
+// https://docs.gradle.org/current/userguide/build_environment.html: gradle.properties in GRADLE_USER_HOME,
+// by default USER_HOME/.gradle (%USERPROFILE%\.gradle on Windows).
+std::string windows_path(const Env& env, std::string_view home) {
+    const auto g = env.get("GRADLE_USER_HOME");
+    return join_windows(g.empty() ? join_windows(home, ".gradle") : g, "gradle.properties");
 }
 
 Status plan(const Context& c, const Where& w, Files& files) {

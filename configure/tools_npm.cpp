@@ -23,6 +23,14 @@ std::string path(const Env& env, std::string_view home) {
     return join_path(home, ".npmrc");
 }
 
+// https://docs.npmjs.com/cli/v10/configuring-npm/npmrc: the per-user file is ~/.npmrc (npm's home is
+// os.homedir(), %USERPROFILE% on Windows), or NPM_CONFIG_USERCONFIG. pnpm reads the same file.
+std::string windows_path(const Env& env, std::string_view home) {
+    for (auto var : {"NPM_CONFIG_USERCONFIG"sv, "npm_config_userconfig"sv})
+        if (env.has(var)) return env.get(var);
+    return join_windows(home, ".npmrc");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         const std::string key = c.scope.empty() ? "registry" : "@" + c.scope + ":registry";
@@ -52,6 +60,13 @@ namespace yarn {
 std::string path(const Env& env, std::string_view home) {
     const auto rc = env.get("YARN_RC_FILENAME");
     return join_path(home, rc.empty() ? ".yarnrc.yml" : rc);
+}
+
+// https://yarnpkg.com/configuration/yarnrc: .yarnrc.yml in the home folder (%USERPROFILE%) holds the user's
+// settings; YARN_RC_FILENAME renames the file.
+std::string windows_path(const Env& env, std::string_view home) {
+    const auto rc = env.get("YARN_RC_FILENAME");
+    return join_windows(home, rc.empty() ? ".yarnrc.yml" : rc);
 }
 
 Status plan(const Context& c, const Where& w, Files& files) {

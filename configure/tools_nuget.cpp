@@ -26,6 +26,12 @@ std::string path(const Env&, std::string_view home) {
     return join_path(home, ".nuget/NuGet/NuGet.Config");
 }
 
+// https://learn.microsoft.com/nuget/consume-packages/configuring-nuget-behavior: the user config is
+// %appdata%\NuGet\NuGet.Config on Windows (nuget.exe, dotnet and Visual Studio alike).
+std::string windows_path(const Env& env, std::string_view home) {
+    return join_windows(appdata(env, home), "NuGet/NuGet.Config");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     const auto name = source_name(c);
     using S = edit::XmlStep;

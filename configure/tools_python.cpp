@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "configure/tools.hpp"
+#include "core/text.hpp"
 #include "http/transport.hpp"
 
 namespace cat::configure::detail {
@@ -38,6 +39,14 @@ std::string path(const Env& env, std::string_view home) {
     return join_path(xdg_config(env, home), "pip/pip.conf");
 }
 
+// https://pip.pypa.io/en/stable/topics/configuration/ (Windows, user): %APPDATA%\pip\pip.ini; PIP_CONFIG_FILE
+// first (os.devnull, "nul" on Windows, turns files off).
+std::string windows_path(const Env& env, std::string_view home) {
+    auto f = env.get("PIP_CONFIG_FILE");
+    if (!f.empty() && !text::iequals(f, "nul") && f != "os.devnull") return f;
+    return join_windows(appdata(env, home), "pip/pip.ini");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         if (!c.in.extra_index) {
@@ -65,6 +74,13 @@ std::string path(const Env& env, std::string_view home) {
     return join_path(xdg_config(env, home), "uv/uv.toml");
 }
 
+// https://docs.astral.sh/uv/concepts/configuration-files/: user-level configuration in %APPDATA%\uv\uv.toml
+// on Windows.
+std::string windows_path(const Env& env, std::string_view home) {
+    if (env.has("UV_CONFIG_FILE")) return env.get("UV_CONFIG_FILE");
+    return join_windows(appdata(env, home), "uv/uv.toml");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         const edit::TomlTable index{{"index"}, true, "name", c.name};
@@ -85,6 +101,12 @@ namespace twine {
 
 std::string path(const Env&, std::string_view home) {
     return join_path(home, ".pypirc");
+}
+
+// https://packaging.python.org/en/latest/specifications/pypirc/: .pypirc in the user's home directory
+// (os.path.expanduser("~"): %USERPROFILE% on Windows).
+std::string windows_path(const Env&, std::string_view home) {
+    return join_windows(home, ".pypirc");
 }
 
 Status plan(const Context& c, const Where& w, Files& files) {
@@ -129,6 +151,13 @@ std::string path(const Env& env, std::string_view home) {
     return join_path(poetry_dir(env, home), "config.toml");
 }
 
+// https://python-poetry.org/docs/configuration/: config.toml in %APPDATA%\pypoetry on Windows, or in
+// POETRY_CONFIG_DIR.
+std::string windows_path(const Env& env, std::string_view home) {
+    const auto p = env.get("POETRY_CONFIG_DIR");
+    return join_windows(p.empty() ? join_windows(appdata(env, home), "pypoetry") : p, "config.toml");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     // config.toml names the repository (for publishing); auth.toml, beside Poetry's own config.toml,
     // holds the credential: Poetry's plain-text store, read before any keyring.
@@ -136,7 +165,12 @@ Status plan(const Context& c, const Where& w, Files& files) {
         return set_toml(f, {{"repositories", c.name}, false, "", ""}, "url", edit::toml_string(c.ep.url()));
     });
     if (!s) return s;
-    return files.edit(join_path(poetry_dir(w.env, w.home), "auth.toml"), [&](FileEdit& f) {
+    // Beside config.toml (on Windows in %APPDATA%\pypoetry), or in Poetry's folder when --config-file moved it.
+    const auto sep = w.main_path.find_last_of(this_platform == Platform::windows ? "/\\" : "/");
+    const std::string auth = w.config_file_given || sep == std::string::npos
+                                 ? join_path(poetry_dir(w.env, w.home), "auth.toml")
+                                 : w.main_path.substr(0, sep + 1) + "auth.toml";
+    return files.edit(auth, [&](FileEdit& f) {
         const edit::TomlTable basic{{"http-basic", c.name}, false, "", ""};
         if (auto u = set_toml(f, basic, "username", edit::toml_string("aws")); !u) return u;
         return set_toml(f, basic, "password", edit::toml_string(c.in.token));

@@ -28,6 +28,14 @@ std::string path(const Env& env, std::string_view home) {
     return join_path(home, ".bundle/config");
 }
 
+// https://bundler.io/man/bundle-config.1.html: the global config is ~/.bundle/config (Ruby's Dir.home:
+// %USERPROFILE% on Windows), moved by BUNDLE_USER_CONFIG or BUNDLE_USER_HOME.
+std::string windows_path(const Env& env, std::string_view home) {
+    if (env.has("BUNDLE_USER_CONFIG")) return env.get("BUNDLE_USER_CONFIG");
+    if (env.has("BUNDLE_USER_HOME")) return join_windows(env.get("BUNDLE_USER_HOME"), "config");
+    return join_windows(home, ".bundle/config");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         if (edit::trim(f.after).empty() && f.after.find('\n') == std::string::npos) f.after = "---\n";

@@ -9,6 +9,12 @@ std::string path(const Env&, std::string_view home) {
     return join_path(home, ".swiftpm/configuration/registries.json");
 }
 
+// https://docs.swift.org/swiftpm/documentation/packagemanagerdocs/usingswiftpackageregistry/: the user-level
+// registries.json is in ~/.swiftpm/configuration (the home folder, %USERPROFILE% on Windows).
+std::string windows_path(const Env&, std::string_view home) {
+    return join_windows(home, ".swiftpm/configuration/registries.json");
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
     auto s = files.edit(w.main_path, [&](FileEdit& f) -> Status {
         const std::string scope = c.scope.empty() ? "[default]" : c.scope;

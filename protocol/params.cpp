@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <array>
 
 #include "configure/configure.hpp"
 #include "core/json.hpp"
@@ -37,6 +38,115 @@ std::size_t distance(std::string_view a, std::string_view b) {
 
 Error usage(std::string msg) {
     return Error::make(ErrorKind::usage, std::move(msg));
+}
+
+// Parameters of the cmdlet, and PowerShell's common parameters, that a command line cannot carry: each
+// is refused with what to use instead. Matched like the table's aliases (any case, unique prefixes).
+struct Refused {
+    std::string_view name;
+    std::string_view instead;
+};
+constexpr std::string_view common_parameter =
+    "is a PowerShell common parameter, which PowerShell does not apply to a program: test $LASTEXITCODE "
+    "after the call (or set $PSNativeCommandUseErrorActionPreference = $true)";
+constexpr std::array<Refused, 15> refused{{
+    {"Credential",
+     "takes a .NET AWSCredentials object, which a command line cannot carry: use -ProfileName (a profile can "
+     "run a credential_process, such as a SAML helper) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"},
+    {"NetworkCredential",
+     "takes a .NET PSCredential for SAML federation, which a command line cannot carry: give a profile a "
+     "credential_process that runs your SAML helper, and pass -ProfileName"},
+    {"ClientConfig",
+     "takes a .NET AmazonCodeArtifactConfig object, which a command line cannot carry: use --endpoint-url, "
+     "--region, --max-attempts, --connect-timeout/--read-timeout and HTTPS_PROXY/NO_PROXY"},
+    {"ErrorAction", common_parameter},
+    {"WarningAction", common_parameter},
+    {"InformationAction", common_parameter},
+    {"ProgressAction", common_parameter},
+    {"ErrorVariable", common_parameter},
+    {"WarningVariable", common_parameter},
+    {"InformationVariable", common_parameter},
+    {"OutVariable", common_parameter},
+    {"OutBuffer", common_parameter},
+    {"PipelineVariable", common_parameter},
+    {"WhatIf", common_parameter},
+    {"Confirm", common_parameter},
+}};
+
+// The parameter nearest to `unknown` (by edit distance over names and aliases, case and '-'/'_' ignored)
+// and the name that matched, when it is close enough to suggest.
+struct Closest {
+    const ParamSpec* spec = nullptr;
+    std::string_view matched;
+};
+Closest closest(std::string_view unknown, bool include_cli_only) {
+    const std::string key = fold(unknown);
+    Closest best;
+    std::size_t best_d = std::string::npos;
+    for (const auto& spec : param_specs()) {
+        if (!include_cli_only && spec.cli_only) continue;
+        std::vector<std::string_view> names{spec.name};
+        names.insert(names.end(), spec.aliases.begin(), spec.aliases.end());
+        for (auto n : names) {
+            const std::size_t d = distance(key, fold(n));
+            if (d < best_d) {
+                best_d = d;
+                best = {&spec, n};
+            }
+        }
+    }
+    // Close enough: at most a third of the word wrong, and never more than 3 edits.
+    if (best_d > 3 || best_d * 3 > std::max<std::size_t>(key.size(), 3)) return {};
+    return best;
+}
+
+// A PowerShell-style argument: -Name or -Name:value (one dash, then a letter).
+bool is_cmdlet_style(std::string_view arg) {
+    return arg.size() >= 2 && arg[0] == '-' && ((arg[1] >= 'a' && arg[1] <= 'z') || (arg[1] >= 'A' && arg[1] <= 'Z'));
+}
+
+// A single-dash name bound as PowerShell binds a cmdlet's parameters: a name or alias of the table in any
+// case; else a prefix of exactly one parameter's names (-DomainO is -DomainOwner; -Dom names two, an
+// error). The refused parameters take part, so that -Cred is refused and not a typo.
+Result<const ParamSpec*> match_cmdlet_name(std::string_view given) {
+    const std::string name = "-" + std::string(given);
+    const auto refuse = [&](const Refused& r) { return usage(name + " " + std::string(r.instead)); };
+    for (const auto& spec : param_specs())
+        for (auto alias : spec.aliases)
+            if (text::iequals(alias, given)) return &spec;
+    for (const auto& r : refused)
+        if (text::iequals(r.name, given)) return refuse(r);
+    std::vector<std::string_view> candidates;  // one name per parameter the prefix names
+    const ParamSpec* spec_hit = nullptr;
+    const Refused* refused_hit = nullptr;
+    for (const auto& spec : param_specs()) {
+        const auto it = std::ranges::find_if(spec.aliases, [&](auto a) { return text::istarts_with(a, given); });
+        if (it == spec.aliases.end()) continue;
+        candidates.push_back(*it);
+        spec_hit = &spec;
+    }
+    for (const auto& r : refused) {
+        if (!text::istarts_with(r.name, given)) continue;
+        candidates.push_back(r.name);
+        refused_hit = &r;
+    }
+    if (candidates.size() == 1)
+        return refused_hit != nullptr ? refuse(*refused_hit) : Result<const ParamSpec*>(spec_hit);
+    if (candidates.size() > 1) {
+        std::string msg = "parameter " + name + " is ambiguous: it may be";
+        for (std::size_t i = 0; i < candidates.size(); ++i)
+            msg += (i == 0 ? " -" : i + 1 == candidates.size() ? " or -" : ", -") + std::string(candidates[i]);
+        return usage(msg);
+    }
+    std::string msg = "unknown parameter " + name;
+    if (const Closest c = closest(given, true); c.spec != nullptr) {
+        const std::string_view hint = std::ranges::find(c.spec->aliases, c.matched) != c.spec->aliases.end() ? c.matched
+                                      : c.spec->aliases.empty() ? std::string_view()
+                                                                : c.spec->aliases.front();
+        msg += hint.empty() ? " (did you mean " + std::string(c.spec->flag) + "?)"
+                            : " (did you mean -" + std::string(hint) + "?)";
+    }
+    return usage(msg);
 }
 
 }  // namespace
@@ -116,6 +226,7 @@ const std::vector<ParamSpec>& param_specs() {
          .help = "True (default) or False: reuse a cached token while it has more than the refresh margin left."},
         {.name = "no_cache",
          .flag = "--no-cache",
+         .aliases = {"NoCache"},
          .cli_only = true,
          .is_switch = true,
          .help = "Neither read nor write the token cache."},
@@ -140,30 +251,40 @@ const std::vector<ParamSpec>& param_specs() {
          .help = "With configure: the npm scope (or swift scope) the repository serves."},
         {.name = "extra_index",
          .flag = "--extra-index",
+         .aliases = {"ExtraIndex"},
          .cli_only = true,
          .is_switch = true,
          .help = "With configure: add the repository beside the public registry (pip, uv, maven, cargo, bundler)."},
         {.name = "show_token",
          .flag = "--show-token",
+         .aliases = {"ShowToken"},
          .cli_only = true,
          .is_switch = true,
          .help = "With configure and --dry-run: show the token instead of ****."},
-        {.name = "output", .flag = "--output", .cli_only = true, .help = "json, text, env, github or terraform."},
+        {.name = "output",
+         .flag = "--output",
+         .aliases = {"Output"},
+         .cli_only = true,
+         .help = "json, text, env, github, terraform or cmdlet."},
         {.name = "connect_timeout",
          .flag = "--connect-timeout",
+         .aliases = {"ConnectTimeout"},
          .cli_only = true,
          .help = "Seconds for each of resolve, connect and TLS handshake (default 10)."},
         {.name = "read_timeout",
          .flag = "--read-timeout",
+         .aliases = {"ReadTimeout"},
          .cli_only = true,
          .help = "Seconds for sending the request and reading the response (default 30)."},
         {.name = "debug",
          .flag = "--debug",
+         .aliases = {"Debug", "Verbose"},  // PowerShell's common switches
          .cli_only = true,
          .is_switch = true,
          .help = "Log each step to stderr (never a secret)."},
         {.name = "dry_run",
          .flag = "--dry-run",
+         .aliases = {"DryRun"},
          .cli_only = true,
          .is_switch = true,
          .help = "Print the signed request that would be sent, and send nothing."},
@@ -182,24 +303,9 @@ const ParamSpec* find_param(std::string_view name_or_alias) {
 }
 
 std::string suggest(std::string_view unknown, bool as_flag) {
-    const std::string key = fold(unknown);
-    std::string best;
-    std::size_t best_d = std::string::npos;
-    for (const auto& spec : param_specs()) {
-        if (!as_flag && spec.cli_only) continue;
-        std::vector<std::string_view> names{spec.name};
-        names.insert(names.end(), spec.aliases.begin(), spec.aliases.end());
-        for (auto n : names) {
-            const std::size_t d = distance(key, fold(n));
-            if (d < best_d) {
-                best_d = d;
-                best = as_flag ? std::string(spec.flag) : std::string(spec.name);
-            }
-        }
-    }
-    // Close enough: at most a third of the word wrong, and never more than 3 edits.
-    if (best_d > 3 || best_d * 3 > std::max<std::size_t>(key.size(), 3)) return {};
-    return best;
+    const Closest c = closest(unknown, as_flag);
+    if (c.spec == nullptr) return {};
+    return as_flag ? std::string(c.spec->flag) : std::string(c.spec->name);
 }
 
 void Params::set(std::string_view name, std::string value) {
@@ -228,42 +334,58 @@ void Params::fill_from(const Params& other) {
 
 Result<Params> parse_cli(std::span<const std::string_view> args) {
     Params p;
+    bool cmdlet_style = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string_view arg = args[i];
-        if (!arg.starts_with("--") || arg.size() == 2) {
-            return usage("unexpected argument " + quoted(arg) + ": parameters are given as --flag value " +
-                         "(see --help)");
+        const std::string_view arg = args[i];
+        const bool single_dash = is_cmdlet_style(arg);
+        if (!single_dash && (!arg.starts_with("--") || arg.size() == 2)) {
+            return usage("unexpected argument " + quoted(arg) +
+                         ": parameters are given as --flag value or -Parameter value (see --help)");
         }
+        // --flag=value, and PowerShell's -Parameter:value.
         std::string_view flag = arg;
         std::optional<std::string_view> inline_value;
-        if (const auto eq = arg.find('='); eq != std::string_view::npos) {
-            flag = arg.substr(0, eq);
-            inline_value = arg.substr(eq + 1);
+        if (const auto sep = arg.find(single_dash ? ':' : '='); sep != std::string_view::npos) {
+            flag = arg.substr(0, sep);
+            inline_value = arg.substr(sep + 1);
         }
         const ParamSpec* spec = nullptr;
-        for (const auto& s : param_specs())
-            if (s.flag == flag) spec = &s;
-        if (spec == nullptr) {
-            std::string msg = "unknown option " + std::string(flag);
-            if (auto hint = suggest(flag.substr(2), true); !hint.empty()) msg += " (did you mean " + hint + "?)";
-            return usage(msg);
+        if (single_dash) {
+            auto m = match_cmdlet_name(flag.substr(1));
+            if (!m) return std::move(m).error();
+            spec = *m;
+            cmdlet_style = true;
+        } else {
+            for (const auto& s : param_specs())
+                if (s.flag == flag) spec = &s;
+            if (spec == nullptr) {
+                std::string msg = "unknown option " + std::string(flag);
+                if (auto hint = suggest(flag.substr(2), true); !hint.empty()) msg += " (did you mean " + hint + "?)";
+                return usage(msg);
+            }
         }
-        if (p.has(spec->name)) return usage("option " + std::string(flag) + " is given more than once");
+        const std::string what = (single_dash ? "parameter " : "option ") + std::string(flag);
+        if (p.has(spec->name)) return usage(what + " is given more than once");
         if (spec->is_switch) {
-            if (inline_value) return usage("option " + std::string(flag) + " takes no value");
-            p.values.insert_or_assign(std::string(spec->name), "true");
+            // PowerShell passes -Switch:$false to a program as -Switch:False.
+            if (inline_value && !single_dash) return usage(what + " takes no value");
+            const auto on = inline_value ? text::parse_bool(*inline_value) : std::optional<bool>(true);
+            if (!on) return usage(what + " takes True or False after the colon");
+            if (*on) p.values.insert_or_assign(std::string(spec->name), "true");
             continue;
         }
         std::string value;
         if (inline_value) {
             value = *inline_value;
         } else {
-            if (i + 1 >= args.size()) return usage("option " + std::string(flag) + " needs a value");
+            if (i + 1 >= args.size()) return usage(what + " needs a value");
             value = args[++i];
         }
         if (spec->secret && !value.empty()) p.secrets_from_argv.emplace_back(spec->name);
         p.set(spec->name, std::move(value));
     }
+    // The cmdlet's syntax gets the cmdlet's output, unless --output says otherwise.
+    if (cmdlet_style && !p.has("output")) p.set("output", "cmdlet");
     return p;
 }
 

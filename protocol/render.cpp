@@ -20,11 +20,12 @@ struct NamedMode {
     OutputMode mode;
     std::string_view name;
 };
-constexpr std::array<NamedMode, 5> output_modes{{{OutputMode::json, "json"},
+constexpr std::array<NamedMode, 6> output_modes{{{OutputMode::json, "json"},
                                                  {OutputMode::text, "text"},
                                                  {OutputMode::env, "env"},
                                                  {OutputMode::github, "github"},
-                                                 {OutputMode::terraform, "terraform"}}};
+                                                 {OutputMode::terraform, "terraform"},
+                                                 {OutputMode::cmdlet, "cmdlet"}}};
 
 std::string fold(std::string_view s) {
     std::string out;
@@ -43,6 +44,12 @@ std::vector<std::pair<std::string, std::string>> all_fields(const Outcome& o) {
     f.emplace_back("region", o.region);
     if (!o.repository_endpoint.empty()) f.emplace_back("repository_endpoint", o.repository_endpoint);
     return f;
+}
+
+// "*" or nothing: every field.
+bool selects_all(const Params& p) {
+    const std::string sel = p.get("select");
+    return sel.empty() || sel == "*";
 }
 
 }  // namespace
@@ -72,14 +79,19 @@ Result<Rendered> render(OutputMode mode, const Outcome& o, const RenderContext& 
             auto fields = select(o, ctx.params);
             if (!fields) return std::move(fields).error();
             // json reports whether the token came from the cache; Terraform's object keeps its shape.
-            const std::string sel = ctx.params.get("select");
-            if (mode == OutputMode::json && (sel.empty() || sel == "*"))
+            if (mode == OutputMode::json && selects_all(ctx.params))
                 fields->emplace_back("from_cache", o.from_cache ? "true" : "false");
             r.stdout_text = render_json(*fields);
             for (auto& f : *fields) wipe(f.second);
             return r;
         }
         case OutputMode::github: return render_github_files(o, ctx.github, ctx.env, ctx.delimiter);
+        case OutputMode::cmdlet: {
+            auto t = render_cmdlet(o, ctx.params);
+            if (!t) return std::move(t).error();
+            r.stdout_text = std::move(*t);
+            return r;
+        }
     }
     return Error::make(ErrorKind::internal, "unknown output mode");
 }
@@ -142,10 +154,22 @@ std::string render_json(const std::vector<std::pair<std::string, std::string>>& 
 }
 
 Result<std::string> render_text(const Outcome& o, const Params& p) {
-    if (p.get("select").empty() || p.get("select") == "*") return o.authorization_token.reveal() + "\n";
+    if (selects_all(p)) return o.authorization_token.reveal() + "\n";
     auto fields = select(o, p);
     if (!fields) return std::move(fields).error();
     return fields->front().second + "\n";
+}
+
+Result<std::string> render_cmdlet(const Outcome& o, const Params& p) {
+    if (!selects_all(p)) return render_text(o, p);
+    // GetAuthorizationTokenResponse's own properties (the SDK's ResponseMetadata, ContentLength and
+    // HttpStatusCode describe the HTTP exchange and are left out); Expiration in ISO 8601 UTC.
+    std::vector<std::pair<std::string, std::string>> fields;
+    fields.emplace_back("AuthorizationToken", o.authorization_token.reveal());
+    fields.emplace_back("Expiration", format_rfc3339(o.expiration));
+    std::string out = render_json(fields);
+    for (auto& f : fields) wipe(f.second);
+    return out;
 }
 
 std::string shell_quote(std::string_view s) {

@@ -26,7 +26,10 @@ struct Outcome {
 };
 
 // Every output mode. To add one: a value here, its name in render.cpp's output_modes, its case in render().
-enum class OutputMode { json, text, env, terraform, github };
+// cmdlet is Get-CAAuthorizationToken's -Select: the response as a JSON object with its own property names
+// (AuthorizationToken, Expiration) for "*", else the selected value alone; the default of the -Parameter
+// syntax.
+enum class OutputMode { json, text, env, terraform, github, cmdlet };
 Result<OutputMode> parse_output_mode(std::string_view s);
 
 // The GitHub Action's own inputs (not parameters).
@@ -68,6 +71,8 @@ Result<std::vector<std::pair<std::string, std::string>>> select(const Outcome& o
 std::string render_json(const std::vector<std::pair<std::string, std::string>>& fields);  // flat, strings
 // The selected value alone (the token when nothing is selected), with a newline.
 Result<std::string> render_text(const Outcome& o, const Params& p);
+// The cmdlet's output: {"AuthorizationToken":..,"Expiration":..} for "*" or nothing selected, else as text.
+Result<std::string> render_cmdlet(const Outcome& o, const Params& p);
 // "export NAME='value'" lines with POSIX shell quoting.
 std::string render_env(const Outcome& o);
 std::string shell_quote(std::string_view s);

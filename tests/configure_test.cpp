@@ -257,6 +257,99 @@ BOOST_AUTO_TEST_CASE(default_paths_follow_the_tools_variables) {
     BOOST_TEST(!default_config_path("gem", none, "/h").ok());
 }
 
+// Where each tool keeps its user file on Windows (each path from the tool's documentation, cited in
+// configure/tools_*.cpp), chosen through the same function with the platform given.
+BOOST_AUTO_TEST_CASE(windows_paths_are_the_tools_own) {
+    const std::map<std::string, std::string, std::less<>> base{{"USERPROFILE", R"(C:\Users\dev)"},
+                                                               {"APPDATA", R"(C:\Users\dev\AppData\Roaming)"},
+                                                               {"LOCALAPPDATA", R"(C:\Users\dev\AppData\Local)"}};
+    auto path = [&](std::string_view tool, std::map<std::string, std::string, std::less<>> extra = {}) {
+        auto vars = base;
+        for (auto& [k, v] : extra) vars.insert_or_assign(k, v);
+        auto p = default_config_path(tool, Env(vars), "/ignored/home", Platform::windows);
+        BOOST_REQUIRE(p.ok());
+        return *p;
+    };
+    BOOST_TEST(path("npm") == R"(C:\Users\dev\.npmrc)");
+    BOOST_TEST(path("pnpm") == R"(C:\Users\dev\.npmrc)");
+    BOOST_TEST(path("npm", {{"NPM_CONFIG_USERCONFIG", R"(D:\cfg\npmrc)"}}) == R"(D:\cfg\npmrc)");
+    BOOST_TEST(path("yarn") == R"(C:\Users\dev\.yarnrc.yml)");
+    BOOST_TEST(path("pip") == R"(C:\Users\dev\AppData\Roaming\pip\pip.ini)");
+    BOOST_TEST(path("pip", {{"PIP_CONFIG_FILE", R"(D:\pip.ini)"}}) == R"(D:\pip.ini)");
+    BOOST_TEST(path("pip", {{"PIP_CONFIG_FILE", "nul"}}) == R"(C:\Users\dev\AppData\Roaming\pip\pip.ini)");
+    BOOST_TEST(path("pip", {{"XDG_CONFIG_HOME", "/x"}}) == R"(C:\Users\dev\AppData\Roaming\pip\pip.ini)");
+    BOOST_TEST(path("uv") == R"(C:\Users\dev\AppData\Roaming\uv\uv.toml)");
+    BOOST_TEST(path("twine") == R"(C:\Users\dev\.pypirc)");
+    BOOST_TEST(path("poetry") == R"(C:\Users\dev\AppData\Roaming\pypoetry\config.toml)");
+    BOOST_TEST(path("poetry", {{"POETRY_CONFIG_DIR", R"(D:\poetry)"}}) == R"(D:\poetry\config.toml)");
+    BOOST_TEST(path("maven") == R"(C:\Users\dev\.m2\settings.xml)");
+    BOOST_TEST(path("gradle") == R"(C:\Users\dev\.gradle\gradle.properties)");
+    BOOST_TEST(path("gradle", {{"GRADLE_USER_HOME", R"(D:\gradle)"}}) == R"(D:\gradle\gradle.properties)");
+    BOOST_TEST(path("nuget") == R"(C:\Users\dev\AppData\Roaming\NuGet\NuGet.Config)");
+    BOOST_TEST(path("dotnet") == R"(C:\Users\dev\AppData\Roaming\NuGet\NuGet.Config)");
+    BOOST_TEST(path("cargo") == R"(C:\Users\dev\.cargo\config.toml)");
+    BOOST_TEST(path("cargo", {{"CARGO_HOME", R"(D:\cargo\)"}}) == R"(D:\cargo\config.toml)");
+    BOOST_TEST(path("bundler") == R"(C:\Users\dev\.bundle\config)");
+    BOOST_TEST(path("bundler", {{"BUNDLE_USER_HOME", R"(D:\b)"}}) == R"(D:\b\config)");
+    BOOST_TEST(path("swift") == R"(C:\Users\dev\.swiftpm\configuration\registries.json)");
+    // Without APPDATA, the roaming folder under the profile; without USERPROFILE, the home given.
+    const auto no_appdata = default_config_path("pip", env({{"USERPROFILE", R"(C:\U)"}}), "", Platform::windows);
+    BOOST_TEST(*no_appdata == R"(C:\U\AppData\Roaming\pip\pip.ini)");
+    BOOST_TEST(*default_config_path("npm", Env(), R"(C:\H)", Platform::windows) == R"(C:\H\.npmrc)");
+    BOOST_TEST(!default_config_path("npm", Env(), "", Platform::windows).ok());
+    // Every tool in the table has both.
+    for (const auto name : known_tools()) BOOST_TEST(!path(name).empty());
+}
+
+// An existing file with CRLF line endings keeps them after every editor's change (Windows editors write
+// CRLF; a file with mixed endings is what some tools then fail to read).
+BOOST_AUTO_TEST_CASE(crlf_files_stay_crlf) {
+    const auto crlf_only = [](const std::string& s) {
+        for (std::size_t i = 0; i < s.size(); ++i)
+            if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) return false;
+        return s.find("\r\n") != std::string::npos;
+    };
+    const edit::IniDialect npmrc{.comments = "#;", .separators = "=", .write_separator = "="};
+    const edit::IniDialect cp{.fold_keys = true, .continuation_indent = true, .separators = "=:"};
+    for (std::string_view text : {"; c\r\nregistry=https://old/\r\n", "[global]\r\nx = 1\r\n", "a=1"}) {
+        BOOST_TEST_CONTEXT(text) {
+            const std::string crlf = std::string(text).find('\n') == std::string::npos ? "a=1\r\n" : std::string(text);
+            BOOST_TEST(crlf_only(edit::ini_set(crlf, npmrc, "", "registry", "https://new/")));
+            BOOST_TEST(crlf_only(edit::ini_set(crlf, npmrc, "", "//h/:_authToken", "t")));
+            BOOST_TEST(crlf_only(edit::ini_set(crlf, cp, "global", "index-url", "https://x/")));
+            BOOST_TEST(crlf_only(edit::ini_set(crlf, cp, "other", "k", "v")));
+            BOOST_TEST(crlf_only(edit::ini_list_put(crlf, cp, "global", "extra-index-url", "https://x/",
+                                                    [](std::string_view) { return false; })));
+        }
+    }
+    BOOST_TEST(crlf_only(edit::ini_list_put("[global]\r\nextra-index-url =\r\n    https://a/\r\n", cp, "global",
+                                            "extra-index-url", "https://x/", [](std::string_view) { return false; })));
+    using P = std::vector<std::string>;
+    for (std::string_view text : {"a: 1\r\n", "---\r\nx:\r\n  y: 1\r\n# end\r\n"}) {
+        BOOST_TEST(crlf_only(*edit::yaml_set(text, P{"a"}, "2", false, "f")));
+        BOOST_TEST(crlf_only(*edit::yaml_set(text, P{"x", "z", "t"}, "2", false, "f")));
+    }
+    const edit::TomlTable reg{{"registries", "r"}, false, "", ""};
+    const edit::TomlTable index{{"index"}, true, "name", "mine"};
+    for (std::string_view text : {"[registries.r]\r\nindex = \"old\"\r\n", "# c\r\n[other]\r\na = 1\r\n"}) {
+        BOOST_TEST(crlf_only(*edit::toml_set(text, reg, "index", "\"x\"", "f")));
+        BOOST_TEST(crlf_only(*edit::toml_set(text, reg, "token", "\"x\"", "f")));
+        BOOST_TEST(crlf_only(*edit::toml_set(text, index, "url", "\"x\"", "f")));
+    }
+    using S = edit::XmlStep;
+    const std::vector<S> server{
+        {"settings", "", "", ""}, {"servers", "", "", ""}, {"server", "id", "", "r"}, {"password", "", "", ""}};
+    const std::vector<S> source{{"configuration", "", "", ""}, {"packageSources", "", "", ""}, {"add", "", "key", "r"}};
+    for (std::string_view text : {"<settings>\r\n  <servers>\r\n  </servers>\r\n</settings>\r\n",
+                                  "<?xml version=\"1.0\"?>\r\n<settings>\r\n</settings>\r\n"})
+        BOOST_TEST(crlf_only(*edit::xml_set_text(text, server, "t", "<settings/>", "f")));
+    BOOST_TEST(crlf_only(
+        *edit::xml_set_attr("<configuration>\r\n</configuration>\r\n", source, "value", "u", "<configuration/>", "f")));
+    for (std::string_view text : {"{\r\n  \"a\": 1\r\n}\r\n", "{\r\n  \"registries\": {\r\n  }\r\n}\r\n"})
+        BOOST_TEST(crlf_only(*edit::json_set(text, P{"registries", "[default]", "url"}, "\"u\"", true, "f")));
+    BOOST_TEST(crlf_only(*edit::netrc_set("machine a\r\nlogin b\r\n", "h", "token", "t", "f")));
+}
+
 BOOST_AUTO_TEST_CASE(inputs_are_validated) {
     const Tree empty;
     auto fails = [&](ConfigureInput in, std::string_view part, cat::ErrorKind kind = cat::ErrorKind::usage) {

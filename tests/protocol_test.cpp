@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE protocol_test
 #include <boost/test/unit_test.hpp>
 
+#include "core/text.hpp"
 #include "protocol/github.hpp"
 #include "protocol/params.hpp"
 #include "protocol/render.hpp"
@@ -131,7 +132,7 @@ BOOST_AUTO_TEST_CASE(output_modes) {
     BOOST_TEST(parse_output_mode("terraform").ok());
     BOOST_TEST((parse_output_mode("github").value() == OutputMode::github));
     BOOST_TEST(parse_output_mode("yaml").error().message ==
-               "output \"yaml\" is invalid: it must be json, text, env, github or terraform");
+               "output \"yaml\" is invalid: it must be json, text, env, github, terraform or cmdlet");
 }
 
 BOOST_AUTO_TEST_CASE(every_mode_through_render) {
@@ -191,4 +192,122 @@ BOOST_AUTO_TEST_CASE(suggestions) {
     BOOST_TEST(suggest("regoin", true) == "--region");
     BOOST_TEST(suggest("profle", false) == "profile");
     BOOST_TEST(suggest("completely-different", false).empty());
+}
+
+// Get-CAAuthorizationToken's command line: -Parameter value, every alias, any case, -Parameter:value.
+BOOST_AUTO_TEST_CASE(cmdlet_parameters_and_aliases) {
+    const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+        {"-Domain", "domain"},
+        {"-DomainOwner", "domain_owner"},
+        {"-DurationSecond", "duration_seconds"},
+        {"-DurationSeconds", "duration_seconds"},
+        {"-Select", "select"},
+        {"-Region", "region"},
+        {"-RegionToCall", "region"},
+        {"-ProfileName", "profile"},
+        {"-StoredCredentials", "profile"},
+        {"-AWSProfileName", "profile"},
+        {"-ProfileLocation", "profile_location"},
+        {"-AWSProfilesLocation", "profile_location"},
+        {"-ProfilesLocation", "profile_location"},
+        {"-AccessKey", "access_key"},
+        {"-AK", "access_key"},
+        {"-EndpointUrl", "endpoint_url"},
+    };
+    for (const auto& [flag, name] : cases) {
+        BOOST_TEST_CONTEXT(flag) {
+            auto p = cli({flag, "v1"});
+            BOOST_REQUIRE(p.ok());
+            BOOST_TEST(p->get(name) == "v1");
+            BOOST_TEST(p->get("output") == "cmdlet");
+            const std::string lower = cat::text::lower(flag);
+            BOOST_TEST(cli({lower, "v1"})->get(name) == "v1");
+            const std::string colon = std::string(flag) + ":v2";
+            BOOST_TEST(cli({colon})->get(name) == "v2");
+        }
+    }
+    for (std::string_view flag : {"-SecretKey", "-SK", "-SecretAccessKey", "-sk"}) {
+        auto p = cli({flag, "s3cret"});
+        BOOST_REQUIRE(p.ok());
+        BOOST_TEST(p->secret("secret_key").view() == "s3cret");
+        BOOST_TEST(p->secrets_from_argv == std::vector<std::string>{"secret_key"});
+    }
+    for (std::string_view flag : {"-SessionToken", "-ST"})
+        BOOST_TEST(cli({flag, "tok"})->secret("session_token").view() == "tok");
+}
+
+BOOST_AUTO_TEST_CASE(cmdlet_and_kebab_syntax_mix) {
+    auto p = cli({"-Domain", "d", "--domain-owner", "111122223333", "-Debug", "-DryRun:False"});
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->get("domain_owner") == "111122223333");
+    BOOST_TEST(p->get("debug") == "true");
+    BOOST_TEST(!p->has("dry_run"));
+    BOOST_TEST(p->get("output") == "cmdlet");  // a -Parameter was used and no --output
+    BOOST_TEST(cli({"-Domain", "d", "--output", "json"})->get("output") == "json");
+    BOOST_TEST(cli({"--output", "text", "-Domain", "d"})->get("output") == "text");
+    BOOST_TEST(!cli({"--domain", "d"})->has("output"));
+    BOOST_TEST(cli({"-Domain", "a", "--domain", "b"}).error().message == "option --domain is given more than once");
+    BOOST_TEST(cli({"--region", "a", "-RegionToCall", "b"}).error().message ==
+               "parameter -RegionToCall is given more than once");
+    BOOST_TEST(cli({"-Debug:maybe"}).error().message == "parameter -Debug takes True or False after the colon");
+    BOOST_TEST(cli({"-Domain"}).error().message == "parameter -Domain needs a value");
+}
+
+BOOST_AUTO_TEST_CASE(cmdlet_prefixes_bind_like_powershell) {
+    BOOST_TEST(cli({"-DomainO", "1"})->get("domain_owner") == "1");
+    BOOST_TEST(cli({"-Domain", "d"})->get("domain") == "d");  // an exact name beats a longer one
+    BOOST_TEST(cli({"-dur", "900"})->get("duration_seconds") == "900");
+    BOOST_TEST(cli({"-Dom", "x"}).error().message == "parameter -Dom is ambiguous: it may be -Domain or -DomainOwner");
+    auto typo = cli({"-Domian", "x"});
+    BOOST_TEST(typo.error().message == "unknown parameter -Domian (did you mean -Domain?)");
+    BOOST_TEST(exit_code(typo.error().kind) == 2);
+    BOOST_TEST(cli({"-RegionToCal", "x"})->get("region") == "x");  // a prefix
+    BOOST_TEST(cli({"-RegionToCalll", "x"}).error().message ==
+               "unknown parameter -RegionToCalll (did you mean -RegionToCall?)");
+    BOOST_TEST(cli({"-Zzzzzzzz", "x"}).error().message == "unknown parameter -Zzzzzzzz");
+    BOOST_TEST(cli({"-1"}).error().message.find("unexpected argument") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(cmdlet_dotnet_parameters_are_refused) {
+    const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+        {"-Credential", "-ProfileName"},      {"-Cred", "credential_process"},  {"-NetworkCredential", "SAML"},
+        {"-clientconfig", "--endpoint-url"},  {"-ClientConfig", "HTTPS_PROXY"}, {"-ErrorAction", "$LASTEXITCODE"},
+        {"-OutVariable", "common parameter"},
+    };
+    for (const auto& [flag, hint] : cases) {
+        BOOST_TEST_CONTEXT(flag) {
+            auto e = cli({"-Domain", "d", flag, "x"});
+            BOOST_REQUIRE(!e.ok());
+            BOOST_TEST(exit_code(e.error().kind) == 2);
+            BOOST_TEST(e.error().message.starts_with(std::string(flag) + " "));
+            BOOST_TEST(e.error().message.find(hint) != std::string::npos);
+            BOOST_TEST(e.error().message.find('\n') == std::string::npos);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(cmdlet_output_follows_select) {
+    const auto env = env_of({});
+    const auto out = [&](std::initializer_list<std::string_view> args) {
+        auto p = cli(args);
+        BOOST_REQUIRE(p.ok());
+        auto mode = parse_output_mode(p->get("output"));
+        BOOST_REQUIRE(mode.ok());
+        auto r = render(*mode, sample(), {*p, env, {}, {}});
+        BOOST_REQUIRE(r.ok());
+        return r->stdout_text;
+    };
+    const std::string all = R"({"AuthorizationToken":"tok'en","Expiration":"2026-11-28T21:44:11Z"})"
+                            "\n";
+    BOOST_TEST(out({"-Domain", "my-domain"}) == all);
+    BOOST_TEST(out({"-Domain", "my-domain", "-Select", "*"}) == all);
+    BOOST_TEST(out({"-Domain", "my-domain", "-Select", "AuthorizationToken"}) == "tok'en\n");
+    BOOST_TEST(out({"-Domain", "my-domain", "-Select", "Expiration"}) == "2026-11-28T21:44:11Z\n");
+    BOOST_TEST(out({"-Domain", "my-domain", "-Select", "^Domain"}) == "my-domain\n");
+    BOOST_TEST(out({"-Domain", "d", "-DurationSeconds", "900", "-Select", "^DurationSecond"}) == "900\n");
+    BOOST_TEST(out({"-Domain", "d", "-Select", "^DomainOwner"}) == "\n");
+    BOOST_TEST(out({"--domain", "d", "--output", "cmdlet"}) == all);
+    auto secret = cli({"-Domain", "d", "-SK", "s", "-Select", "^SecretKey"});
+    BOOST_TEST(render(OutputMode::cmdlet, sample(), {*secret, env, {}, {}}).error().message.find("never echoed") !=
+               std::string::npos);
 }

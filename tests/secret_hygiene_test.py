@@ -239,6 +239,9 @@ case("json", [], env_keys())
 case("text", ["--output", "text"], env_keys())
 case("env", ["--output", "env"], env_keys())
 case("select Expiration", ["--select", "Expiration", "--output", "text"], env_keys(), stdout_token="none")
+case("cmdlet syntax", ["-Select", "*"], env_keys())
+case("cmdlet syntax, -Select ^DomainOwner", ["-DomainOwner", "111122223333", "-Select", "^DomainOwner"], env_keys(),
+     stdout_token="none")
 case("terraform (stdin)", [], env_keys(), stdin=json.dumps({"Domain": "@DOMAIN@", "DomainOwner": "111122223333"}))
 case("terraform (stdin, secrets in the query)", [], home_env(), stdin=json.dumps(
     {"Domain": "@DOMAIN@", "AccessKey": FLAG_AK, "SecretKey": FLAG_SK, "SessionToken": FLAG_ST}))
@@ -298,6 +301,7 @@ case("--no-cache", ["--no-cache"], env_keys())
 
 # --- credential sources ------------------------------------------------------------------------------
 case("explicit flags", ["--access-key", FLAG_AK, "--secret-key", FLAG_SK, "--session-token", FLAG_ST], home_env())
+case("explicit -AK -SK -ST", ["-AK", FLAG_AK, "-SK", FLAG_SK, "-ST", FLAG_ST], home_env())
 case("environment", [], env_keys())
 case("profile static keys (~/.aws/credentials)", [], home_env(credentials=(
     f"[default]\naws_access_key_id = {PROF_AK}\naws_secret_access_key = {PROF_SK}\naws_session_token = {PROF_ST}\n")))
