@@ -442,7 +442,8 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
     }
     // --help anywhere asks for help (as git and curl): "--domain x --help" is not a usage error.
     if (const auto h = std::ranges::find(args, std::string_view("--help"));
-        h != args.end() || (args.size() == 1 && args[0] == "-h")) {
+        h != args.end() ||
+        (args.size() == 1 && (args[0] == "-h" || args[0] == "-?" || text::iequals(args[0], "-Help")))) {
         const bool aliases = h != args.end() && h + 1 != args.end() && h[1] == "aliases";
         return write_out(io, aliases ? aliases_text() : help_text());
     }

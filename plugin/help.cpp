@@ -118,6 +118,8 @@ USAGE
   codeartifact-token --domain DOMAIN --repository NAME --configure TOOL
   codeartifact-token < query.json        Terraform external data source
   codeartifact-token --output github     GitHub Action (inputs from INPUT_*)
+  codeartifact-token -Domain DOMAIN [-DomainOwner ACCOUNT] [-Select PROPERTY]
+                                         Get-CAAuthorizationToken's syntax
   codeartifact-token --help aliases      PowerShell, JSON and action names
   codeartifact-token --version
 
@@ -152,6 +154,11 @@ OUTPUT MODES
   terraform  As json without from_cache; the default when a query is on stdin.
   github     For the GitHub Action: the token masked, step outputs and
              CODEARTIFACT_AUTH_TOKEN in $GITHUB_ENV.
+  cmdlet     Get-CAAuthorizationToken's output: {"AuthorizationToken",
+             "Expiration"} for -Select '*', else the selected value alone. The
+             default when the cmdlet's syntax is used: -Domain D -DomainOwner N
+             -Select P ..., in any case, -Name:value, unique prefixes
+             (docs/powershell.md).
 
 CREDENTIALS
   In the AWS SDKs' order; the first source that applies is used, and when none

