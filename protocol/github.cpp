@@ -47,7 +47,10 @@ Result<GithubInputs> parse_github_inputs(const Env& env) {
         std::string v = value;
         // The runner passes multi-line YAML scalars through; a trailing newline is never meant.
         while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
-        if (in.params.has(spec->name) && !v.empty())
+        // The runner sets every declared input, empty when the workflow does not give it: an empty input is
+        // an unset one (and does not unset its alias, e.g. role-arn beside an empty role-to-assume).
+        if (v.empty()) continue;
+        if (in.params.has(spec->name))
             return Error::make(ErrorKind::usage, "inputs set " + std::string(spec->name) + " twice");
         in.params.set(spec->name, std::move(v));
     }
@@ -107,10 +110,19 @@ GithubWrites render_github(const Outcome& o, const GithubOptions& options,
     }
     for (const auto& [k, v] : outputs) w.output_append += github_heredoc(k, v, delim);
     wipe(outputs.front().second);
-    if (options.export_env)
+    // For later steps, the variables --output env prints.
+    if (options.export_env) {
         w.env_append = github_heredoc("CODEARTIFACT_AUTH_TOKEN", o.authorization_token.view(), delim);
+        w.env_append += github_heredoc("CODEARTIFACT_AUTH_TOKEN_EXPIRATION", format_rfc3339(o.expiration), delim);
+        if (!o.repository_endpoint.empty())
+            w.env_append += github_heredoc("CODEARTIFACT_REPOSITORY_ENDPOINT", o.repository_endpoint, delim);
+    }
     w.stdout_text += "codeartifact-token: token for domain " + o.domain + " expires " + format_rfc3339(o.expiration) +
-                     (options.export_env ? "; CODEARTIFACT_AUTH_TOKEN is set for later steps" : "") + "\n";
+                     (!options.export_env             ? ""
+                      : o.repository_endpoint.empty() ? "; CODEARTIFACT_AUTH_TOKEN is set for later steps"
+                                                      : "; CODEARTIFACT_AUTH_TOKEN and "
+                                                        "CODEARTIFACT_REPOSITORY_ENDPOINT are set for later steps") +
+                     "\n";
     return w;
 }
 
