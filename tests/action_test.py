@@ -257,6 +257,10 @@ p, out, _, _, _ = runner.step("main.js", {"domain": unique("act")}, env={"INPUT_
 check("mask: false is ignored: the token is masked", p.returncode == 0 and masked_once(p, out.get("authorization-token", "")),
       p.stdout)
 
+p, out, exported, _, _ = runner.step("main.js", {"domain": unique("act"), "export-env": "false"})
+check("export-env false: outputs only, GITHUB_ENV untouched",
+      p.returncode == 0 and out.get("authorization-token") and exported == {}, (p.stdout, exported))
+
 # The binary's own errors come through as its ::error:: annotation and exit code.
 p, out, _, _, _ = runner.step("main.js", {"domain": unique("act")}, env={"INPUT_DOMIAN": "x"})
 check("an unknown input: the binary's error with a suggestion, exit 2",
@@ -353,6 +357,98 @@ else:
           p.returncode == 0 and "::warning::codeartifact-token: this binary has no --unconfigure" in p.stdout and
           after == text, p.stdout)
 check("post: nothing to do without configure", Runner().step("post.js")[0].stdout == "")
+
+# --- the container path: the runner's Docker action mounts, reproduced ---------------------------------
+# container/action.yml runs the binary in a container whose HOME is /github/home (the runner's
+# RUNNER_TEMP/_github_home), with the workspace at /github/workspace and the file commands under
+# /github/file_commands (actions/runner, ContainerActionHandler). Here: a mount namespace, a root of its own
+# with those four bind mounts (and /usr, /etc, /dev for the dynamically linked dev binary), chroot, and the
+# environment translated as the runner translates it. Then the host's later steps look at what survived.
+CONTAINER_SCRIPT = r"""
+set -e
+root=$1; shift
+mount -t tmpfs tmpfs "$root"
+mkdir -p "$root/usr" "$root/etc" "$root/dev" "$root/tmp" "$root/github/home" "$root/github/workspace" \
+         "$root/github/file_commands" "$root/github/workflow"
+ln -s usr/bin "$root/bin"; ln -s usr/lib "$root/lib"; ln -s usr/lib64 "$root/lib64"
+for d in usr etc; do mount --bind "/$d" "$root/$d"; done
+mount --rbind /dev "$root/dev"
+mount --bind "$TEMP_HOME" "$root/github/home"
+mount --bind "$WORKSPACE" "$root/github/workspace"
+mount --bind "$FILE_COMMANDS" "$root/github/file_commands"
+mount --bind "$WORKFLOW" "$root/github/workflow"
+cp "$IMAGE_BINARY" "$root/codeartifact-token"
+cp "$IMAGE_CA" "$root/ca.pem"
+# docker run -w /github/workspace (chroot itself starts in /); no sh in between: dash drops INPUT_CONFIG-FILE
+exec chroot "$root" /usr/bin/env -C /github/workspace /codeartifact-token "$@"
+"""
+
+
+def container_step(job, inputs):
+    """One run of container/action.yml's entrypoint as the runner runs it; (process, outputs, env)."""
+    files = {"output": f"set_output_{unique('c')}", "env": f"set_env_{unique('c')}"}
+    for f in files.values():
+        open(os.path.join(job["file_commands"], f), "w").close()
+    env = example_env(HOME="/github/home", GITHUB_WORKSPACE="/github/workspace", GITHUB_ACTIONS="true",
+                      GITHUB_OUTPUT="/github/file_commands/" + files["output"],
+                      GITHUB_ENV="/github/file_commands/" + files["env"], AWS_CA_BUNDLE="/ca.pem",
+                      RUNNER_TEMP=job["temp"], TEMP_HOME=job["home"], WORKSPACE=job["workspace"],
+                      FILE_COMMANDS=job["file_commands"], WORKFLOW=job["workflow"], IMAGE_BINARY=RELEASED,
+                      IMAGE_CA=os.environ["CAT_TEST_CA"])
+    for name, spec in CONTAINER["inputs"].items():
+        env["INPUT_" + name.upper()] = str(inputs.get(name, spec.get("default", "")))
+    root = tempfile.mkdtemp(prefix="cat-container-root-")
+    p = subprocess.run(["unshare", "--mount", "--propagation", "private", "bash", "-c", CONTAINER_SCRIPT, "bash", root] +
+                       CONTAINER["runs"]["args"], capture_output=True, text=True, env=env, timeout=120)
+    return (p, read_runner_file(os.path.join(job["file_commands"], files["output"])),
+            read_runner_file(os.path.join(job["file_commands"], files["env"])))
+
+
+can_mount = os.geteuid() == 0 and shutil.which("unshare") and subprocess.run(
+    ["unshare", "--mount", "true"], capture_output=True).returncode == 0
+if not can_mount:
+    skip("container path: the runner's mounts reproduced", "needs root and unshare --mount")
+else:
+    temp = tempfile.mkdtemp(prefix="cat-runner-")
+    job = {"temp": os.path.join(temp, "_temp")}
+    for k, sub in (("home", "_github_home"), ("file_commands", "_runner_file_commands"), ("workflow", "_github_workflow")):
+        job[k] = os.path.join(job["temp"], sub)
+        os.makedirs(job[k])
+    job["workspace"] = os.path.join(temp, "repo", "repo")
+    os.makedirs(job["workspace"])
+    host_home = tempfile.mkdtemp(prefix="cat-host-home-")
+    d = unique("ctr")
+    p, out, exported = container_step(job, {"domain": d, "repository": "npm-store", "configure": "npm"})
+    token = out.get("authorization-token", "")
+    check("container: exit 0, outputs and GITHUB_ENV through /github/file_commands",
+          p.returncode == 0 and token in issued(d) and exported.get("CODEARTIFACT_AUTH_TOKEN") == token and
+          exported.get("CODEARTIFACT_REPOSITORY_ENDPOINT") == out.get("repository-endpoint"), p.stdout + p.stderr)
+    check("container: masked first", masked_once(p, token), p.stdout)
+    home_npmrc = os.path.join(job["home"], ".npmrc")
+    check("container: configure npm writes /github/home/.npmrc = RUNNER_TEMP/_github_home/.npmrc "
+          "(later container steps mount it as their HOME)",
+          os.path.exists(home_npmrc) and token in open(home_npmrc).read(), os.listdir(job["home"]))
+    check("container: the host HOME of later run steps gets nothing",
+          not os.path.exists(os.path.join(host_home, ".npmrc")), os.listdir(host_home))
+    d = unique("ctr")
+    p, out, exported = container_step(job, {"domain": d, "repository": "npm-store", "configure": "npm",
+                                            "config-file": ".npmrc"})
+    ws_npmrc = os.path.join(job["workspace"], ".npmrc")
+    check("container: config-file .npmrc lands in the workspace (/github/workspace = GITHUB_WORKSPACE)",
+          p.returncode == 0 and os.path.exists(ws_npmrc) and out.get("authorization-token", "-") in open(ws_npmrc).read(),
+          p.stdout + p.stderr)
+    if shutil.which("npm"):
+        later = example_env(HOME=host_home, **exported)
+        reg = subprocess.run(["npm", "config", "get", "registry"], capture_output=True, text=True, env=later,
+                             cwd=job["workspace"])
+        check("container: a later host step's npm in the workspace uses the repository",
+              reg.stdout.strip() == out.get("repository-endpoint"), reg.stdout + reg.stderr)
+        reg = subprocess.run(["npm", "config", "get", "registry"], capture_output=True, text=True, env=later,
+                             cwd=host_home)
+        check("container: outside the workspace the host's npm is not configured (HOME did not survive)",
+              reg.stdout.strip() != out.get("repository-endpoint"), reg.stdout)
+    else:
+        skip("container: later host steps' npm", "npm is not installed")
 
 # --- Windows: the exe fetched for a Windows runner, then run under wine ----------------------------------
 exe = os.environ.get("CAT_WINDOWS_BINARY") or next(
