@@ -15,6 +15,7 @@ const TOOL = "codeartifact-token";
 // Inputs the action reads itself; every other INPUT_* goes to the binary, which knows the rest. The
 // token is always masked: a `mask: false` (which the binary would honour) never reaches it.
 const ACTION_INPUTS = ["version", "binary-path", "mask"];
+const SECRET_INPUTS = ["access-key", "secret-key", "session-token"];
 const MAX_DOWNLOAD = 128 * 1024 * 1024;
 const TIMEOUT_MS = 60 * 1000;
 
@@ -274,12 +275,25 @@ function binaryEnv(extra = {}) {
   return Object.assign(env, extra);
 }
 
-// The tools named by the configure input: "npm", "npm:npm-store pip:pypi-store", commas or new lines.
-function configuredTools(value) {
-  return value.split(/[\s,]+/).filter(Boolean).map((t) => t.split(":")[0]);
+// The configure input's entries: "npm" (the repository input's), or "npm:npm-store pip:pypi-store"
+// (separated by spaces, commas or new lines).
+function configureEntries(value) {
+  return value.split(/[\s,]+/).filter(Boolean).map((t) => {
+    const [tool, repository] = t.split(":");
+    return { tool, repository: repository || "" };
+  });
+}
+
+// The non-empty inputs the binary reads, without the secret ones (the post step needs no credentials).
+function stateInputs() {
+  const out = {};
+  for (const [k, v] of Object.entries(binaryEnv()))
+    if (k.toUpperCase().startsWith("INPUT_") && !SECRET_INPUTS.includes(k.slice(6).toLowerCase()))
+      out[k.slice(6).toLowerCase()] = v;
+  return out;
 }
 
 module.exports = {
-  TOOL, appendFileCommand, binaryEnv, checksumFor, configuredTools, fail, info, input, installBinary, ownVersion,
-  platform, releaseFile, warning,
+  TOOL, appendFileCommand, binaryEnv, checksumFor, configureEntries, fail, info, input, installBinary, ownVersion,
+  platform, releaseFile, stateInputs, warning,
 };

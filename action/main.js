@@ -13,11 +13,8 @@ async function main() {
   if (process.env.GITHUB_PATH) require("fs").appendFileSync(process.env.GITHUB_PATH, path.dirname(binary) + "\n");
   lib.appendFileCommand("GITHUB_OUTPUT", "binary", binary);
   lib.appendFileCommand("GITHUB_STATE", "binary", binary);
-  const configure = lib.input("configure");
-  if (configure) {
-    lib.appendFileCommand("GITHUB_STATE", "configure", configure);
-    lib.appendFileCommand("GITHUB_STATE", "config-file", lib.input("config-file"));
-  }
+  // What the post step needs to find our entries again: the inputs, less the secret ones.
+  if (lib.input("configure")) lib.appendFileCommand("GITHUB_STATE", "inputs", JSON.stringify(lib.stateInputs()));
   const r = spawnSync(binary, ["--output", "github"], { env: lib.binaryEnv(), stdio: "inherit" });
   if (r.error) throw new Error(`could not run ${binary}: ${r.error.message}`);
   // A failed run has printed its ::error:: line already.

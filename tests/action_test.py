@@ -325,7 +325,8 @@ check("binary-path: runs that binary, downloads nothing",
 # --- configure: later steps use the repository; the post step removes it ---------------------------------
 job = Runner()
 d = unique("act")
-p, out, exported, state, _ = job.step("main.js", {"domain": d, "configure": "npm", "repository": "npm-store"})
+p, out, exported, state, _ = job.step("main.js", {"domain": d, "domain-owner": "111122223333", "configure": "npm",
+                                                 "repository": "npm-store"})
 npmrc = os.path.join(job.home, ".npmrc")
 text = open(npmrc).read() if os.path.exists(npmrc) else ""
 token = out.get("authorization-token", "")
@@ -335,8 +336,10 @@ check("configure: the runner's ~/.npmrc points at the repository with the token"
       token and token in text and "registry=" + out.get("repository-endpoint", "") in text, text)
 check("configure: masked first, the file named", masked_once(p, token) and "configured npm: " + npmrc in p.stdout,
       p.stdout)
-check("configure: the post step's state", state.get("configure") == "npm" and state.get("binary") == out.get("binary"),
-      state)
+saved = json.loads(state.get("inputs", "{}"))
+check("configure: the post step's state: the binary and the inputs, no secret",
+      saved.get("configure") == "npm" and saved.get("repository") == "npm-store" and saved.get("domain") == d and
+      state.get("binary") == out.get("binary") and "secret-key" not in saved, state)
 if shutil.which("npm"):
     later = dict(job.base, **exported)
     reg = subprocess.run(["npm", "config", "get", "registry"], capture_output=True, text=True, env=later, cwd=job.temp)
@@ -346,11 +349,12 @@ else:
     skip("configure: a later step's npm uses the repository", "npm is not installed")
 
 has_unconfigure = "--unconfigure" in subprocess.run([BINARY, "--help"], capture_output=True, text=True).stdout
-p, _, _, _, _ = job.step("post.js")
+p, _, _, _, _ = job.step("post.js", {"secret-key": "not-needed"})
 after = open(npmrc).read() if os.path.exists(npmrc) else ""
 if has_unconfigure:
-    check("post: --unconfigure npm removes the token and the registry", p.returncode == 0 and token not in after and
-          out.get("repository-endpoint", "") not in after, (p.stdout, after))
+    check("post: --unconfigure npm (INPUT_UNCONFIGURE, the saved inputs) removes the token",
+          p.returncode == 0 and "unconfigured npm: " + npmrc in p.stdout and token and token not in after,
+          (p.stdout, after))
 else:
     skip("post: --unconfigure npm removes what configure wrote", "this binary has no --unconfigure yet (p-helpers)")
     check("post without --unconfigure: a warning, exit 0, the file left alone",
