@@ -22,7 +22,7 @@ import threading
 
 import yaml
 
-from harness import check, example_env, finish, server_log, skip, unique
+from harness import check, example_env, finish, read_runner_file, server_log, skip, unique
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ["CAT_BINARY"]
@@ -138,25 +138,6 @@ GOOD = release_dir({FILE: BINARY_BYTES})
 
 
 # --- the runner ------------------------------------------------------------------------------------------
-def read_runner_file(path):
-    """GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE as the runner reads them: name=value or name<<DELIM."""
-    values, lines, i = {}, open(path).read().split("\n") if os.path.exists(path) else [], 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            j = lines.index(delim, i + 1)
-            values[name] = "\n".join(lines[i + 1:j])
-            i = j + 1
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            values[name] = value
-            i += 1
-        else:
-            i += 1
-    return values
-
-
 class Runner:
     """One job on one runner: its temp, tool cache and HOME; each step gets fresh file-command files."""
 

@@ -22,7 +22,7 @@ import tempfile
 
 import yaml
 
-from harness import check, example_env, finish, run, server_log, skip, unique
+from harness import check, example_env, finish, read_runner_file, run, server_log, skip, unique
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN_DIR = tempfile.mkdtemp(prefix="cat-bin-")
@@ -110,24 +110,6 @@ p = subprocess.run([node or "node", os.path.join(ROOT, action["runs"]["main"])],
                    env=env) if node else None
 check("github: exit 0", p is not None and p.returncode == 0, p and p.stderr + p.stdout)
 
-
-def read_runner_file(path):
-    """The runner's rules for GITHUB_OUTPUT / GITHUB_ENV: name=value lines, or name<<DELIM heredocs."""
-    values, lines, i = {}, open(path).read().split("\n"), 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            j = lines.index(delim, i + 1)
-            values[name] = "\n".join(lines[i + 1:j])
-            i = j + 1
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            values[name] = value
-            i += 1
-        else:
-            i += 1
-    return values
 
 
 outputs = read_runner_file(files["GITHUB_OUTPUT"])
