@@ -120,7 +120,7 @@ function connect(url) {
         reject(new Error(`the proxy ${proxy.host} refused CONNECT ${url.host}: HTTP ${res.statusCode}`));
         return;
       }
-      resolve(tls.connect({ socket, servername: net.isIP(host) ? undefined : host }));
+      resolve(tls.connect({ socket, host, servername: net.isIP(host) ? undefined : host }));
     });
     req.on("timeout", () => req.destroy(new Error(`the proxy ${proxy.host} did not answer`)));
     req.on("error", reject);

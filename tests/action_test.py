@@ -154,7 +154,7 @@ class Runner:
         self.home = self.base["HOME"]
         self.state = {}
 
-    def step(self, script, inputs=None, env=None):
+    def step(self, script, inputs=None, env=None, wrap=()):
         """Runs node SCRIPT as the runner runs an action step; returns (process, outputs, env, state, path)."""
         files = {k: os.path.join(self.temp, "_temp", f"{k.lower()}_{unique('f')}") for k in
                  ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STATE", "GITHUB_PATH")}
@@ -168,7 +168,7 @@ class Runner:
         for name, value in self.state.items():
             step_env["STATE_" + name] = value
         step_env.update(env or {})
-        p = subprocess.run([NODE, os.path.join(ROOT, "action", script)], capture_output=True, text=True,
+        p = subprocess.run(list(wrap) + [NODE, os.path.join(ROOT, "action", script)], capture_output=True, text=True,
                            env=step_env, timeout=120)
         state = read_runner_file(files["GITHUB_STATE"])
         if script == "main.js":
@@ -286,12 +286,19 @@ check("release names per runner (as scripts/release names them)", names == {
 # --- through an HTTPS proxy ------------------------------------------------------------------------------
 Release.root = GOOD
 proxied = Runner(HTTPS_PROXY="http://127.0.0.1:" + os.environ["CAT_TEST_PROXY_OPEN"], NO_PROXY="")
-p, out, _, _, _ = proxied.step("main.js", {"domain": unique("act")})
+trace = os.path.join(proxied.temp, "connect.trace")
+strace = ("strace", "-f", "-e", "trace=connect", "-o", trace) if shutil.which("strace") else ()
+p, out, _, _, _ = proxied.step("main.js", {"domain": unique("act")}, wrap=strace)
 proxy_log = [json.loads(line) for line in open(os.path.join(os.environ["CAT_TEST_STATE"], "proxy.log"))]
 release_port = str(httpd.server_address[1])
 check("HTTPS_PROXY: the release comes through the proxy's CONNECT tunnel",
       p.returncode == 0 and out.get("authorization-token") and
       any(e["target"] == "127.0.0.1:" + release_port and e["status"] == 200 for e in proxy_log), p.stdout + p.stderr)
+if strace:
+    direct = [line for line in open(trace) if f"sin_port=htons({release_port})" in line]
+    check("HTTPS_PROXY: no direct connection to the release server (strace)", direct == [], direct)
+else:
+    skip("HTTPS_PROXY: no direct connection to the release server", "strace is not installed")
 refused = Runner(HTTPS_PROXY="http://127.0.0.1:" + os.environ["CAT_TEST_PROXY_REFUSE"])
 p, _, _, _, _ = refused.step("main.js", {"domain": unique("act")})
 check("a proxy that refuses: the error names it", p.returncode == 1 and "refused CONNECT" in p.stdout, p.stdout)
