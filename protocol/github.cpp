@@ -110,19 +110,21 @@ GithubWrites render_github(const Outcome& o, const GithubOptions& options,
     }
     for (const auto& [k, v] : outputs) w.output_append += github_heredoc(k, v, delim);
     wipe(outputs.front().second);
-    // For later steps, the variables --output env prints.
+    // The later steps get what --output env prints: the token, and the repository's endpoint when asked.
+    std::string exported;
     if (options.export_env) {
         w.env_append = github_heredoc("CODEARTIFACT_AUTH_TOKEN", o.authorization_token.view(), delim);
-        w.env_append += github_heredoc("CODEARTIFACT_AUTH_TOKEN_EXPIRATION", format_rfc3339(o.expiration), delim);
-        if (!o.repository_endpoint.empty())
+        exported = "; CODEARTIFACT_AUTH_TOKEN";
+        if (!o.repository_endpoint.empty()) {
             w.env_append += github_heredoc("CODEARTIFACT_REPOSITORY_ENDPOINT", o.repository_endpoint, delim);
+            exported += " and CODEARTIFACT_REPOSITORY_ENDPOINT are";
+        } else {
+            exported += " is";
+        }
+        exported += " set for later steps";
     }
     w.stdout_text += "codeartifact-token: token for domain " + o.domain + " expires " + format_rfc3339(o.expiration) +
-                     (!options.export_env             ? ""
-                      : o.repository_endpoint.empty() ? "; CODEARTIFACT_AUTH_TOKEN is set for later steps"
-                                                      : "; CODEARTIFACT_AUTH_TOKEN and "
-                                                        "CODEARTIFACT_REPOSITORY_ENDPOINT are set for later steps") +
-                     "\n";
+                     exported + "\n";
     return w;
 }
 

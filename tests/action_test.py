@@ -206,8 +206,7 @@ check("main: ::add-mask:: before the token appears, and nowhere else", masked_on
 check("main: GITHUB_ENV has the token and the repository endpoint (as --output env prints them)",
       exported.get("CODEARTIFACT_AUTH_TOKEN") == token and
       exported.get("CODEARTIFACT_REPOSITORY_ENDPOINT") == out.get("repository-endpoint") and
-      out.get("repository-endpoint", "").endswith("/npm/npm-store/") and
-      "CODEARTIFACT_AUTH_TOKEN_EXPIRATION" in exported, exported)
+      out.get("repository-endpoint", "").endswith("/npm/npm-store/"), exported)
 cached = os.path.join(runner.tool_cache, "codeartifact-token", VERSION, ARCH.lower())
 check("main: installed in RUNNER_TOOL_CACHE/codeartifact-token/<version>/<arch>, marked complete",
       os.path.isfile(os.path.join(cached, "codeartifact-token")) and os.path.exists(cached + ".complete") and

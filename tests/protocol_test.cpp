@@ -156,9 +156,7 @@ BOOST_AUTO_TEST_CASE(every_mode_through_render) {
     BOOST_TEST(gh->appends[0].text ==
                "authorization-token<<EOF\ntok'en\nEOF\nexpiration<<EOF\n2026-11-28T21:44:11Z\nEOF\n");
     BOOST_TEST(gh->appends[1].path == "/gh/env");
-    BOOST_TEST(gh->appends[1].text ==
-               "CODEARTIFACT_AUTH_TOKEN<<EOF\ntok'en\nEOF\nCODEARTIFACT_AUTH_TOKEN_EXPIRATION<<EOF\n"
-               "2026-11-28T21:44:11Z\nEOF\n");
+    BOOST_TEST(gh->appends[1].text == "CODEARTIFACT_AUTH_TOKEN<<EOF\ntok'en\nEOF\n");
 
     const cat::Env none;
     auto unset = render(OutputMode::github, sample(), {p, none, {}, {}});
