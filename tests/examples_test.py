@@ -3,9 +3,8 @@ with the consumer's rules:
 
 - examples/terraform/main.tf: the external data source's query on stdin (encoded as Terraform's Go
   encoder does), the result read as a JSON object of strings only; failure = non-zero exit, stderr.
-- examples/github/workflow.yml + action.yml: action/main.js with the runner's INPUT_* variables (defaults
-  included) and file commands, GITHUB_OUTPUT/GITHUB_ENV read with the runner's heredoc rules, then the
-  workflow's own check step with the outputs and variables, its npm reading what configure wrote.
+- examples/github/workflow.yml + action.yml: the runner's INPUT_* variables (defaults included), runs.args,
+  GITHUB_OUTPUT/GITHUB_ENV files read with the runner's heredoc rules, then the workflow's own npm step.
 - examples/jenkins/Jenkinsfile: see tests/readme_examples_test.py (every sh step under sh -xe).
 
 The examples talk to AWS; here the endpoint and CA come from AWS_ENDPOINT_URL_CODEARTIFACT and
@@ -74,8 +73,8 @@ p = subprocess.run(program, input=go_json(dict(query, domain="a<b&c")), capture_
 check("terraform: Go-escaped input decoded", p.returncode == 2 and 'domain "a<b&c"' in p.stderr, p.stderr)
 
 # --- GitHub Actions -----------------------------------------------------------------------------------
-# The action's own steps (download, checksum, tool cache, post) are tests/action_test.py's; here the
-# example's `with:` runs through action/main.js with binary-path standing in for the release download.
+# action/main.js with the runner's INPUT_* variables and file commands; binary-path stands in for the
+# release download (the action's own steps, download, checksum, tool cache, post: tests/action_test.py).
 action = yaml.safe_load(open(os.path.join(ROOT, "action.yml")))
 workflow = yaml.safe_load(open(os.path.join(ROOT, "examples/github/workflow.yml")))
 job = workflow["jobs"]["publish"]
