@@ -388,12 +388,16 @@ Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoi
     return o;
 }
 
-// Step 4, output: the tool's configuration with --configure, else the outcome in the request's mode.
+// Step 4, output: the tool's configuration with --configure, else the outcome in the request's mode. The
+// GitHub Action's configure input gets both: the tool's files and the step's outputs (mask first).
 Result<protocol::Rendered> output(const Run& run, const Request& request, const protocol::Outcome& o) {
     if (!run.plan.configure_tool.empty()) {
         auto text = configure_tool(run.plan, o, run.env, run.io);
         if (!text) return std::move(text).error();
-        return protocol::Rendered{std::move(*text), {}};
+        if (request.mode != OutputMode::github) return protocol::Rendered{std::move(*text), {}};
+        auto r = protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
+        if (r) r->stdout_text += *text;
+        return r;
     }
     return protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
 }

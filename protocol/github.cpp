@@ -47,7 +47,10 @@ Result<GithubInputs> parse_github_inputs(const Env& env) {
         std::string v = value;
         // The runner passes multi-line YAML scalars through; a trailing newline is never meant.
         while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
-        if (in.params.has(spec->name) && !v.empty())
+        // The runner sets every declared input, empty when the workflow does not give it: an empty input is
+        // an unset one (and does not unset its alias, e.g. role-arn beside an empty role-to-assume).
+        if (v.empty()) continue;
+        if (in.params.has(spec->name))
             return Error::make(ErrorKind::usage, "inputs set " + std::string(spec->name) + " twice");
         in.params.set(spec->name, std::move(v));
     }

@@ -20,7 +20,7 @@ import tempfile
 
 import yaml
 
-from harness import check, example_env, finish, run, server_log, unique
+from harness import check, example_env, finish, read_runner_file, run, server_log, skip, unique
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN_DIR = tempfile.mkdtemp(prefix="cat-bin-")
@@ -73,85 +73,70 @@ p = subprocess.run(program, input=go_json(dict(query, domain="a<b&c")), capture_
 check("terraform: Go-escaped input decoded", p.returncode == 2 and 'domain "a<b&c"' in p.stderr, p.stderr)
 
 # --- GitHub Actions -----------------------------------------------------------------------------------
+# action/main.js with the runner's INPUT_* variables and file commands; binary-path stands in for the
+# release download (the action's own steps, download, checksum, tool cache, post: tests/action_test.py).
 action = yaml.safe_load(open(os.path.join(ROOT, "action.yml")))
 workflow = yaml.safe_load(open(os.path.join(ROOT, "examples/github/workflow.yml")))
-steps = workflow["jobs"]["publish"]["steps"]
+job = workflow["jobs"]["publish"]
+steps = job["steps"]
 step = next(s for s in steps if s.get("id") == "codeartifact")
-check("github: action runs in a container with explicit GitHub mode",
-      action["runs"]["using"] == "docker" and action["runs"]["args"] == ["--output", "github"], action["runs"])
+check("github: the workflow may request an OIDC token", workflow["permissions"].get("id-token") == "write",
+      workflow["permissions"])
+check("github: the action is a node20 action with a post step",
+      action["runs"]["using"] == "node20" and action["runs"]["post"] == "action/post.js", action["runs"])
+check("github: the example uses a release tag", re.fullmatch(r"codeartifact-token/codeartifact-token@v\d+\.\d+\.\d+",
+                                                            step["uses"]) is not None, step["uses"])
+check("github: every input of the example is declared", set(step["with"]) <= set(action["inputs"]), step["with"])
 with_ = dict(step["with"])
 # The example assumes a role with GitHub's OIDC token; here the keys come from the environment instead.
 with_.pop("role-to-assume", None)
 with_["domain"] = unique("gh")
+with_["binary-path"] = os.environ["CAT_BINARY"]
 inputs = {}
 for name, spec in action["inputs"].items():
     value = with_.get(name, spec.get("default", ""))
     inputs["INPUT_" + name.replace(" ", "_").upper()] = str(value)  # hyphens kept, as the runner does
 check("github: runner names keep hyphens", "INPUT_DOMAIN-OWNER" in inputs, inputs)
 work = tempfile.mkdtemp(prefix="cat-gh-")
-out_file, env_file = os.path.join(work, "output"), os.path.join(work, "env")
-open(out_file, "w").close()
-open(env_file, "w").close()
-env = consumer_env(GITHUB_ACTIONS="true", GITHUB_OUTPUT=out_file, GITHUB_ENV=env_file,
-                   **workflow["jobs"]["publish"].get("env", {}))
+files = {k: os.path.join(work, k.lower()) for k in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STATE", "GITHUB_PATH")}
+for f in files.values():
+    open(f, "w").close()
+env = consumer_env(GITHUB_ACTIONS="true", RUNNER_TEMP=work, **files, **job.get("env", {}))
 env.update(inputs)
-p = subprocess.run(["codeartifact-token"] + action["runs"]["args"], capture_output=True, text=True, env=env)
-check("github: exit 0", p.returncode == 0, p.stderr + p.stdout)
+node = shutil.which("node")
+p = subprocess.run([node or "node", os.path.join(ROOT, action["runs"]["main"])], capture_output=True, text=True,
+                   env=env) if node else None
+check("github: exit 0", p is not None and p.returncode == 0, p and p.stderr + p.stdout)
 
 
-def read_runner_file(path):
-    """The runner's rules for GITHUB_OUTPUT / GITHUB_ENV: name=value lines, or name<<DELIM heredocs."""
-    values, lines, i = {}, open(path).read().split("\n"), 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            j = lines.index(delim, i + 1)
-            values[name] = "\n".join(lines[i + 1:j])
-            i = j + 1
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            values[name] = value
-            i += 1
-        else:
-            i += 1
-    return values
 
-
-outputs = read_runner_file(out_file)
-exported = read_runner_file(env_file)
+outputs = read_runner_file(files["GITHUB_OUTPUT"])
+exported = read_runner_file(files["GITHUB_ENV"])
 token = outputs.get("authorization-token", "")
-check("github: outputs", set(outputs) == {"authorization-token", "expiration", "repository-endpoint"}, outputs)
+check("github: outputs", set(outputs) == {"authorization-token", "expiration", "repository-endpoint", "binary"}, outputs)
 check("github: token issued by the endpoint", token in [e.get("token_issued") for e in server_log(with_["domain"])], token)
-first = p.stdout.split("\n")[0]
-check("github: ::add-mask:: is the first line of stdout", first == "::add-mask::" + token, p.stdout)
-check("github: the token appears nowhere else in stdout or stderr",
-      p.stdout.count(token) == 1 and token not in p.stderr, p.stdout)
-check("github: CODEARTIFACT_AUTH_TOKEN exported", exported.get("CODEARTIFACT_AUTH_TOKEN") == token, exported)
+check("github: ::add-mask:: before the token's only appearance in the log",
+      p is not None and ("::add-mask::" + token) in p.stdout.split("\n") and p.stdout.count(token) == 1 and
+      token not in p.stderr, p and p.stdout)
+check("github: CODEARTIFACT_AUTH_TOKEN and CODEARTIFACT_REPOSITORY_ENDPOINT exported",
+      exported.get("CODEARTIFACT_AUTH_TOKEN") == token and
+      exported.get("CODEARTIFACT_REPOSITORY_ENDPOINT") == outputs.get("repository-endpoint"), exported)
 
-# The workflow's next step, as the runner would run it (bash -e), with its own npm in a fresh HOME.
-npm_step = next(s for s in steps if s.get("name") == "Configure npm")
-script = npm_step["run"].replace("${{ steps.codeartifact.outputs.repository-endpoint }}",
-                                 outputs.get("repository-endpoint", ""))
-home = env["HOME"]
-step_env = dict(env, CODEARTIFACT_AUTH_TOKEN=exported.get("CODEARTIFACT_AUTH_TOKEN", ""))
+# The workflow's next step, as the runner runs it (bash -e, shell: bash), with the runner's HOME and the
+# variables GITHUB_ENV exported; the step's ${{ }} expressions replaced by the outputs.
+check_step = next(s for s in steps if s.get("name") == "Check the registry")
+script = re.sub(r"\$\{\{ steps\.codeartifact\.outputs\.([\w-]+) \}\}", lambda m: outputs.get(m.group(1), ""),
+                check_step["run"])
+check("github: the step's expressions are all outputs", "${{" not in script, script)
+step_env = dict(env, **exported)
 if shutil.which("npm"):
-    p2 = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True, env=step_env, timeout=120)
-    reg = subprocess.run(["npm", "config", "get", "registry"], capture_output=True, text=True, env=step_env)
-    npmrc = open(os.path.join(home, ".npmrc")).read() if os.path.exists(os.path.join(home, ".npmrc")) else ""
-    check("github: the workflow's npm step configures npm", p2.returncode == 0 and
-          reg.stdout.strip() == outputs.get("repository-endpoint") and token in npmrc, (p2.stderr, reg.stdout))
-
-# export-env false, mask false
-env2 = dict(env, **{"INPUT_EXPORT-ENV": "false", "INPUT_MASK": "false", "INPUT_DOMAIN": unique("gh")})
-open(env_file, "w").close()
-p = subprocess.run(["codeartifact-token", "--output", "github"], capture_output=True, text=True, env=env2)
-check("github: export-env false leaves GITHUB_ENV alone, mask false prints no mask",
-      p.returncode == 0 and open(env_file).read() == "" and "::add-mask::" not in p.stdout, p.stdout)
-env3 = dict(env, **{"INPUT_DOMIAN": "x"})
-p = subprocess.run(["codeartifact-token", "--output", "github"], capture_output=True, text=True, env=env3)
-check("github: an unknown input is an error with a suggestion", p.returncode == 2 and "did you mean domain" in p.stderr
-      and "::error" in p.stdout, p.stderr)
+    p2 = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], capture_output=True,
+                        text=True, env=step_env, cwd=work, timeout=120)
+    check("github: after configure: npm, the outputs and GITHUB_ENV agree", p2.returncode == 0 and
+          "npm-store: " + outputs.get("repository-endpoint", "-") in p2.stdout, (p2.stdout, p2.stderr))
+    check("github: the token is in no step's log", token not in p2.stdout + p2.stderr, p2.stdout)
+else:
+    skip("github: the workflow's npm step", "npm is not installed")
 
 # --- Jenkins ------------------------------------------------------------------------------------------
 # examples/jenkins/Jenkinsfile is run step by step under `sh -xe` by tests/readme_examples_test.py.

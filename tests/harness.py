@@ -136,3 +136,23 @@ def start_server(state, name, *args):
 
 def unique(prefix):
     return f"{prefix}-{os.urandom(4).hex()}"
+
+
+def read_runner_file(path):
+    """GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE as the runner reads them: name=value lines, or
+    name<<DELIMITER heredocs. A missing file reads as empty."""
+    values, lines, i = {}, open(path).read().split("\n") if os.path.exists(path) else [], 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delim = line.split("<<", 1)
+            j = lines.index(delim, i + 1)
+            values[name] = "\n".join(lines[i + 1:j])
+            i = j + 1
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            values[name] = value
+            i += 1
+        else:
+            i += 1
+    return values

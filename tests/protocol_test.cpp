@@ -187,6 +187,32 @@ BOOST_AUTO_TEST_CASE(github_boolean_inputs_take_every_spelling) {
     BOOST_TEST(bad.error().message == "input mask \"maybe\" is invalid: it must be true/false, yes/no, on/off or 1/0");
 }
 
+// The runner sets every input action.yml declares, empty when the workflow leaves it out.
+BOOST_AUTO_TEST_CASE(github_empty_inputs_are_unset) {
+    auto in = parse_github_inputs(env_of(
+        {{"INPUT_ROLE-ARN", "arn:aws:iam::111122223333:role/r"}, {"INPUT_ROLE-TO-ASSUME", ""}, {"INPUT_REGION", ""}}));
+    BOOST_REQUIRE(in.ok());
+    BOOST_TEST(in->params.get("role_arn") == "arn:aws:iam::111122223333:role/r");
+    BOOST_TEST(!in->params.has("region"));
+    auto twice = parse_github_inputs(env_of({{"INPUT_ROLE-ARN", "a"}, {"INPUT_ROLE-TO-ASSUME", "b"}}));
+    BOOST_TEST(twice.error().message == "inputs set role_arn twice");
+}
+
+// GITHUB_ENV gets what --output env prints: the repository endpoint too, when one was asked for.
+BOOST_AUTO_TEST_CASE(github_env_has_the_repository_endpoint) {
+    Params p;
+    const cat::Env env = env_of({{"GITHUB_OUTPUT", "/gh/out"}, {"GITHUB_ENV", "/gh/env"}});
+    Outcome o = sample();
+    o.repository_endpoint = "https://d-1.d.codeartifact.us-west-2.amazonaws.com/npm/r/";
+    auto gh = render(OutputMode::github, o, {p, env, {}, [] { return std::string("EOF"); }});
+    BOOST_REQUIRE(gh.ok());
+    BOOST_REQUIRE(gh->appends.size() == 2u);
+    BOOST_TEST(
+        gh->appends[1].text.ends_with("CODEARTIFACT_REPOSITORY_ENDPOINT<<EOF\n" + o.repository_endpoint + "\nEOF\n"));
+    BOOST_TEST(gh->stdout_text.ends_with(
+        "; CODEARTIFACT_AUTH_TOKEN and CODEARTIFACT_REPOSITORY_ENDPOINT are set for later steps\n"));
+}
+
 BOOST_AUTO_TEST_CASE(suggestions) {
     BOOST_TEST(suggest("domainowner", false) == "domain_owner");
     BOOST_TEST(suggest("regoin", true) == "--region");
