@@ -134,7 +134,7 @@ EXAMPLES
       query   = { domain = "my-domain", domain_owner = "111122223333" }
     }
   GitHub Actions (the job needs permissions: id-token: write):
-    - uses: codeartifact-token/codeartifact-token@v1
+    - uses: codeartifact-token/codeartifact-token@v1.0.0
       with:
         domain: my-domain
         role-to-assume: arn:aws:iam::111122223333:role/ci
