@@ -136,7 +136,12 @@ int cargo_plugin(std::span<const std::string_view> args, const Env& env, Io& io)
         } else if (std::string_view(req["kind"].GetString()) != "get") {
             reply = cargo_error("operation-not-supported");
         } else {
-            auto a = ask(ours, env, io);
+            // Cargo passes the provider's arguments in the request's "args", not on our command line.
+            std::vector<std::string> request_args = ours;
+            if (req.HasMember("args") && req["args"].IsArray())
+                for (const auto& v : req["args"].GetArray())
+                    if (v.IsString()) request_args.emplace_back(v.GetString(), v.GetStringLength());
+            auto a = ask(request_args, env, io);
             reply = a.exit_code == 0 ? cargo_token(a, std::chrono::floor<std::chrono::seconds>(
                                                           io.now ? io.now() : std::chrono::system_clock::now()))
                                      : cargo_error("other", "codeartifact-token could not get a token (see above)");
