@@ -215,6 +215,23 @@ void add_entry(Lines& lines, const IniFile& f, const IniDialect& d, std::string_
     lines.insert(lines.size(), std::move(line));
 }
 
+// The items of a whitespace-separated list value: line, begin and end offsets.
+std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> list_items(const Lines& lines, const IniEntry& e) {
+    std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> out;
+    for (std::size_t i = e.first; i <= e.last; ++i) {
+        const std::string& line = lines[i];
+        std::size_t p = i == e.first ? e.value_begin : 0;
+        while (p < line.size()) {
+            while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
+            std::size_t q = p;
+            while (q < line.size() && line[q] != ' ' && line[q] != '\t') ++q;
+            if (q > p) out.emplace_back(i, p, q);
+            p = q;
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string ini_set(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key,
@@ -236,20 +253,13 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
     const auto f = parse(lines, d);
     const auto* e = find_entry(f, d, section, key);
     if (e == nullptr) return ini_set(text, d, section, key, item);
-    for (std::size_t i = e->first; i <= e->last; ++i) {
-        const std::string& line = lines[i];
-        std::size_t p = i == e->first ? e->value_begin : 0;
-        while (p < line.size()) {
-            while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
-            std::size_t q = p;
-            while (q < line.size() && line[q] != ' ' && line[q] != '\t') ++q;
-            if (q > p && same(std::string_view(line).substr(p, q - p))) {
-                lines.replace(i, line.substr(0, p) + std::string(item) + line.substr(q));
-                return lines.join();
-            }
-            p = q;
+    const auto items = list_items(lines, *e);
+    for (const auto& [i, p, q] : items)
+        if (same(std::string_view(lines[i]).substr(p, q - p))) {
+            const std::string line = lines[i];
+            lines.replace(i, line.substr(0, p) + std::string(item) + line.substr(q));
+            return lines.join();
         }
-    }
     if (e->last > e->first) {
         // A new continuation line where indentation continues; after a '\' continuation, on the last line.
         const std::string last = lines[e->last];
@@ -309,24 +319,14 @@ std::string ini_list_remove(std::string_view text, const IniDialect& d, std::str
     const auto f = parse(lines, d);
     const auto* e = find_entry(f, d, section, key);
     if (e == nullptr) return std::string(text);
-    std::size_t items = 0;
-    std::optional<std::tuple<std::size_t, std::size_t, std::size_t>> found;  // line, begin, end
-    for (std::size_t i = e->first; i <= e->last; ++i) {
-        const std::string& line = lines[i];
-        std::size_t p = i == e->first ? e->value_begin : 0;
-        while (p < line.size()) {
-            while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
-            std::size_t q = p;
-            while (q < line.size() && line[q] != ' ' && line[q] != '\t') ++q;
-            if (q > p) {
-                ++items;
-                if (!found && same(std::string_view(line).substr(p, q - p))) found = std::tuple{i, p, q};
-            }
-            p = q;
-        }
-    }
+    const auto items = list_items(lines, *e);
+    std::optional<std::tuple<std::size_t, std::size_t, std::size_t>> found;
+    for (const auto& it : items)
+        if (!found &&
+            same(std::string_view(lines[std::get<0>(it)]).substr(std::get<1>(it), std::get<2>(it) - std::get<1>(it))))
+            found = it;
     if (!found) return std::string(text);
-    if (items == 1) return ini_remove(text, d, section, key);
+    if (items.size() == 1) return ini_remove(text, d, section, key);
     auto [i, p, q] = *found;
     const std::string line = lines[i];
     // The item and the blanks before it (after it, when it is the first of its line); a continuation line
