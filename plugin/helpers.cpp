@@ -163,9 +163,8 @@ int cargo_plugin(std::span<const std::string_view> args, const Env& env, Io& io)
 // The next `keyring` on PATH that is not this program.
 std::optional<std::string> other_keyring(const Env& env) {
     const fs::path me = self_path();
-    std::string_view path = env.get("PATH");
-    const std::string path_copy(path);
-    std::string_view rest = path_copy;
+    const std::string path = env.get("PATH");
+    std::string_view rest = path;
     while (!rest.empty()) {
         const auto colon = rest.find(':');
         const std::string dir(rest.substr(0, colon));
