@@ -62,7 +62,13 @@ Status plan(const Context& c, const Where& w, Files& files) {
         if (c.in.extra_index) return Ok{};
         return set_toml(f, {{"source", "crates-io"}, false, "", ""}, "replace-with", edit::toml_string(c.name));
     });
-    if (!s || !c.token_in_files()) return s;
+    if (!s) return s;
+    if (!c.token_in_files()) {  // a token an earlier run wrote goes: no secret stays behind
+        auto exists = files.exists(*credentials);
+        if (!exists) return std::move(exists).error();
+        if (!*exists) return Ok{};
+        return files.edit(*credentials, [&](FileEdit& f) { return remove_toml(f, registry, {"token"}); });
+    }
     return files.edit(*credentials, [&](FileEdit& f) {
         return set_toml(f, {{"registries", c.name}, false, "", ""}, "token", edit::toml_string("Bearer " + c.in.token));
     });

@@ -86,7 +86,8 @@ Status plan(const Context& c, const Where& w, Files& files) {
         // --no-token-in-file the password is left to ORG_GRADLE_PROJECT_codeartifactPassword, which Gradle
         // reads as the same property (docs.gradle.org, "Build Environment": project properties from the
         // environment), and which exec --configure gradle and --output env set.
-        if (c.token_in_files()) f.after = edit::ini_set(f.after, properties, "", "codeartifactPassword", c.in.token);
+        f.after = c.token_in_files() ? edit::ini_set(f.after, properties, "", "codeartifactPassword", c.in.token)
+                                     : edit::ini_remove(f.after, properties, "", "codeartifactPassword");
         return Ok{};
     });
 }

@@ -150,7 +150,9 @@ Status plan(const Context& c, const Where& w, Files& files) {
         f.after = edit::ini_set(f.after, configparser, c.name, "username", "aws");
         // .pypirc expands no variable; twine takes TWINE_PASSWORD instead (twine.readthedocs.io, "Environment
         // variables"), which exec and --output env set.
-        if (c.token_in_files()) f.after = edit::ini_set(f.after, configparser, c.name, "password", c.in.token);
+        // Without it, a password an earlier run wrote goes: no secret stays behind.
+        f.after = c.token_in_files() ? edit::ini_set(f.after, configparser, c.name, "password", c.in.token)
+                                     : edit::ini_remove(f.after, configparser, c.name, "password");
         return Ok{};
     });
 }
@@ -192,7 +194,15 @@ Status plan(const Context& c, const Where& w, Files& files) {
     auto s = files.edit(w.main_path, [&](FileEdit& f) {
         return set_toml(f, {{"repositories", c.name}, false, "", ""}, "url", edit::toml_string(c.ep.url()));
     });
-    if (!s || !c.token_in_files()) return s;  // POETRY_HTTP_BASIC_<NAME>_PASSWORD instead (--output env, exec)
+    if (!s) return s;
+    if (!c.token_in_files()) {  // POETRY_HTTP_BASIC_<NAME>_PASSWORD instead (--output env, exec)
+        auto exists = files.exists(join_path(poetry_dir(w.env, w.home), "auth.toml"));
+        if (!exists) return std::move(exists).error();
+        if (!*exists) return Ok{};
+        return files.edit(join_path(poetry_dir(w.env, w.home), "auth.toml"), [&](FileEdit& f) {
+            return remove_toml(f, {{"http-basic", c.name}, false, "", ""}, {"password"});
+        });
+    }
     return files.edit(join_path(poetry_dir(w.env, w.home), "auth.toml"), [&](FileEdit& f) {
         const edit::TomlTable basic{{"http-basic", c.name}, false, "", ""};
         if (auto u = set_toml(f, basic, "username", edit::toml_string("aws")); !u) return u;

@@ -264,6 +264,16 @@ BOOST_AUTO_TEST_CASE(no_token_in_file) {
             BOOST_TEST(all.find(new_token) == std::string::npos);
             const auto ref = reference.find(std::string(tool == "pnpm" ? "npm" : tool == "dotnet" ? "nuget" : tool));
             if (ref != reference.end()) BOOST_TEST(all.find(ref->second) != std::string::npos);
+            // Over files an earlier run wrote with the token, the token goes (Bundler's YAML: not yet).
+            if (tool == "bundler") continue;
+            auto with_token = input_for(std::string(tool));
+            auto first = plan(with_token, Env(), user_home, reader({}));
+            BOOST_REQUIRE(first.ok());
+            Tree earlier;
+            for (const auto& e : *first) earlier[e.path.substr(user_home.size() + 1)] = e.after;
+            auto second = plan(in, Env(), user_home, reader(earlier));
+            BOOST_REQUIRE(second.ok());
+            for (const auto& e : *second) BOOST_TEST(e.after.find(new_token) == std::string::npos, e.path);
         }
     }
 }
