@@ -134,8 +134,11 @@ Result<Context> context(const ConfigureInput& in) {
     auto ep = parse_endpoint(in.repository_endpoint, c.tool->format);
     if (!ep) return std::move(ep).error();
     c.ep = std::move(*ep);
-    if (in.token.empty()) return Error::make(ErrorKind::internal, "no authorization token to configure");
-    if (!std::all_of(in.token.begin(), in.token.end(), token_char))
+    if (in.remove) {
+        if (!in.token.empty()) return Error::make(ErrorKind::internal, "--unconfigure takes no token");
+    } else if (in.token.empty()) {
+        return Error::make(ErrorKind::internal, "no authorization token to configure");
+    } else if (!std::all_of(in.token.begin(), in.token.end(), token_char))
         return Error::make(ErrorKind::api, "the authorization token has characters a token cannot have");
     const auto name_ok = [](std::string_view s, bool upper_ok, std::string_view extra) {
         return !s.empty() && std::all_of(s.begin(), s.end(), [&](char ch) {
@@ -149,7 +152,10 @@ Result<Context> context(const ConfigureInput& in) {
         return usage("domain owner \"" + in.domain_owner + "\" is invalid: it is a 12-digit account id");
     c.name = identifier(in.domain + "-" + in.repository, false, '-');
     c.env_name = identifier(c.name, true, '_');
-    c.pip_url = c.ep.scheme + "://aws:" + percent_encode(in.token) + "@" + c.ep.authority + c.ep.path + "simple/";
+    // With --credential-helper the URL names the user only: pip and uv ask the keyring for the password
+    // of (URL, user), and only when the URL has a user (pip's KeyRingCliProvider.get_auth_info).
+    c.pip_url = c.ep.scheme + "://aws" + (in.credential_helper ? "" : ":" + percent_encode(in.token)) + "@" +
+                c.ep.authority + c.ep.path + "simple/";
     if (!in.namespace_.empty()) {
         const auto& rule = c.tool->namespace_rule;
         if (!rule.supported)
@@ -160,6 +166,20 @@ Result<Context> context(const ConfigureInput& in) {
         if (!name_ok(c.scope, rule.upper_case, rule.punctuation) || c.scope.front() == '.' || c.scope.front() == '_')
             return usage("namespace \"" + in.namespace_ + "\" is invalid for " + in.tool);
     }
+    if (in.remove && !c.tool->unconfigure)
+        return usage("--unconfigure " + in.tool + " is not supported yet: remove the entries for " + c.ep.url() +
+                     " by hand");
+    if (in.token_reference && !c.tool->no_reference.empty())
+        return usage("--no-token-in-file: " + std::string(c.tool->no_reference));
+    if (in.credential_helper && !c.tool->credential_helper)
+        return usage("--credential-helper applies to " +
+                     names_of(" and ", [](const Tool& t) { return t.credential_helper; }) + ", not " + in.tool);
+    if (in.credential_helper && in.token_reference)
+        return usage(
+            "--credential-helper and --no-token-in-file do not go together: a helper keeps the token out of "
+            "the files already");
+    if (in.credential_helper && in.helper_command.empty() && !in.remove)
+        return Error::make(ErrorKind::internal, "no helper command to configure");
     if (in.extra_index && !c.tool->extra_index)
         return usage("--extra-index applies to " + names_of(" and ", [](const Tool& t) { return t.extra_index; }) +
                      ", not " + in.tool);
@@ -223,6 +243,8 @@ Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std
     const detail::Where where{env, home, std::move(*main_path), !in.config_file.empty()};
     if (auto s = c.tool->plan(c, where, files); !s) return std::move(s).error();
     auto edits = files.take();
+    // --unconfigure leaves an absent file absent.
+    if (in.remove) std::erase_if(edits, [](const FileEdit& e) { return !e.exists && e.after.empty(); });
     for (auto& e : edits) {
         e.secrets = {in.token};
         if (const auto enc = percent_encode(in.token); enc != in.token) e.secrets.push_back(enc);

@@ -32,6 +32,17 @@ struct ConfigureInput {
     std::string namespace_;    // npm/pnpm/yarn scope, swift scope (--namespace); empty: the default registry
     bool extra_index = false;  // pip, uv, maven, cargo, bundler: add beside the public registry, not instead
     std::string config_file;   // --config-file: replaces the tool's main file (not its credential file)
+    // --no-token-in-file: the files refer to the environment (${CODEARTIFACT_AUTH_TOKEN}, or the tool's own
+    // variable) where the tool expands it, and hold no secret; a tool that can do neither is a usage error.
+    bool token_reference = false;
+    // --credential-helper: the tool asks codeartifact-token for the token each time (cargo's
+    // credential-provider, pip's and uv's keyring provider); no secret in the files.
+    bool credential_helper = false;
+    // For credential_helper: the command the tool runs (this program's absolute path, then the arguments
+    // that name the domain, owner and region, and the profile when one was named).
+    std::vector<std::string> helper_command;
+    // --unconfigure: remove our entries instead of writing them (no token needed: `token` is empty).
+    bool remove = false;
 };
 
 struct FileEdit {

@@ -1,6 +1,7 @@
 // Lines, and the INI-like editor (.npmrc, pip.conf, .pypirc, gradle.properties).
 #include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include "configure/editors.hpp"
 
@@ -214,6 +215,23 @@ void add_entry(Lines& lines, const IniFile& f, const IniDialect& d, std::string_
     lines.insert(lines.size(), std::move(line));
 }
 
+// The items of a whitespace-separated list value: line, begin and end offsets.
+std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> list_items(const Lines& lines, const IniEntry& e) {
+    std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> out;
+    for (std::size_t i = e.first; i <= e.last; ++i) {
+        const std::string& line = lines[i];
+        std::size_t p = i == e.first ? e.value_begin : 0;
+        while (p < line.size()) {
+            while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
+            std::size_t q = p;
+            while (q < line.size() && line[q] != ' ' && line[q] != '\t') ++q;
+            if (q > p) out.emplace_back(i, p, q);
+            p = q;
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string ini_set(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key,
@@ -235,20 +253,13 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
     const auto f = parse(lines, d);
     const auto* e = find_entry(f, d, section, key);
     if (e == nullptr) return ini_set(text, d, section, key, item);
-    for (std::size_t i = e->first; i <= e->last; ++i) {
-        const std::string& line = lines[i];
-        std::size_t p = i == e->first ? e->value_begin : 0;
-        while (p < line.size()) {
-            while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
-            std::size_t q = p;
-            while (q < line.size() && line[q] != ' ' && line[q] != '\t') ++q;
-            if (q > p && same(std::string_view(line).substr(p, q - p))) {
-                lines.replace(i, line.substr(0, p) + std::string(item) + line.substr(q));
-                return lines.join();
-            }
-            p = q;
+    const auto items = list_items(lines, *e);
+    for (const auto& [i, p, q] : items)
+        if (same(std::string_view(lines[i]).substr(p, q - p))) {
+            const std::string line = lines[i];
+            lines.replace(i, line.substr(0, p) + std::string(item) + line.substr(q));
+            return lines.join();
         }
-    }
     if (e->last > e->first) {
         // A new continuation line where indentation continues; after a '\' continuation, on the last line.
         const std::string last = lines[e->last];
@@ -263,6 +274,73 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
     std::string out = empty_value ? with_value(line, *e, "", d) : line;
     if (!empty_value && !out.ends_with(' ')) out += ' ';
     lines.replace(e->first, out + std::string(item));
+    return lines.join();
+}
+
+std::optional<std::string> ini_get(std::string_view text, const IniDialect& d, std::string_view section,
+                                   std::string_view key) {
+    const Lines lines(text);
+    const auto f = parse(lines, d);
+    const auto* e = find_entry(f, d, section, key);
+    if (e == nullptr) return std::nullopt;
+    return std::string(trim(std::string_view(lines[e->first]).substr(e->value_begin)));
+}
+
+std::string ini_remove(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key) {
+    Lines lines(text);
+    auto f = parse(lines, d);
+    const auto* e = find_entry(f, d, section, key);
+    if (e == nullptr) return std::string(text);
+    const std::size_t first = e->first;
+    lines.erase(first, e->last + 1);
+    if (section.empty()) return lines.join();
+    // A section left without entries goes too, with the blank line add_entry put before it; only when nothing
+    // but blank lines is left in it (a comment in it is the user's).
+    f = parse(lines, d);
+    for (const auto& other : f.entries)
+        if (other.section == section) return lines.join();
+    for (std::size_t h = 0; h < f.headers.size(); ++h) {
+        if (f.headers[h].first != section) continue;
+        const std::size_t at = f.headers[h].second;
+        const std::size_t end = h + 1 < f.headers.size() ? f.headers[h + 1].second : lines.size();
+        for (std::size_t i = at + 1; i < end; ++i)
+            if (!trim(lines[i]).empty()) return lines.join();
+        const bool at_end = end == lines.size();
+        const bool blank_before = at > 0 && trim(lines[at - 1]).empty();
+        lines.erase(at_end && blank_before ? at - 1 : at, end);
+        return lines.join();
+    }
+    return lines.join();
+}
+
+std::string ini_list_remove(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key,
+                            const std::function<bool(std::string_view)>& same) {
+    Lines lines(text);
+    const auto f = parse(lines, d);
+    const auto* e = find_entry(f, d, section, key);
+    if (e == nullptr) return std::string(text);
+    const auto items = list_items(lines, *e);
+    std::optional<std::tuple<std::size_t, std::size_t, std::size_t>> found;
+    for (const auto& it : items)
+        if (!found &&
+            same(std::string_view(lines[std::get<0>(it)]).substr(std::get<1>(it), std::get<2>(it) - std::get<1>(it))))
+            found = it;
+    if (!found) return std::string(text);
+    if (items.size() == 1) return ini_remove(text, d, section, key);
+    auto [i, p, q] = *found;
+    const std::string line = lines[i];
+    // The item and the blanks before it (after it, when it is the first of its line); a continuation line
+    // that held only it goes whole.
+    if (i != e->first && trim(line.substr(0, p)).empty() && trim(line.substr(q)).empty()) {
+        lines.erase(i, i + 1);
+        return lines.join();
+    }
+    std::size_t b = p;
+    while (b > (i == e->first ? e->value_begin : 0) && (line[b - 1] == ' ' || line[b - 1] == '\t')) --b;
+    std::size_t end = q;
+    if (b == (i == e->first ? e->value_begin : 0))
+        while (end < line.size() && (line[end] == ' ' || line[end] == '\t')) ++end;
+    lines.replace(i, line.substr(0, b) + line.substr(end));
     return lines.join();
 }
 

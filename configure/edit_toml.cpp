@@ -250,6 +250,21 @@ Result<std::string> toml_set(std::string_view text, const TomlTable& t, std::str
     }
 
     const std::string line = std::string(key) + " = " + std::string(value_literal);
+    if (t.path.empty()) {  // the root table: the statements before the first header
+        std::size_t at = 0;
+        for (const auto& st : sts) {
+            if (st.kind == Statement::header) break;
+            if (st.path == std::vector<std::string>{std::string(key)}) {
+                lines.replace(st.first, lines[st.first].substr(0, st.value_begin) + std::string(value_literal) +
+                                            lines[st.last].substr(st.value_end));
+                lines.erase(st.first + 1, st.last + 1);
+                return lines.join();
+            }
+            at = st.last + 1;
+        }
+        lines.insert(at, line);
+        return lines.join();
+    }
     if (!header) {
         if (lines.size() > 0 && !trim(lines[lines.size() - 1]).empty()) lines.insert(lines.size(), "");
         lines.insert(lines.size(), header_line(t));
@@ -271,6 +286,53 @@ Result<std::string> toml_set(std::string_view text, const TomlTable& t, std::str
         after = st.last;
     }
     lines.insert(after + 1, line);
+    return lines.join();
+}
+
+Result<std::string> toml_remove(std::string_view text, const TomlTable& t, std::string_view key,
+                                std::string_view file) {
+    Lines lines(text);
+    auto scanned = scan(lines, file);
+    if (!scanned) return std::move(scanned).error();
+    const auto& sts = *scanned;
+    // Our table's header (as toml_set finds it; the root table has none) and its statements.
+    std::optional<std::size_t> header;
+    std::size_t begin = 0;
+    if (!t.path.empty()) {
+        for (std::size_t n = 0; n < sts.size() && !header; ++n) {
+            const auto& st = sts[n];
+            if (st.kind != Statement::header || st.path != t.path || st.array != t.array) continue;
+            if (!t.array) header = n;
+            for (std::size_t m = n + 1; t.array && m < sts.size() && sts[m].kind == Statement::keyval; ++m)
+                if (sts[m].path == std::vector<std::string>{t.match_key} && sts[m].is_string &&
+                    sts[m].string_value == t.match_value)
+                    header = n;
+        }
+        if (!header) return std::string(text);
+        begin = *header + 1;
+    }
+    std::optional<std::size_t> target;
+    std::size_t keyvals = 0;
+    std::size_t end = begin;
+    for (; end < sts.size() && sts[end].kind == Statement::keyval; ++end) {
+        ++keyvals;
+        if (sts[end].path == std::vector<std::string>{std::string(key)}) target = end;
+    }
+    if (!target) return std::string(text);
+    if (!header || keyvals > 1) {
+        lines.erase(sts[*target].first, sts[*target].last + 1);
+        return lines.join();
+    }
+    // The table held only this key: it goes whole when nothing but blank lines is left in it.
+    const std::size_t from = sts[*header].first;
+    const std::size_t to = end < sts.size() ? sts[end].first : lines.size();
+    for (std::size_t l = from + 1; l < to; ++l)
+        if ((l < sts[*target].first || l > sts[*target].last) && !trim(lines[l]).empty()) {
+            lines.erase(sts[*target].first, sts[*target].last + 1);
+            return lines.join();
+        }
+    const bool blank_before = from > 0 && trim(lines[from - 1]).empty();
+    lines.erase(to == lines.size() && blank_before ? from - 1 : from, to);
     return lines.join();
 }
 

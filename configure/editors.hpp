@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,6 +57,16 @@ std::string ini_set(std::string_view text, const IniDialect& d, std::string_view
 // value already spans lines, else after the last item).
 std::string ini_list_put(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key,
                          std::string_view item, const std::function<bool(std::string_view)>& same);
+// The value of `key` in [section] (its first line, trimmed), nullopt when there is none.
+std::optional<std::string> ini_get(std::string_view text, const IniDialect& d, std::string_view section,
+                                   std::string_view key);
+// Removes `key` from [section] (its continuation lines too); a section left with nothing but blank lines
+// goes with its header (and the blank line before it, at the end of the file). The text as it is when
+// there is no such key.
+std::string ini_remove(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key);
+// Removes the first item of a list value for which `same` is true; the whole entry when it was the only one.
+std::string ini_list_remove(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key,
+                            const std::function<bool(std::string_view)>& same);
 // The section names, in order, and whether a key exists.
 std::vector<std::string> ini_sections(std::string_view text, const IniDialect& d);
 bool ini_has(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key);
@@ -79,6 +90,9 @@ struct TomlTable {
 // missing. Our table defined another way (inline table, dotted keys) is a config error, not a duplicate.
 Result<std::string> toml_set(std::string_view text, const TomlTable& t, std::string_view key,
                              std::string_view value_literal, std::string_view file);
+// Removes `key` from the table; a table left without statements goes with its header (and the blank line
+// before it that toml_set adds). The text as it is when there is no such key.
+Result<std::string> toml_remove(std::string_view text, const TomlTable& t, std::string_view key, std::string_view file);
 std::string toml_string(std::string_view s);  // "basic string" with the escapes TOML needs
 
 // ---- XML: Maven's settings.xml, NuGet.Config ------------------------------------------------------------

@@ -22,7 +22,8 @@ constexpr std::array table{
          .windows_path = npm::windows_path,
          .plan = npm::plan,
          .env_vars = npm::env_vars,
-         .notes = npm::notes},
+         .notes = npm::notes,
+         .unconfigure = true},
     Tool{.name = "yarn",
          .format = "npm",
          .namespace_rule = npm_scope,
@@ -37,28 +38,40 @@ constexpr std::array table{
          .posix_path = pip::path,
          .windows_path = pip::windows_path,
          .plan = pip::plan,
-         .env_vars = pip::env_vars},
+         .env_vars = pip::env_vars,
+         // pip does not expand variables in its configuration files (pip.pypa.io/en/stable/topics/
+         // configuration: values are taken as written); PIP_INDEX_URL is the environment's form.
+         .no_reference = "pip.conf cannot refer to a variable: use --credential-helper (pip asks "
+                         "codeartifact-token through its keyring provider), or run pip under codeartifact-token "
+                         "exec --configure pip",
+         .credential_helper = true,
+         .unconfigure = true},
     Tool{.name = "uv",
          .format = "pypi",
          .extra_index = true,
          .posix_path = uv::path,
          .windows_path = uv::windows_path,
          .plan = uv::plan,
-         .env_vars = uv::env_vars},
+         .env_vars = uv::env_vars,
+         .notes = uv::notes,
+         .credential_helper = true,
+         .unconfigure = true},
     Tool{.name = "twine",
          .format = "pypi",
          .posix_path = twine::path,
          .windows_path = twine::windows_path,
          .plan = twine::plan,
          .env_vars = twine::env_vars,
-         .notes = twine::notes},
+         .notes = twine::notes,
+         .unconfigure = true},
     Tool{.name = "poetry",
          .format = "pypi",
          .posix_path = poetry::path,
          .windows_path = poetry::windows_path,
          .plan = poetry::plan,
          .env_vars = poetry::env_vars,
-         .notes = poetry::notes},
+         .notes = poetry::notes,
+         .unconfigure = true},
     Tool{.name = "maven",
          .aliases = maven_aliases,
          .format = "maven",
@@ -74,7 +87,8 @@ constexpr std::array table{
          .windows_path = gradle::windows_path,
          .plan = gradle::plan,
          .env_vars = gradle::env_vars,
-         .notes = gradle::notes},
+         .notes = gradle::notes,
+         .unconfigure = true},
     Tool{.name = "nuget",
          .aliases = nuget_aliases,
          .format = "nuget",
@@ -90,14 +104,18 @@ constexpr std::array table{
          .windows_path = cargo::windows_path,
          .plan = cargo::plan,
          .env_vars = cargo::env_vars,
-         .notes = cargo::notes},
+         .notes = cargo::notes,
+         .credential_helper = true,
+         .unconfigure = true},
     Tool{.name = "swift",
          .format = "swift",
          .namespace_rule = swift_scope,
          .posix_path = swift::path,
          .windows_path = swift::windows_path,
          .plan = swift::plan,
-         .notes = swift::notes},
+         .notes = swift::notes,
+         .no_reference = "SwiftPM reads the token only from .netrc or the keychain, which cannot refer to a "
+                         "variable"},
     Tool{.name = "bundler",
          .format = "ruby",
          .extra_index = true,
@@ -162,6 +180,12 @@ Status apply_edit(FileEdit& f, Result<std::string> edited) {
 
 Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std::string_view value) {
     return apply_edit(f, edit::toml_set(f.after, t, key, value, f.path));
+}
+
+Status remove_toml(FileEdit& f, const edit::TomlTable& t, std::initializer_list<std::string_view> keys) {
+    for (auto key : keys)
+        if (auto s = apply_edit(f, edit::toml_remove(f.after, t, key, f.path)); !s) return s;
+    return Ok{};
 }
 
 Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_view attr, std::string_view value,

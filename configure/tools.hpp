@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,7 +40,18 @@ struct Context {
     std::string env_name;  // MY_DOMAIN_MY_REPO
     std::string pip_url;   // https://aws:TOKEN@host/pypi/repo/simple/
     std::string scope;     // the namespace without '@'
+
+    // The token as the files hold it: `reference` (how this tool's file names $CODEARTIFACT_AUTH_TOKEN) with
+    // --no-token-in-file, else the token itself.
+    std::string token_or(std::string_view reference) const {
+        return in.token_reference ? std::string(reference) : in.token;
+    }
+    // True when the files hold the token itself (neither --no-token-in-file nor --credential-helper).
+    bool token_in_files() const { return !in.token_reference && !in.credential_helper; }
 };
+
+// The variable --no-token-in-file's references name (what exec and --output env set).
+inline constexpr std::string_view token_variable = "CODEARTIFACT_AUTH_TOKEN";
 
 // Where the files are: the environment and HOME, and the tool's main file (--config-file or the default).
 struct Where {
@@ -88,6 +100,11 @@ struct Tool {
     PlanFn plan = nullptr;          // the files and their new text
     VarsFn env_vars = nullptr;      // --output env; nullptr: the tool has no such form (say so in notes)
     NotesFn notes = nullptr;        // what the user must still know or do
+    // --no-token-in-file: empty when the tool's files can refer to the environment (or leave the token to a
+    // variable the tool reads), else why not and what to use instead (the usage error's text).
+    std::string_view no_reference = {};
+    bool credential_helper = false;  // --credential-helper: the tool runs us for the token (cargo, pip, uv)
+    bool unconfigure = false;        // --unconfigure: its plan can remove our entries (in.remove)
 };
 
 std::span<const Tool> tools();
@@ -108,6 +125,8 @@ std::string quoted(std::string_view s);                         // a YAML double
 // Puts an editor's result in f.after, or returns the editor's refusal.
 Status apply_edit(FileEdit& f, Result<std::string> edited);
 Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std::string_view value);
+// Removes the keys from the table, in order (the table goes with its last key).
+Status remove_toml(FileEdit& f, const edit::TomlTable& t, std::initializer_list<std::string_view> keys);
 // Sets the text of the element at `path` (attr empty) or its attribute `attr`; `root` starts an empty file.
 Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_view attr, std::string_view value,
                std::string_view root);

@@ -37,15 +37,45 @@ Status plan(const Context& c, const Where& w, Files& files) {
     if (!config) return std::move(config).error();
     auto credentials = existing_name(files, dir, "credentials");
     if (!credentials) return std::move(credentials).error();
+    const edit::TomlTable registry{{"registries", c.name}, false, "", ""};
+    if (c.in.remove) {
+        auto s = files.edit(*config, [&](FileEdit& f) -> Status {
+            if (auto r = remove_toml(f, registry, {"index", "credential-provider"}); !r) return r;
+            // crates.io's replacement only while it is our registry.
+            if (f.after.find("replace-with = " + edit::toml_string(c.name)) == std::string::npos) return Ok{};
+            return remove_toml(f, {{"source", "crates-io"}, false, "", ""}, {"replace-with"});
+        });
+        if (!s) return s;
+        auto exists = files.exists(*credentials);
+        if (!exists) return std::move(exists).error();
+        if (!*exists) return Ok{};
+        return files.edit(*credentials, [&](FileEdit& f) { return remove_toml(f, registry, {"token"}); });
+    }
     auto s = files.edit(*config, [&](FileEdit& f) -> Status {
-        const edit::TomlTable registry{{"registries", c.name}, false, "", ""};
         if (auto r = set_toml(f, registry, "index", edit::toml_string("sparse+" + c.ep.url())); !r) return r;
-        // An auth-required registry needs a credential provider named; cargo:token reads credentials.toml.
-        if (auto r = set_toml(f, registry, "credential-provider", edit::toml_string("cargo:token")); !r) return r;
+        // An auth-required registry needs a credential provider named. cargo:token reads credentials.toml, or
+        // CARGO_REGISTRIES_<NAME>_TOKEN (--no-token-in-file: exec and --output env set it). --credential-helper
+        // names this program instead, which cargo runs with --cargo-plugin and asks over its JSON protocol
+        // (doc.rust-lang.org/cargo/reference/credential-provider-protocol.html); an array, so that no
+        // argument is split at spaces (registries.<name>.credential-provider in the config reference).
+        std::string provider = edit::toml_string("cargo:token");
+        if (c.in.credential_helper) {
+            provider = "[";
+            for (const auto& arg : c.in.helper_command)
+                provider += (provider.size() > 1 ? ", " : "") + edit::toml_string(arg);
+            provider += "]";
+        }
+        if (auto r = set_toml(f, registry, "credential-provider", provider); !r) return r;
         if (c.in.extra_index) return Ok{};
         return set_toml(f, {{"source", "crates-io"}, false, "", ""}, "replace-with", edit::toml_string(c.name));
     });
     if (!s) return s;
+    if (!c.token_in_files()) {  // a token an earlier run wrote goes: no secret stays behind
+        auto exists = files.exists(*credentials);
+        if (!exists) return std::move(exists).error();
+        if (!*exists) return Ok{};
+        return files.edit(*credentials, [&](FileEdit& f) { return remove_toml(f, registry, {"token"}); });
+    }
     return files.edit(*credentials, [&](FileEdit& f) {
         return set_toml(f, {{"registries", c.name}, false, "", ""}, "token", edit::toml_string("Bearer " + c.in.token));
     });
@@ -58,6 +88,9 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back("cargo takes the token from CARGO_REGISTRIES_" + c.env_name +
+                      "_TOKEN: run it under codeartifact-token exec --configure cargo");
     if (env_output && !c.in.extra_index)
         out.push_back("replacing crates.io needs a config file: [source.crates-io] replace-with = \"" + c.name + "\"");
     else if (!env_output && c.in.extra_index)

@@ -35,7 +35,9 @@ Status plan(const Context& c, const Where& w, Files& files) {
     const auto settings = el("settings");
     std::vector<std::pair<std::vector<edit::XmlStep>, std::string>> values{
         {{settings, el("servers"), ours("server"), el("username")}, "aws"},
-        {{settings, el("servers"), ours("server"), el("password")}, c.in.token},
+        // Maven interpolates ${env.NAME} in settings.xml from the environment
+        // (maven.apache.org/settings.html: "${env.HOME} ... environment variables").
+        {{settings, el("servers"), ours("server"), el("password")}, c.token_or("${env.CODEARTIFACT_AUTH_TOKEN}")},
     };
     if (!c.in.extra_index) {
         values.push_back({{settings, el("mirrors"), ours("mirror"), el("url")}, c.ep.url()});
@@ -59,6 +61,8 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back("the token comes from $CODEARTIFACT_AUTH_TOKEN: run mvn under codeartifact-token exec");
     if (env_output)
         out.push_back("Maven reads no credential from the environment by itself: in settings.xml, the <server> <id>" +
                       c.name +
@@ -83,9 +87,20 @@ std::string windows_path(const Env& env, std::string_view home) {
 
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        if (c.in.remove) {  // only while the properties still name our repository
+            if (edit::ini_get(f.after, properties, "", "codeartifactUrl") != c.ep.url()) return Ok{};
+            for (auto key : {"codeartifactUrl", "codeartifactUsername", "codeartifactPassword"})
+                f.after = edit::ini_remove(f.after, properties, "", key);
+            return Ok{};
+        }
         f.after = edit::ini_set(f.after, properties, "", "codeartifactUrl", c.ep.url());
         f.after = edit::ini_set(f.after, properties, "", "codeartifactUsername", "aws");
-        f.after = edit::ini_set(f.after, properties, "", "codeartifactPassword", c.in.token);
+        // A .properties file expands no variable (java.util.Properties; Gradle reads it as it is): with
+        // --no-token-in-file the password is left to ORG_GRADLE_PROJECT_codeartifactPassword, which Gradle
+        // reads as the same property (docs.gradle.org, "Build Environment": project properties from the
+        // environment), and which exec --configure gradle and --output env set.
+        f.after = c.token_in_files() ? edit::ini_set(f.after, properties, "", "codeartifactPassword", c.in.token)
+                                     : edit::ini_remove(f.after, properties, "", "codeartifactPassword");
         return Ok{};
     });
 }
@@ -96,7 +111,11 @@ void env_vars(const Context& c, Vars& out) {
     out.emplace_back("ORG_GRADLE_PROJECT_codeartifactPassword", c.in.token);
 }
 
-void notes(const Context&, bool env_output, std::vector<std::string>& out) {
+void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back(
+            "Gradle takes codeartifactPassword from ORG_GRADLE_PROJECT_codeartifactPassword: run it "
+            "under codeartifact-token exec --configure gradle");
     if (!env_output)
         out.push_back(
             "in the build, repositories { maven { name = \"codeartifact\"; url = "

@@ -34,8 +34,16 @@ std::string windows_path(const Env& env, std::string_view home) {
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         const std::string key = c.scope.empty() ? "registry" : "@" + c.scope + ":registry";
+        if (c.in.remove) {  // the registry line only while it still names our repository
+            if (edit::ini_get(f.after, npmrc, "", key) == c.ep.url())
+                f.after = edit::ini_remove(f.after, npmrc, "", key);
+            f.after = edit::ini_remove(f.after, npmrc, "", npm_token_key(c));
+            return Ok{};
+        }
         f.after = edit::ini_set(f.after, npmrc, "", key, c.ep.url());
-        f.after = edit::ini_set(f.after, npmrc, "", npm_token_key(c), c.in.token);
+        // npm replaces ${VAR} in .npmrc values by the environment's (docs.npmjs.com/cli/configuring-npm/npmrc,
+        // "Environment variables can be replaced using ${VARIABLE_NAME}"); pnpm reads .npmrc the same way.
+        f.after = edit::ini_set(f.after, npmrc, "", npm_token_key(c), c.token_or("${CODEARTIFACT_AUTH_TOKEN}"));
         return Ok{};
     });
 }
@@ -46,6 +54,10 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back(
+            "the token comes from $CODEARTIFACT_AUTH_TOKEN: run npm under codeartifact-token exec, or "
+            "after eval \"$(codeartifact-token ... --output env)\"");
     if (!env_output) return;
     out.push_back("npm takes a registry's token only from an .npmrc: add the line " + npm_token_key(c) +
                   "=${CODEARTIFACT_AUTH_TOKEN} to the project's .npmrc");
@@ -78,7 +90,9 @@ Status plan(const Context& c, const Where& w, Files& files) {
                              : std::vector<std::string>{"npmScopes", c.scope, "npmRegistryServer"},
              quoted(c.ep.url())},
             {{"npmRegistries", registry, "npmAlwaysAuth"}, "true"},
-            {{"npmRegistries", registry, "npmAuthToken"}, quoted(c.in.token)},
+            // Yarn Berry replaces ${NAME} in .yarnrc.yml values by the environment's
+            // (yarnpkg.com/configuration/yarnrc: "environment variables ... using ${NAME}").
+            {{"npmRegistries", registry, "npmAuthToken"}, quoted(c.token_or("${CODEARTIFACT_AUTH_TOKEN}"))},
         };
         for (const auto& [path, value] : sets)
             if (auto s = apply_edit(f, edit::yaml_set(f.after, path, value, false, f.path)); !s) return s;
@@ -97,6 +111,8 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back("the token comes from $CODEARTIFACT_AUTH_TOKEN: run yarn under codeartifact-token exec");
     if (env_output && !c.scope.empty())
         out.push_back("a scope has no Yarn variable: in .yarnrc.yml set npmScopes: " + c.scope +
                       ": npmRegistryServer: \"" + c.ep.url() + "\" and npmAuthToken: \"${CODEARTIFACT_AUTH_TOKEN}\"");

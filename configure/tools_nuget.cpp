@@ -40,7 +40,11 @@ Status plan(const Context& c, const Where& w, Files& files) {
     const std::vector<std::pair<std::vector<S>, std::string>> values{
         {{configuration, {"packageSources", "", "", ""}, {"add", "", "key", name}}, c.ep.url() + "v3/index.json"},
         {{configuration, credentials, {name, "", "", ""}, {"add", "", "key", "Username"}}, "aws"},
-        {{configuration, credentials, {name, "", "", ""}, {"add", "", "key", "ClearTextPassword"}}, c.in.token},
+        // NuGet expands %NAME% environment-variable macros in NuGet.Config values, on every platform
+        // (learn.microsoft.com/nuget/consume-packages/consuming-packages-authenticated-feeds, "Using
+        // environment variable macros in nuget.config").
+        {{configuration, credentials, {name, "", "", ""}, {"add", "", "key", "ClearTextPassword"}},
+         c.token_or("%CODEARTIFACT_AUTH_TOKEN%")},
     };
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         for (const auto& [path, value] : values)
@@ -54,6 +58,8 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back("the token comes from $CODEARTIFACT_AUTH_TOKEN: run dotnet under codeartifact-token exec");
     if (env_output)
         out.push_back("the variable gives the credential of the package source named " + source_name(c) +
                       ", which a NuGet.Config must define (value " + c.ep.url() + "v3/index.json)");

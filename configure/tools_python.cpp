@@ -49,12 +49,25 @@ std::string windows_path(const Env& env, std::string_view home) {
 
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        // pip >= 23.1 asks the `keyring` executable on PATH for the password of (index URL, user):
+        // pip.pypa.io/en/stable/topics/authentication/#using-keyring-as-a-command-line-application.
+        const auto ours = index_without_credentials(c.pip_url);
+        if (c.in.remove) {  // our index, wherever it is; keyring-provider only with --credential-helper
+            if (const auto v = edit::ini_get(f.after, configparser, "global", "index-url");
+                v && index_without_credentials(*v) == ours)
+                f.after = edit::ini_remove(f.after, configparser, "global", "index-url");
+            f.after = edit::ini_list_remove(f.after, configparser, "global", "extra-index-url",
+                                            [&](std::string_view i) { return index_without_credentials(i) == ours; });
+            if (c.in.credential_helper) f.after = edit::ini_remove(f.after, configparser, "global", "keyring-provider");
+            return Ok{};
+        }
+        if (c.in.credential_helper)
+            f.after = edit::ini_set(f.after, configparser, "global", "keyring-provider", "subprocess");
         if (!c.in.extra_index) {
             f.after = edit::ini_set(f.after, configparser, "global", "index-url", c.pip_url);
             return Ok{};
         }
         // The same index with any (older) credentials is ours.
-        const auto ours = index_without_credentials(c.pip_url);
         f.after = edit::ini_list_put(f.after, configparser, "global", "extra-index-url", c.pip_url,
                                      [&](std::string_view item) { return index_without_credentials(item) == ours; });
         return Ok{};
@@ -63,6 +76,7 @@ Status plan(const Context& c, const Where& w, Files& files) {
 
 void env_vars(const Context& c, Vars& out) {
     out.emplace_back(c.in.extra_index ? "PIP_EXTRA_INDEX_URL" : "PIP_INDEX_URL", c.pip_url);
+    if (c.in.credential_helper) out.emplace_back("PIP_KEYRING_PROVIDER", "subprocess");
 }
 
 }  // namespace pip
@@ -84,15 +98,36 @@ std::string windows_path(const Env& env, std::string_view home) {
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         const edit::TomlTable index{{"index"}, true, "name", c.name};
-        if (auto s = set_toml(f, index, "url", edit::toml_string(c.pip_url)); !s) return s;
-        return set_toml(f, index, "default", c.in.extra_index ? "false" : "true");
+        if (c.in.remove) {
+            if (c.in.credential_helper)
+                if (auto s = remove_toml(f, {{}, false, "", ""}, {"keyring-provider"}); !s) return s;
+            return remove_toml(f, index, {"url", "default", "name"});
+        }
+        // uv.toml expands no variable: with --no-token-in-file the URL has no credentials and uv takes
+        // them from UV_INDEX_<NAME>_USERNAME/_PASSWORD (docs.astral.sh/uv/configuration/indexes/
+        // #providing-credentials-directly), which exec and --output env set.
+        const std::string url = c.in.token_reference ? c.ep.url() + "simple/" : c.pip_url;
+        if (auto s = set_toml(f, index, "url", edit::toml_string(url)); !s) return s;
+        if (auto s = set_toml(f, index, "default", c.in.extra_index ? "false" : "true"); !s) return s;
+        // docs.astral.sh/uv/reference/settings/#keyring-provider: "subprocess" runs `keyring` on PATH.
+        if (c.in.credential_helper) return set_toml(f, {{}, false, "", ""}, "keyring-provider", "\"subprocess\"");
+        return Ok{};
     });
 }
 
 void env_vars(const Context& c, Vars& out) {
     out.emplace_back(c.in.extra_index ? "UV_INDEX" : "UV_DEFAULT_INDEX", c.name + "=" + c.ep.url() + "simple/");
     out.emplace_back("UV_INDEX_" + c.env_name + "_USERNAME", "aws");
-    out.emplace_back("UV_INDEX_" + c.env_name + "_PASSWORD", c.in.token);
+    if (c.in.credential_helper)
+        out.emplace_back("UV_KEYRING_PROVIDER", "subprocess");
+    else
+        out.emplace_back("UV_INDEX_" + c.env_name + "_PASSWORD", c.in.token);
+}
+
+void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back("uv takes the password from UV_INDEX_" + c.env_name +
+                      "_PASSWORD: run uv under codeartifact-token exec --configure uv");
 }
 
 }  // namespace uv
@@ -111,6 +146,13 @@ std::string windows_path(const Env&, std::string_view home) {
 
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        if (c.in.remove) {
+            f.after = edit::ini_list_remove(f.after, configparser, "distutils", "index-servers",
+                                            [&](std::string_view item) { return item == c.name; });
+            for (auto key : {"repository", "username", "password"})
+                f.after = edit::ini_remove(f.after, configparser, c.name, key);
+            return Ok{};
+        }
         if (edit::ini_has(f.after, configparser, "distutils", "index-servers")) {
             f.after = edit::ini_list_put(f.after, configparser, "distutils", "index-servers", c.name,
                                          [&](std::string_view item) { return item == c.name; });
@@ -128,7 +170,11 @@ Status plan(const Context& c, const Where& w, Files& files) {
         }
         f.after = edit::ini_set(f.after, configparser, c.name, "repository", c.ep.url());
         f.after = edit::ini_set(f.after, configparser, c.name, "username", "aws");
-        f.after = edit::ini_set(f.after, configparser, c.name, "password", c.in.token);
+        // .pypirc expands no variable; twine takes TWINE_PASSWORD instead (twine.readthedocs.io, "Environment
+        // variables"), which exec and --output env set.
+        // Without it, a password an earlier run wrote goes: no secret stays behind.
+        f.after = c.token_in_files() ? edit::ini_set(f.after, configparser, c.name, "password", c.in.token)
+                                     : edit::ini_remove(f.after, configparser, c.name, "password");
         return Ok{};
     });
 }
@@ -141,6 +187,10 @@ void env_vars(const Context& c, Vars& out) {
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
     if (!env_output) out.push_back("upload with twine upload -r " + c.name);
+    if (!env_output && c.in.token_reference)
+        out.push_back(
+            "twine takes the password from TWINE_PASSWORD: run it under codeartifact-token exec "
+            "--configure twine");
 }
 
 }  // namespace twine
@@ -161,15 +211,32 @@ std::string windows_path(const Env& env, std::string_view home) {
 Status plan(const Context& c, const Where& w, Files& files) {
     // config.toml names the repository (for publishing); auth.toml, beside Poetry's own config.toml,
     // holds the credential: Poetry's plain-text store, read before any keyring.
-    auto s = files.edit(w.main_path, [&](FileEdit& f) {
-        return set_toml(f, {{"repositories", c.name}, false, "", ""}, "url", edit::toml_string(c.ep.url()));
-    });
-    if (!s) return s;
     // Beside config.toml (on Windows in %APPDATA%\pypoetry), or in Poetry's folder when --config-file moved it.
     const auto sep = w.main_path.find_last_of(this_platform == Platform::windows ? "/\\" : "/");
     const std::string auth = w.config_file_given || sep == std::string::npos
                                  ? join_path(poetry_dir(w.env, w.home), "auth.toml")
                                  : w.main_path.substr(0, sep + 1) + "auth.toml";
+    if (c.in.remove) {
+        auto s = files.edit(w.main_path, [&](FileEdit& f) {
+            return remove_toml(f, {{"repositories", c.name}, false, "", ""}, {"url"});
+        });
+        if (!s) return s;
+        return files.edit(auth, [&](FileEdit& f) {
+            return remove_toml(f, {{"http-basic", c.name}, false, "", ""}, {"username", "password"});
+        });
+    }
+    auto s = files.edit(w.main_path, [&](FileEdit& f) {
+        return set_toml(f, {{"repositories", c.name}, false, "", ""}, "url", edit::toml_string(c.ep.url()));
+    });
+    if (!s) return s;
+    if (!c.token_in_files()) {  // POETRY_HTTP_BASIC_<NAME>_PASSWORD instead (--output env, exec)
+        auto exists = files.exists(auth);
+        if (!exists) return std::move(exists).error();
+        if (!*exists) return Ok{};
+        return files.edit(auth, [&](FileEdit& f) {
+            return remove_toml(f, {{"http-basic", c.name}, false, "", ""}, {"password"});
+        });
+    }
     return files.edit(auth, [&](FileEdit& f) {
         const edit::TomlTable basic{{"http-basic", c.name}, false, "", ""};
         if (auto u = set_toml(f, basic, "username", edit::toml_string("aws")); !u) return u;
@@ -184,6 +251,9 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back("Poetry takes the password from POETRY_HTTP_BASIC_" + c.env_name +
+                      "_PASSWORD: run it under codeartifact-token exec --configure poetry");
     if (!env_output)
         out.push_back("publish with poetry publish -r " + c.name +
                       "; to install from it, pyproject.toml needs a source named " + c.name + " with url " +

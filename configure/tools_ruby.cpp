@@ -43,7 +43,11 @@ Status plan(const Context& c, const Where& w, Files& files) {
             return apply_edit(f, edit::yaml_set(f.after, std::vector<std::string>{bundler_key(setting)}, quoted(value),
                                                 true, f.path));
         };
-        if (auto s = set(c.ep.host, "aws:" + c.in.token); !s) return s;
+        // Bundler's config expands no variable, but every setting may come from the environment instead
+        // (bundler.io/man/bundle-config.1.html: BUNDLE_<KEY>): with --no-token-in-file the credential is left
+        // to BUNDLE_<HOST>, which exec --configure bundler and --output env set.
+        if (c.token_in_files())
+            if (auto s = set(c.ep.host, "aws:" + c.in.token); !s) return s;
         if (c.in.extra_index) return Ok{};
         return set("mirror.https://rubygems.org/", c.ep.url());
     });
@@ -54,6 +58,9 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
+    if (!env_output && c.in.token_reference)
+        out.push_back("Bundler takes the credential from " + bundler_key(c.ep.host) +
+                      ": run bundle under codeartifact-token exec --configure bundler");
     if (env_output && !c.in.extra_index)
         out.push_back(
             "the mirror of rubygems.org has no shell-variable form: set it with bundle config set --global "

@@ -17,6 +17,7 @@
 #include "core/text.hpp"
 #include "http/transport.hpp"
 #include "plugin/help.hpp"
+#include "plugin/helpers.hpp"
 #include "plugin/plan.hpp"
 #include "protocol/github.hpp"
 #include "protocol/params.hpp"
@@ -49,6 +50,19 @@ std::string identity_of(const aws::AwsCredentials& c) {
     return c.role_arn.substr(0, session);
 }
 
+// What cargo's credential-provider passes us back: the domain, owner and region the token was for, and the
+// settings of this run that a plain run in cargo's environment would not find (profile, role, endpoint).
+std::vector<std::string> helper_arguments(const Plan& plan, const protocol::Outcome& o) {
+    // The endpoint's host names all three (the owner even when the caller's account was the default).
+    std::vector<std::string> args = helpers::keyring_arguments(o.repository_endpoint);
+    if (args.empty()) args = {"--domain", o.domain, "--domain-owner", o.domain_owner, "--region", o.region};
+    if (args[3].empty()) args.erase(args.begin() + 2, args.begin() + 4);
+    if (plan.profile_from_flag) args.insert(args.end(), {"--profile", plan.profile});
+    if (!plan.role_arn.empty()) args.insert(args.end(), {"--role-arn", plan.role_arn});
+    if (!plan.endpoint_config.flag.empty()) args.insert(args.end(), {"--endpoint-url", plan.endpoint_config.flag});
+    return args;
+}
+
 // --configure TOOL: the tool's configuration, as export lines, a dry run, or written to its files.
 Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o, const Env& env, Io& io) {
     configure::ConfigureInput in;
@@ -61,6 +75,11 @@ Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o,
     in.namespace_ = plan.namespace_;
     in.extra_index = plan.extra_index;
     in.config_file = plan.config_file;
+    in.token_reference = plan.token_reference;
+    in.credential_helper = plan.credential_helper;
+    in.remove = plan.unconfigure;
+    if (in.remove) in.token.clear();
+    if (in.credential_helper) in.helper_command = helpers::helper_command(helper_arguments(plan, o));
     const bool env_output = plan.mode == OutputMode::env;
     std::string out;
     if (env_output) {
@@ -78,11 +97,19 @@ Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o,
             auto done = configure::apply_locked(in, env, env.get("HOME"), *edits, lock_dir);
             if (!done) return std::move(done).error();
             for (const auto& e : *done)
-                out += std::string(e.changed() ? "configured " : "unchanged ") + plan.configure_tool + ": " + e.path +
-                       "\n";
+                out += std::string(!e.changed() ? "unchanged "
+                                   : in.remove  ? "unconfigured "
+                                                : "configured ") +
+                       plan.configure_tool + ": " + e.path + "\n";
         }
     }
-    for (const auto& note : configure::notes(in, env_output)) io.err("codeartifact-token: " + note);
+    std::vector<std::string> notes = configure::notes(in, env_output);
+    if (in.credential_helper && plan.repository && plan.repository->format == "pypi" && !plan.dry_run && !env_output) {
+        auto linked = helpers::install_keyring_link(env, notes);
+        if (!linked) return std::move(linked).error();
+        out += *linked;
+    }
+    for (const auto& note : notes) io.err("codeartifact-token: " + note);
     return out;
 }
 
@@ -402,6 +429,25 @@ Result<protocol::Rendered> output(const Run& run, const Request& request, const 
     return protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
 }
 
+// --unconfigure TOOL: our entries go, found by the repository endpoint computed here (the form
+// GetRepositoryEndpoint answers for the default endpoint type), without credentials or any call.
+Result<protocol::Rendered> unconfigure(const Run& run) {
+    const Plan& plan = run.plan;
+    auto endpoint = resolve_service_endpoint(plan, "codeartifact");
+    if (!endpoint) return std::move(endpoint).error();
+    const std::string& region = endpoint->signing_region;
+    protocol::Outcome o;
+    o.domain = plan.token.domain;
+    o.domain_owner = plan.token.domain_owner;
+    o.region = region;
+    o.repository_endpoint = "https://" + o.domain + "-" + o.domain_owner + ".d.codeartifact." + region +
+                            (region.starts_with("cn-") ? ".amazonaws.com.cn/" : ".amazonaws.com/") +
+                            plan.repository->format + "/" + plan.repository->repository + "/";
+    auto text = configure_tool(plan, o, run.env, run.io);
+    if (!text) return std::move(text).error();
+    return protocol::Rendered{std::move(*text), {}};
+}
+
 Result<protocol::Rendered> execute(const Request& request, const Env& env, Io& io) {
     auto plan = make_plan(request.params, env, request.mode);
     if (!plan) return std::move(plan).error();
@@ -409,6 +455,7 @@ Result<protocol::Rendered> execute(const Request& request, const Env& env, Io& i
         io.err("codeartifact-token: warning: " + request.params.secrets_from_argv.front() +
                " was given on the command line, where other processes can read it; prefer the environment");
     Run run(std::move(*plan), env, io);
+    if (run.plan.unconfigure) return unconfigure(run);
 
     auto creds = credentials(run);
     if (!creds) return std::move(creds).error();
@@ -441,6 +488,9 @@ int write_out(Io& io, std::string_view text) {
 
 // The run, with errors as values: the exit code, and stdout written once at the end.
 int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) {
+    // The credential helpers (cargo's credential-provider, the keyring command of pip and uv) have their
+    // own protocols: plugin/helpers.cpp.
+    if (helpers::is_helper_call(args)) return helpers::run_helper(args, env, io);
     if (args.size() == 1 && args[0] == "--version") {
         return write_out(io, std::string("codeartifact-token ") + CAT_VERSION + "\n");
     }

@@ -23,6 +23,13 @@ int main(int argc, char** argv) {
     OPENSSL_init_crypto(openssl_options, nullptr);
 
     std::vector<std::string_view> args(argv + 1, argv + argc);
+    // Called through a link named `keyring` (--configure pip --credential-helper makes one): pip's and uv's
+    // keyring command, as `codeartifact-token keyring ...` (plugin/helpers.cpp).
+    if (argc > 0) {
+        const std::string_view self = argv[0];
+        const auto name = self.substr(self.find_last_of("/\\") + 1);
+        if (name == "keyring" || name == "keyring.exe") args.insert(args.begin(), "keyring");
+    }
     namespace files = cat::files;
     const auto say = [](std::string_view line) {
         (void)files::write_all(files::Stream::err, std::string(line) + "\n");  // one write per line

@@ -54,9 +54,10 @@ std::string first_of(const Params& p, std::string_view param, const Env& env,
 Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mode) {
     Plan plan;
     plan.mode = mode;
-    for (auto [name, target] :
-         {std::pair{"debug", &plan.debug}, std::pair{"dry_run", &plan.dry_run},
-          std::pair{"extra_index", &plan.extra_index}, std::pair{"show_token", &plan.show_token}}) {
+    for (auto [name, target] : {std::pair{"debug", &plan.debug}, std::pair{"dry_run", &plan.dry_run},
+                                std::pair{"extra_index", &plan.extra_index}, std::pair{"show_token", &plan.show_token},
+                                std::pair{"no_token_in_file", &plan.token_reference},
+                                std::pair{"credential_helper", &plan.credential_helper}}) {
         auto b = switch_param(p, name);
         if (!b) return std::move(b).error();
         *target = *b;
@@ -73,8 +74,13 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     if (auto s = aws::validate(plan.token); !s) return s.error();
     // --configure TOOL: the repository's format is the tool's.
     std::string format = p.get("format");
-    if (p.has("configure")) {
-        plan.configure_tool = p.get("configure");
+    if (p.has("configure") && p.has("unconfigure")) return usage("configure and unconfigure do not go together");
+    if (p.has("configure") || p.has("unconfigure")) {
+        plan.unconfigure = p.has("unconfigure");
+        plan.configure_tool = p.get(plan.unconfigure ? "unconfigure" : "configure");
+        // Our entries are found by the repository's endpoint, computed without a call: it needs the owner.
+        if (plan.unconfigure && plan.token.domain_owner.empty())
+            return usage("unconfigure needs domain_owner: the 12-digit account that owns the domain");
         auto tool_format = configure::repository_format(plan.configure_tool);
         if (!tool_format) return std::move(tool_format).error();
         if (!p.has("repository"))
@@ -86,7 +92,8 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         plan.config_file = aws::expand_home(p.get("config_file"), env.get("HOME"));
         plan.namespace_ = p.get("namespace");
     } else {
-        for (const char* only : {"config_file", "namespace", "extra_index", "show_token"})
+        for (const char* only :
+             {"config_file", "namespace", "extra_index", "show_token", "no_token_in_file", "credential_helper"})
             if (p.has(only)) return usage(std::string(only) + " goes with configure");
     }
     if (p.has("repository") || !format.empty()) {

@@ -57,6 +57,9 @@ struct Plan {
     std::string namespace_;
     bool extra_index = false;
     bool show_token = false;
+    bool token_reference = false;    // --no-token-in-file
+    bool credential_helper = false;  // --credential-helper
+    bool unconfigure = false;        // --unconfigure TOOL: configure_tool names the tool; no token is fetched
 
     // The token cache.
     bool use_cache = true;

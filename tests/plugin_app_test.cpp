@@ -14,6 +14,7 @@
 #include "fake_transport.hpp"
 #include "plugin/app.hpp"
 #include "plugin/help.hpp"
+#include "plugin/helpers.hpp"
 #include "plugin/plan.hpp"
 
 namespace fs = std::filesystem;
@@ -573,6 +574,52 @@ BOOST_AUTO_TEST_CASE(help_anywhere_prints_help) {
         BOOST_TEST(err.empty());
         BOOST_TEST(transport.sent.empty());
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The credential helpers (plugin/helpers.cpp): cargo's protocol and the keyring command, in process.
+BOOST_FIXTURE_TEST_SUITE(credential_helpers, App)
+
+BOOST_AUTO_TEST_CASE(cargo_protocol) {
+    script_token("tok-9");
+    std::vector<std::string> lines{R"({"v":1,"kind":"get","operation":"read","registry":{"index-url":"x"},)"
+                                   R"("args":["--domain","dm","--region","us-west-2"]})",
+                                   R"({"v":1,"kind":"login","registry":{"index-url":"x"}})", "not json"};
+    io.read_line = [&lines]() -> std::optional<std::string> {
+        if (lines.empty()) return std::nullopt;
+        auto l = lines.front();
+        lines.erase(lines.begin());
+        return l;
+    };
+    BOOST_TEST(run({"--cargo-plugin"}) == 0);
+    BOOST_TEST(
+        out.starts_with("{\"v\":[1]}\n{\"Ok\":{\"kind\":\"get\",\"token\":\"Bearer tok-9\",\"cache\":\"expires\","));
+    BOOST_TEST(out.find("{\"Err\":{\"kind\":\"operation-not-supported\"}}\n") != std::string::npos);
+    BOOST_TEST(
+        out.ends_with("{\"Err\":{\"kind\":\"other\",\"message\":\"codeartifact-token: cargo sent a request it "
+                      "cannot read\"}}\n"));
+    out_calls = 0;  // the protocol writes a line per answer, not stdout once
+}
+
+BOOST_AUTO_TEST_CASE(keyring_answers_codeartifact_hosts_only) {
+    using cat::plugin::helpers::keyring_arguments;
+    using V = std::vector<std::string>;
+    BOOST_TEST(keyring_arguments("https://my-dom-111122223333.d.codeartifact.eu-west-1.amazonaws.com/pypi/r/simple/") ==
+               (V{"--domain", "my-dom", "--domain-owner", "111122223333", "--region", "eu-west-1"}));
+    BOOST_TEST(keyring_arguments("d-111122223333.d.codeartifact.cn-north-1.amazonaws.com.cn:443") ==
+               (V{"--domain", "d", "--domain-owner", "111122223333", "--region", "cn-north-1"}));
+    BOOST_TEST(keyring_arguments("https://pypi.org/simple/").empty());
+    BOOST_TEST(keyring_arguments("https://d-1111.d.codeartifact.us-west-2.amazonaws.com/").empty());
+    BOOST_TEST(keyring_arguments("https://evil.example/d-111122223333.d.codeartifact.us-west-2.amazonaws.com").empty());
+    script_token("tok-7");
+    vars["PATH"] = "/nonexistent";
+    BOOST_TEST(
+        run({"keyring", "get", "https://dm-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/r/", "aws"}) == 0);
+    BOOST_TEST(out == "tok-7\n");
+    BOOST_TEST(run({"keyring", "get", "https://pypi.org/simple/", "aws"}) == 1);
+    BOOST_TEST(out.empty());
+    BOOST_TEST(run({"keyring", "get", "https://dm-111122223333.d.codeartifact.us-west-2.amazonaws.com/", "bob"}) == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
