@@ -201,12 +201,12 @@ def callgrind_profile(cmd, env, out):
                        text=True, check=True).stdout
     costs, total = {}, 0
     for line in a.splitlines():
-        m = re.match(r"\s*([\d,]+)\s+(?:\([\d.]+%\)\s+)?(?:\S*:)?(.+?)\s+\[", line)
+        m = re.match(r"\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?[^:\s]*:(.+?)(?:\s+\[[^\]]*\])?\s*$", line)
         if m:
             n = int(m.group(1).replace(",", ""))
             fn = m.group(2).strip()
             costs[fn] = max(n, costs.get(fn, 0))
-        t = re.match(r"\s*([\d,]+)\s+(?:\([\d.]+%\)\s+)?PROGRAM TOTALS", line)
+        t = re.match(r"\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?PROGRAM TOTALS", line)
         if t:
             total = int(t.group(1).replace(",", ""))
     return costs, total
@@ -226,33 +226,40 @@ def floors():
     return out
 
 
-# Where a cold fetch's instructions go: (label, level, [functions]). A row is the inclusive cost of the first
-# function of its list that the profile has (LTO inlines some of ours into their callers; such a row is left
-# out and its cost stays in the remainder). Level 0 rows are disjoint parts of `main`; level 1 rows are parts
-# of the level 0 row above them.
+# Where a cold fetch's instructions go: (label, level, [function names or "name(" prefixes]). A row is the
+# inclusive cost of the first function of its list that the profile has (LTO inlines some of ours into their
+# callers; a row whose functions are all missing is left out and its cost stays in the remainder). Level 0
+# rows are disjoint parts of `main`; a deeper row is a part of the row above it of the level before.
 BREAKDOWN = [
-    ("OpenSSL initialisation (`OPENSSL_init_crypto` in `main`)", 0, ["OPENSSL_init_crypto"]),
-    ("signing (SigV4; includes OpenSSL 3's first fetches: SHA-256, HMAC, the provider's name map)", 0,
-     ["cat::sigv4::sign(cat::sigv4::Request const&, cat::sigv4::Context const&)"]),
-    ("TLS context: `SSL_CTX_new` (every cipher, digest, group and signature algorithm fetched)", 0,
-     ["SSL_CTX_new_ex"]),
-    ("trust store loaded (`AWS_CA_BUNDLE` indexed, nothing parsed)", 0,
-     ["cat::http::CaBundle::read(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)"]),
+    ("signing (SigV4)", 0, ["cat::sigv4::sign("]),
+    ("OpenSSL initialisation: the first SHA-256 fetch builds the providers' name map and digest table "
+     "(`ossl_namemap_stored`, `get_legacy_evp_names`)", 1, ["cat::sigv4::crypto::sha256("]),
+    ("TLS context and trust store (`load_trust_store`)", 0,
+     ["cat::http::(anonymous namespace)::BeastTransport::load_trust_store("]),
+    ("`SSL_CTX_new`", 1, ["SSL_CTX_new_ex"]),
+    ("`ssl_load_ciphers`: every cipher and digest of the provider constructed and fetched", 2, ["ssl_load_ciphers"]),
     ("TLS handshake (`SSL_do_handshake`)", 0, ["SSL_do_handshake"]),
-    ("ClientHello (`tls_construct_client_hello`: an X25519 key share for TLS 1.3)", 1, ["tls_construct_client_hello"]),
-    ("server certificate parsed (`tls_process_server_certificate`: the key through the provider decoders)", 1,
-     ["tls_process_server_certificate"]),
-    ("chain verified (`ssl_verify_cert_chain`: the CA from the trust store, one RSA-2048 verification)", 1,
-     ["ssl_verify_cert_chain"]),
-    ("ServerKeyExchange (`tls_process_key_exchange`: the server's RSA-2048 signature)", 1, ["tls_process_key_exchange"]),
+    ("ClientHello (`tls_construct_client_hello`: an X25519 key share in case the server speaks TLS 1.3)", 1,
+     ["tls_construct_client_hello"]),
+    ("server certificate parsed (`tls_process_server_certificate`: its RSA key through the provider "
+     "decoders, `OSSL_DECODER_CTX_new_for_pkey`)", 1, ["tls_process_server_certificate"]),
+    ("chain verified (`ssl_verify_cert_chain`: one RSA-2048 verification)", 1, ["ssl_verify_cert_chain"]),
+    ("trust store lookup: the CA certificate parsed from the bundle when the chain asks for it "
+     "(`BundleLookup::get_by_subject`)", 2, ["cat::http::BundleLookup::get_by_subject("]),
+    ("ServerKeyExchange (`tls_process_key_exchange`: the server's RSA-2048 signature)", 1,
+     ["tls_process_key_exchange"]),
     ("ClientKeyExchange (`tls_construct_client_key_exchange`: X25519, the master secret)", 1,
      ["tls_construct_client_key_exchange"]),
-    ("Finished messages and keys (`tls_construct_finished`, `tls_process_finished`, `tls1_change_cipher_state`)",
-     1, ["tls1_change_cipher_state"]),
-    ("TLS records written and read (`SSL_write`, `SSL_read`)", 0, ["SSL_write", "SSL_write_ex"]),
-    ("", 0, ["SSL_read", "SSL_read_ex"]),
-    ("JSON response parsed (RapidJSON)", 0, ["cat::aws::(anonymous namespace)::parse_json_object(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&)"]),
+    ("request and response records (`SSL_write`, `SSL_read`)", 0, ["SSL_write", "+SSL_read"]),
+    ("JSON response parsed (`parse_token_response`, RapidJSON)", 0, ["cat::aws::parse_token_response("]),
 ]
+
+
+def cost_of(costs, name):
+    if name.endswith("("):
+        found = [v for f, v in costs.items() if f.startswith(name)]
+        return max(found) if found else None
+    return costs.get(name)
 
 
 def breakdown_rows(costs, total):
@@ -260,19 +267,19 @@ def breakdown_rows(costs, total):
     main = costs.get("main", 0)
     rows.append(("process start and exit (C library start-up, static initialisers, exit)", total - main))
     for label, level, names in BREAKDOWN:
-        found = next((n for n in names if n in costs), None)
-        if found is None:
+        value = None
+        for name in names:
+            extra = name.startswith("+")  # added to the first one found
+            v = cost_of(costs, name.lstrip("+"))
+            if v is not None and (value is None or extra):
+                value = (value or 0) + v
+        if value is None:
             continue
-        value = costs[found]
-        if label == "":  # SSL_read: folded into the row before
-            rows[-1] = (rows[-1][0], rows[-1][1] + value)
-            top += value
-            continue
-        rows.append(("&nbsp;&nbsp;" + label if level else label, value))
+        rows.append(("&nbsp;&nbsp;" * 2 * level + ("of which " if level else "") + label, value))
         if level == 0:
             top += value
     rows.append(("everything else in `main`: arguments, configuration files, credentials, plan, endpoint, HTTP "
-                 "(Beast), output (ours, Boost, libstdc++, the C library)", main - top))
+                 "(Beast/Asio), output (ours, Boost, libstdc++, the C library)", main - top))
     return rows
 
 
