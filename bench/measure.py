@@ -492,8 +492,8 @@ def write_results(m):
     w("")
     w("## Side by side")
     w("")
-    w("One process per token, against the same nginx on 127.0.0.1 (HTTPS, TLS 1.3, ECDSA P-256 certificate "
-      "from a test CA, canned `GetAuthorizationToken` answer), in the same environment (keys in "
+    w("One process per token, against the same nginx on 127.0.0.1 (HTTPS, TLS 1.2, RSA-2048 certificate "
+      "from a test CA, canned `GetAuthorizationToken` answer with a 1,100-byte token: `bench/endpoint.sh`), in the same environment (keys in "
       "`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, `AWS_CA_BUNDLE`, an empty `HOME`). Ours: `%s`; cached: "
       "the same with `--cache-dir` on a primed cache instead of `--no-cache`. AWS CLI: `aws codeartifact "
       "get-authorization-token --endpoint-url ... --query authorizationToken --output text` (Debian's "
@@ -676,49 +676,37 @@ def write_breakdown(m, w):
     w("")
 
 
-WHERE_THE_TIME_GOES = """## Where the time and the bytes go
+WHERE_THE_TIME_GOES = """## Why the remaining rows are where they are
 
-From `strace -f` and `valgrind --tool=callgrind` on the release-static binary, when this script was
-written (2026-11-28; bench/run does not re-derive this part; `perf stat` has no hardware counters here).
+Notes from the work on issue 16 (2026-11-30; bench/run re-derives the figures above, not these notes).
 
-- **System calls.** A cold fetch makes about 110 system calls: it opens `~/.aws/config` and
-  `~/.aws/credentials` (kept: botocore reads them too, for the region and more; absent, they cost two
-  failed `openat`), the CA bundle, and `/etc/localtime` (from inside the C library during the handshake);
-  no thread and no DNS for an IP literal or `localhost`; with the system's hashed `/etc/ssl/certs` it reads
-  only the certificates a chain needs. A cache hit makes about 47 and reads the one cache entry.
-- **Instructions.** Our own code (arguments, plan, signing, HTTP, JSON, output), with the Boost and C++
-  library code it runs, is about 2% of a cold fetch. The rest is OpenSSL 3: building its provider tables
-  on first use (the first SHA-256 fetches every digest and builds the algorithm name map, the first
-  `SSL_CTX_new` every cipher, the first certificate every decoder), the TLS 1.3 handshake (X25519, two
-  ECDSA verifications) and parsing certificates.
-- **Changes kept**, in instructions per run (callgrind; cold / cache hit / cold with the 145-certificate
-  bundle), from 21.0 M / 6.3 M / 254 M:
-  - `plugin/main.cpp`: OpenSSL is started without the system `openssl.cnf` (read only when `OPENSSL_CONF`
-    is set) and without its clean-up at exit: 18.9 M / 3.9 M.
-  - `plugin/main.cpp` and `http/beast_transport.cpp`: OpenSSL's error strings are loaded when an error is
-    shown, not at start-up: 18.0 M cold.
-  - `http/trust_store.cpp`: a PEM bundle (`AWS_CA_BUNDLE`, or the container image's only trust
-    store) is no longer parsed whole: OpenSSL 3.0 spends about 1.6 M instructions on each certificate
-    (its public key goes through the provider decoders); the bundle is indexed by subject name and only
-    the certificates a chain asks for are parsed (OpenSSL's own name comparison decides): 254 M -> 22 M
-    (25 M once optimised for size), for the same verdicts on every bundle tried (good, wrong CA,
-    canonically equal names, decoys, trust and reject settings, malformed files, which still go to
-    OpenSSL whole). Then each certificate decoded (OpenSSL's `EVP_DecodeUpdate`) only as far as its
-    subject, and indexed by the subject's DER instead of a hand-written canonical key: 25.1 M -> 21.8 M
-    (release-static). A name the bundle does not hold byte for byte is compared with every subject by
-    OpenSSL (`X509_NAME_cmp`), which canonicalises them all: a chain whose issuer is missing costs 25.8 M
-    instead of 20.8 M, for the same verdict. (OpenSSL's `PEM_read_bio` and `d2i_X509_NAME` on every
-    certificate would cost about 85 K and 55 K instructions each: +20 M for this bundle.)
-  - `CMakeLists.txt`: release-static is optimised for size with link-time optimisation (signing keeps
-    -O3): 7.8 MB -> 6.5 MB, for +1% instructions (18.1 M / 4.0 M).
-- **What remains on a cache hit** is OpenSSL's start-up for one SHA-256 (the cache file's name, through
-  EVP, which builds the provider's name map and digest table): 3.5 M of the 4.0 M instructions. A SHA-256
-  that does not go through the provider (`cache/token_cache.cpp`) makes a hit 0.4 M instructions and
-  3.4 MiB of peak RSS (measured by swapping it in by hand).
-- **Bytes.** OpenSSL's libcrypto and libssl are 3.7 MiB of the binary, glibc about 1 MiB, libstdc++ 0.5 MiB
-  (its locale and iostream parts come with `std::regex` in `aws/endpoints.cpp` and the file streams in
-  `aws/shared_config.cpp` and `configure/apply.cpp`: without them the binary is 5.7 MiB, measured on a
-  copy), our code about 0.9 MiB (Beast/Asio's templates are half of it).
+- **Cache hit: 4.0 M -> 0.42 M instructions, 3.7 -> 2.5 MiB.** A hit needs two pieces of cryptography: the
+  SHA-256 that names the cache entry and the HMAC-SHA256 that keys it by the caller's identity. Through
+  OpenSSL 3 the first of them builds the providers' algorithm name map and digest table (3.5 M). They now
+  come from `core/sha256.cpp` (FIPS 180-4, RFC 2104; tested against OpenSSL's for every length around the
+  block boundaries), so a hit never reaches OpenSSL's providers, and never loads the trust store (it never
+  did: the transport is made on a miss). Explicit `OPENSSL_init_crypto` costs 1 K instructions; it stays.
+- **Cold fetch: OpenSSL 3.0 is the floor.** The breakdown above: of about 17 M instructions, our own
+  code with Beast, the C++ library and the C library is about 0.7 M; the rest is OpenSSL. Its fixed costs,
+  which the floor programs show in isolation: the name map on the first fetch (3.5 M), `SSL_CTX_new` (5.2 M
+  on top of that, 3.7 M of it `ssl_load_ciphers` constructing every cipher of the default provider; the
+  public API has no way to fetch fewer: a cipher list or TLS 1.3 suites set afterwards do not change what
+  `SSL_CTX_new` already did), and each certificate's public key going through the provider decoders
+  (`OSSL_DECODER_CTX_new_for_pkey`: 2.1 M to set up the first time, about 1 M each after; two
+  certificates, the server's and the CA's). The handshake's actual cryptography (X25519 twice, since the
+  ClientHello offers a TLS 1.3 key share, and two RSA-2048 verifications) is about 1.5 M. Tried and not
+  kept: nothing in our reach moves these; the trust store already parses only the one CA certificate a
+  chain asks for (`BundleLookup::get_by_subject`).
+- **Peak RSS is the binary's pages.** At exit a cache hit has about 0.2 MiB of anonymous memory (heap and
+  stack); the rest of its RSS is the executable's own pages, which the kernel maps 64 KiB at a time around
+  each first touch (fault-around; `madvise` does not change it). A cold fetch runs code spread over most
+  of OpenSSL's 4 MiB of text, so it maps most of it. Lower would take a binary laid out by use (hot code
+  together), which the toolchain here does not do without profile-guided builds.
+- **Bytes.** `std::regex` (with libstdc++'s locale machinery) is out: the partitions' region patterns are
+  matched by a small matcher of the ECMAScript subset they use (`aws/endpoints.cpp`, checked against
+  `std::regex` in `tests/aws_endpoints_test.cpp`); no iostream remains. OpenSSL's libcrypto and libssl are
+  about 3.7 MiB of the binary (the default provider links every algorithm it offers), glibc about 1 MiB,
+  our code with Boost.Beast/Asio and libstdc++ about 0.8 MiB (`nm --size-sort` of the twin with symbols).
 """
 
 
