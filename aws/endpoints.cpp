@@ -340,7 +340,7 @@ private:
                 if (hi == '\\') return false;
             }
             if (static_cast<unsigned char>(lo) >= 128 || static_cast<unsigned char>(hi) >= 128 || hi < lo) return false;
-            for (int ch = lo; ch <= hi; ++ch) n.set[static_cast<std::size_t>(ch)] = true;
+            for (auto ch = static_cast<std::size_t>(lo); ch <= static_cast<std::size_t>(hi); ++ch) n.set[ch] = true;
         }
         if (i_ >= p_.size()) return false;
         ++i_;  // ']'
@@ -406,6 +406,7 @@ bool regex_matches(std::span<const Partition> table, std::size_t i, std::string_
     if (table.data() == builtin_partitions.data() && i < builtin_partitions.size()) {
         static const auto parsed = [] {
             std::vector<RegionPattern> out;
+            out.reserve(builtin_partitions.size());
             for (const auto& p : builtin_partitions) out.emplace_back(p.region_regex);
             return out;
         }();
