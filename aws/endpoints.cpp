@@ -1,7 +1,8 @@
 #include "aws/endpoints.hpp"
 
 #include <array>
-#include <regex>
+#include <functional>
+#include <vector>
 
 #include "core/text.hpp"
 
@@ -209,22 +210,209 @@ bool is_valid_port(std::string_view port) {
     return v >= 1 && v <= 65535;
 }
 
-std::regex compile(std::string_view regex) {
-    return std::regex(regex.begin(), regex.end(), std::regex::ECMAScript);
-}
+// The regionRegex values of partitions.json, matched without std::regex (which brings libstdc++'s locale
+// machinery into the static binary: bench/RESULTS.md). What they use, with ECMAScript's meaning for ASCII
+// text: literal characters, escaped punctuation ("\-"), the classes \w \d \s and their negations, '.',
+// bracket sets ("[a-z0-9]", "[^-]"), groups with alternatives ("(us|eu)"), the quantifiers + * ? (greedy)
+// and the anchors ^ and $; a match may start anywhere (regex_search) unless anchored. A pattern with
+// anything else ({n,m}, back-references, lookaround) matches nothing: the table's are all of this kind.
+class RegionPattern {
+public:
+    explicit RegionPattern(std::string_view pattern) : p_(pattern) {
+        ok_ = parse_alternatives(root_) && i_ == p_.size();
+    }
 
-// Whether `region` matches the regionRegex of table[i]. The built-in table's are compiled once.
+    bool search(std::string_view text) const {
+        if (!ok_) return false;
+        for (std::size_t start = 0; start <= text.size(); ++start)
+            if (alternatives(root_, text, start, [&](std::size_t) { return true; })) return true;
+        return false;
+    }
+
+private:
+    struct Node;
+    using Sequence = std::vector<Node>;
+    struct Node {
+        enum class Kind { set, group, begin, end } kind = Kind::set;
+        std::array<bool, 128> set{};     // Kind::set: the ASCII characters it matches
+        bool other = false;              // Kind::set: whether it matches what is not ASCII
+        std::vector<Sequence> branches;  // Kind::group
+        std::size_t min = 1, max = 1;    // repetitions; max 0: unbounded
+    };
+    using Continue = std::function<bool(std::size_t)>;
+
+    static void add_class(Node& n, char c) {
+        bool negate = c == 'W' || c == 'D' || c == 'S';
+        const char lower = static_cast<char>(negate ? c - 'A' + 'a' : c);
+        for (int ch = 0; ch < 128; ++ch) {
+            const bool word =
+                (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+            const bool digit = ch >= '0' && ch <= '9';
+            const bool space = ch == ' ' || (ch >= '\t' && ch <= '\r');
+            const bool in = lower == 'w' ? word : lower == 'd' ? digit : space;
+            if (in != negate) n.set[static_cast<std::size_t>(ch)] = true;
+        }
+        if (negate) n.other = true;
+    }
+
+    static bool is_class(char c) { return c == 'w' || c == 'd' || c == 's' || c == 'W' || c == 'D' || c == 'S'; }
+    // An escaped character that stands for itself: punctuation only (\b, \1, \n and the like are not supported).
+    static bool is_literal_escape(char c) { return static_cast<unsigned char>(c) < 128 && !is_alnum(c) && c != ' '; }
+
+    bool parse_alternatives(std::vector<Sequence>& branches) {
+        branches.emplace_back();
+        while (i_ < p_.size() && p_[i_] != ')') {
+            if (p_[i_] == '|') {
+                ++i_;
+                branches.emplace_back();
+            } else if (!parse_atom(branches.back())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    bool parse_atom(Sequence& seq) {
+        Node n;
+        const char c = p_[i_++];
+        if (c == '^' || c == '$') {
+            n.kind = c == '^' ? Node::Kind::begin : Node::Kind::end;
+            seq.push_back(std::move(n));
+            return true;
+        }
+        if (c == '(') {
+            if (i_ < p_.size() && p_[i_] == '?') return false;  // (?:...), lookaround
+            n.kind = Node::Kind::group;
+            if (!parse_alternatives(n.branches) || i_ >= p_.size()) return false;
+            ++i_;  // ')'
+        } else if (c == '[') {
+            if (!parse_bracket(n)) return false;
+        } else if (c == '\\') {
+            if (i_ >= p_.size()) return false;
+            const char e = p_[i_++];
+            if (is_class(e))
+                add_class(n, e);
+            else if (is_literal_escape(e))
+                n.set[static_cast<unsigned char>(e)] = true;
+            else
+                return false;
+        } else if (c == '.') {
+            n.set.fill(true);
+            n.set['\n'] = n.set['\r'] = false;
+            n.other = true;
+        } else if (c == '*' || c == '+' || c == '?' || c == '{' || c == '}' || c == ']' ||
+                   static_cast<unsigned char>(c) >= 128) {
+            return false;
+        } else {
+            n.set[static_cast<unsigned char>(c)] = true;
+        }
+        if (i_ < p_.size() && (p_[i_] == '*' || p_[i_] == '+' || p_[i_] == '?')) {
+            n.min = p_[i_] == '+' ? 1 : 0;
+            n.max = p_[i_] == '?' ? 1 : 0;
+            ++i_;
+            if (i_ < p_.size() && (p_[i_] == '?' || p_[i_] == '*' || p_[i_] == '+' || p_[i_] == '{')) return false;
+        } else if (i_ < p_.size() && p_[i_] == '{') {
+            return false;
+        }
+        seq.push_back(std::move(n));
+        return true;
+    }
+
+    // After '[': members, ranges (a-z), escapes (\w, \-), a leading ^ to negate; up to ']'.
+    bool parse_bracket(Node& n) {
+        bool negate = i_ < p_.size() && p_[i_] == '^';
+        if (negate) ++i_;
+        while (i_ < p_.size() && p_[i_] != ']') {  // "[]" is empty in ECMAScript
+            char lo = p_[i_++];
+            if (lo == '\\') {
+                if (i_ >= p_.size()) return false;
+                lo = p_[i_++];
+                if (is_class(lo)) {
+                    add_class(n, lo);
+                    continue;
+                }
+                if (!is_literal_escape(lo)) return false;
+            }
+            char hi = lo;
+            if (i_ + 1 < p_.size() && p_[i_] == '-' && p_[i_ + 1] != ']') {
+                hi = p_[i_ + 1];
+                i_ += 2;
+                if (hi == '\\') return false;
+            }
+            if (static_cast<unsigned char>(lo) >= 128 || static_cast<unsigned char>(hi) >= 128 || hi < lo) return false;
+            for (auto ch = static_cast<std::size_t>(lo); ch <= static_cast<std::size_t>(hi); ++ch) n.set[ch] = true;
+        }
+        if (i_ >= p_.size()) return false;
+        ++i_;  // ']'
+        if (negate) {
+            for (auto& b : n.set) b = !b;
+            n.other = !n.other;
+        }
+        return true;
+    }
+
+    static bool one(const Node& n, std::string_view text, std::size_t at) {
+        if (at >= text.size()) return false;
+        const auto c = static_cast<unsigned char>(text[at]);
+        return c < 128 ? n.set[c] : n.other;
+    }
+
+    bool alternatives(const std::vector<Sequence>& branches, std::string_view text, std::size_t at,
+                      const Continue& next) const {
+        for (const auto& seq : branches)
+            if (sequence(seq, 0, text, at, next)) return true;
+        return false;
+    }
+
+    bool sequence(const Sequence& seq, std::size_t k, std::string_view text, std::size_t at,
+                  const Continue& next) const {
+        if (k == seq.size()) return next(at);
+        const Node& n = seq[k];
+        const Continue rest = [&](std::size_t to) { return sequence(seq, k + 1, text, to, next); };
+        switch (n.kind) {
+            case Node::Kind::begin: return at == 0 && rest(at);
+            case Node::Kind::end: return at == text.size() && rest(at);
+            case Node::Kind::set: {
+                std::size_t count = 0;  // greedy: as many as match, then give back one at a time
+                while ((n.max == 0 || count < n.max) && one(n, text, at + count)) ++count;
+                for (std::size_t c = count + 1; c-- > n.min;)
+                    if (rest(at + c)) return true;
+                return false;
+            }
+            case Node::Kind::group: return repeat(n, 0, text, at, rest);
+        }
+        return false;
+    }
+
+    bool repeat(const Node& n, std::size_t count, std::string_view text, std::size_t at, const Continue& rest) const {
+        if (n.max == 0 || count < n.max) {
+            const Continue again = [&](std::size_t to) {
+                // An empty pass past the minimum would loop (ECMAScript's RepeatMatcher refuses it too).
+                return (to != at || count < n.min) && repeat(n, count + 1, text, to, rest);
+            };
+            if (alternatives(n.branches, text, at, again)) return true;
+        }
+        return count >= n.min && rest(at);
+    }
+
+    std::string_view p_;
+    std::size_t i_ = 0;
+    bool ok_ = false;
+    std::vector<Sequence> root_;
+};
+
+// Whether `region` matches the regionRegex of table[i]. The built-in table's are parsed once.
 bool regex_matches(std::span<const Partition> table, std::size_t i, std::string_view region) {
     if (table.data() == builtin_partitions.data() && i < builtin_partitions.size()) {
-        static const auto compiled = [] {
-            std::array<std::regex, builtin_partitions.size()> out;
-            for (std::size_t k = 0; k < out.size(); ++k) out[k] = compile(builtin_partitions[k].region_regex);
+        static const auto parsed = [] {
+            std::vector<RegionPattern> out;
+            out.reserve(builtin_partitions.size());
+            for (const auto& p : builtin_partitions) out.emplace_back(p.region_regex);
             return out;
         }();
-        return std::regex_search(region.begin(), region.end(), compiled[i]);
+        return parsed[i].search(region);
     }
-    const std::regex re = compile(table[i].region_regex);
-    return std::regex_search(region.begin(), region.end(), re);
+    return RegionPattern(table[i].region_regex).search(region);
 }
 
 }  // namespace

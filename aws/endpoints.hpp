@@ -20,7 +20,7 @@ namespace cat::aws {
 // and "outputs".
 struct Partition {
     std::string_view id;                      // "aws", "aws-cn", "aws-us-gov", ...
-    std::string_view region_regex;            // verbatim; matched as ECMAScript (same meaning for ASCII)
+    std::string_view region_regex;            // verbatim; matched as ECMAScript (endpoints.cpp: the subset used)
     std::string_view dns_suffix;              // "amazonaws.com"
     std::string_view dualstack_dns_suffix;    // "api.aws"
     std::string_view implicit_global_region;  // "us-east-1"

@@ -1,18 +1,15 @@
 #include "cache/token_cache.hpp"
 
-#include <openssl/evp.h>
 #include <rapidjson/document.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <array>
-#include <span>
-#include <stdexcept>
 #include <utility>
 
 #include "core/files.hpp"
 #include "core/json.hpp"
 #include "core/secret.hpp"
+#include "core/sha256.hpp"
 #include "core/text.hpp"
 
 namespace cat::cache {
@@ -143,13 +140,8 @@ std::string cache_file_stem(const CacheKey& key) {
         put_be64(encoded, field->size());
         encoded += *field;
     }
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int len = 0;
-    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    const int ok = md != nullptr && EVP_Digest(encoded.data(), encoded.size(), digest.data(), &len, md, nullptr) == 1;
-    EVP_MD_free(md);
-    if (!ok || len != 32) throw std::runtime_error("OpenSSL: SHA256 is not available");
-    return text::hex(std::span<const std::uint8_t>(digest.data(), len));
+    // Not OpenSSL's: on a cache hit this is the only cryptography (core/sha256.hpp).
+    return text::hex(sha256(encoded));
 }
 
 Result<std::string> default_cache_dir(const Env& env, std::string_view home) {

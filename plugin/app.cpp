@@ -14,6 +14,7 @@
 #include "configure/configure.hpp"
 #include "core/files.hpp"
 #include "core/result.hpp"
+#include "core/sha256.hpp"
 #include "core/text.hpp"
 #include "http/transport.hpp"
 #include "plugin/help.hpp"
@@ -22,7 +23,6 @@
 #include "protocol/github.hpp"
 #include "protocol/params.hpp"
 #include "protocol/render.hpp"
-#include "sigv4/crypto.hpp"
 
 namespace cat::plugin {
 namespace {
@@ -39,8 +39,9 @@ std::string identity_of(const aws::AwsCredentials& c) {
         const sigv4::Credentials& k = c.keys;
         const std::string_view secret = k.secret_access_key.view();
         std::string data = k.access_key_id + '\n' + std::string(k.session_token.view());
-        const auto proof = sigv4::crypto::hmac_sha256(
-            std::span(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()), data);  // NOLINT
+        // core's HMAC, not OpenSSL's: on a cache hit nothing else needs OpenSSL (core/sha256.hpp).
+        const auto proof = hmac_sha256(std::span(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()),
+                                       data);  // NOLINT
         wipe(data);
         return k.access_key_id + " " + text::hex(proof);
     }

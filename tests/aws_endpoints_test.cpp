@@ -4,7 +4,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <map>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "aws/endpoints.hpp"
 
@@ -161,6 +163,70 @@ BOOST_AUTO_TEST_CASE(unsupported_variants_are_errors) {
     const auto r = aws::codeartifact_endpoint(params("us-iso-east-1", false, true), old_table);
     BOOST_REQUIRE(!r);
     BOOST_TEST((r.error().kind == cat::ErrorKind::config));
+}
+
+// aws/endpoints.cpp matches regionRegex without std::regex: the same verdicts as std::regex_search
+// (ECMAScript) for the table's patterns and for the rest of the syntax it accepts.
+BOOST_AUTO_TEST_CASE(region_regex_matches_as_std_regex) {
+    std::vector<std::string_view> patterns;
+    for (const auto& p : aws::partitions()) patterns.push_back(p.region_regex);
+    for (std::string_view extra : {R"(^(us|eu|ap|sa|ca|me|af)\-\w+\-\d+$)", R"(cn\-\w+)", R"(^a(b|bc)*c$)",
+                                   R"(^(a|ab)(c|bcd)(d*)$)", R"(^[a-z0-9]+\-[^-]+$)", R"(^x?y+\.z$)", R"(\W\D\S)",
+                                   R"(^(|a)+b$)", R"(^.\s.$)", R"(eu\-(isoe|x)?\-\w+)", R"(^[\w\-]+$)", R"(^[]a$)"})
+        patterns.push_back(extra);
+    const std::vector<std::string> regions{"us-east-1",
+                                           "us-east-99",
+                                           "eu-isoe-west-1",
+                                           "eusc-de-east-1",
+                                           "eusc-fr-east-1",
+                                           "us-gov-west-1",
+                                           "us-isob-east-1",
+                                           "us-isof-south-1",
+                                           "us-iso-east-1",
+                                           "cn-north-1",
+                                           "cn-north-",
+                                           "xus-east-1",
+                                           "us-east-1x",
+                                           "us_east-1",
+                                           "us--1",
+                                           "US-EAST-1",
+                                           "mx-central-1",
+                                           "il-central-1",
+                                           "",
+                                           "abc",
+                                           "abbcc",
+                                           "ac",
+                                           "abcd",
+                                           "abcdd",
+                                           "b",
+                                           "aab",
+                                           "x.z",
+                                           "yy.z",
+                                           "xyy.z",
+                                           "a-b",
+                                           "a1-bc",
+                                           "a1--",
+                                           "a b",
+                                           "a\tb",
+                                           "a\nb",
+                                           "é-x-1",
+                                           "-!-",
+                                           "a",
+                                           "eu--west",
+                                           "eu-x-west",
+                                           "eu-isoe-north"};
+    const std::string_view none[] = {"#"};
+    for (const auto pattern : patterns) {
+        const std::regex re(pattern.begin(), pattern.end(), std::regex::ECMAScript);
+        // Two partitions: one that matches none of the regions, then the pattern's.
+        const aws::Partition table[] = {
+            {"neither", "^#$", "", "", "", true, true, none},
+            {"pattern", pattern, "", "", "", true, true, none},
+        };
+        for (const auto& r : regions) BOOST_TEST_CONTEXT(pattern << " on \"" << r << '"') {
+                BOOST_TEST((aws::partition_for(r, table).id == "pattern") == std::regex_search(r, re));
+            }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(endpoint_override) {
