@@ -89,7 +89,8 @@ const std::vector<Caller> callers = {
          ctx.read_file = [](const std::string&) -> cat::Result<std::string> {
              return std::string(R"({"accessToken":"sso-access-token","expiresAt":"2026-03-02T00:00:00Z"})");
          };
-         aws::SsoSettings sso{"dev", "", "https://example.awsapps.com/start", "us-east-1", "111122223333", "Dev", ""};
+         aws::SsoSettings sso{"dev", "", "https://example.awsapps.com/start", "us-east-1", "111122223333", "Dev",
+                              "",    ""};
          return failure(aws::credentials_from_sso(ctx, sso));
      },
      [](int n) { return n; }, 0ms},

@@ -41,7 +41,8 @@ Result<AssumeRoleParams> role_params(const std::string& profile, const IniSectio
 
 ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
                                  bool explicitly_selected, std::function<Result<StsConfig>()> sts,
-                                 std::function<std::string(const IniSection&)> sso_endpoint, ImdsConfig imds)
+                                 std::function<std::string(const IniSection&, std::string_view)> sso_endpoint,
+                                 ImdsConfig imds)
     : ctx_(ctx),
       config_(config),
       profile_(std::move(profile)),
@@ -190,7 +191,10 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
               std::pair{"sso_account_id", &sso.account_id}, std::pair{"sso_role_name", &sso.role_name}}) {
             if (value->empty()) return credentials_error(name, std::string("SSO configuration is missing ") + key);
         }
-        if (sso_endpoint_) sso.endpoint_url = sso_endpoint_(*section);
+        if (sso_endpoint_) {
+            sso.endpoint_url = sso_endpoint_(*section, "SSO");
+            sso.oidc_endpoint_url = sso_endpoint_(*section, "SSO OIDC");
+        }
         auto creds = credentials_from_sso(ctx_, sso);
         if (creds) creds->source = "profile " + name + ": SSO role " + sso.role_name;
         return creds;
