@@ -289,20 +289,19 @@ public:
         std::string why;
         if (e.http_status != 0) {  // it answered
             if (e.http_status == 400 || unusable) return e;
-            why = "it answered HTTP " + std::to_string(e.http_status) + " to the IMDSv2 token request";
+            why = e.message;
         } else if (e.stage == Stage::read || e.stage == Stage::write) {
             // Connected, but no answer: from a container on EC2, the classic symptom of a hop limit of 1
             // (the token's answer dies on the way; IMDSv1 answers are not limited).
             silent_ = true;
-            why = "the IMDSv2 token request got no answer (" + e.message + ")";
+            why = "the IMDSv2 token request: " + e.message;
             if (http::Clock::now() - started >= s_.timeout)
                 why += " (in a container on EC2, the instance's metadata hop limit may be too low for IMDSv2)";
         } else {
             return NotApplicable{std::move(e.message)};
         }
         if (s_.v1_disabled) {
-            Error out = credentials_error("the instance metadata service at " + s_.where + ": " + why +
-                                          ", and IMDSv1 is disabled by " + s_.v1_disabled_by);
+            Error out = credentials_error(why + "; IMDSv1 is disabled by " + s_.v1_disabled_by);
             out.http_status = e.http_status;
             return out;
         }
