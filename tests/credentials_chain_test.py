@@ -344,6 +344,17 @@ check("SSO: a refused refresh (InvalidGrantException): the clear error", rc == 3
       and "InvalidGrantException" in err and "aws sso login --sso-session corp" in err and not log, err)
 no_secret("SSO refused refresh", err)
 
+# --- botocore's other spellings and keys ----------------------------------------------------------------
+env = home_env(AWS_ACCESS_KEY_ID=META_AK, AWS_SECRET_ACCESS_KEY=META_SK, AWS_SECURITY_TOKEN=META_ST)
+rc, out, err, log = fetch(env)
+check("environment: AWS_SECURITY_TOKEN is the session token when AWS_SESSION_TOKEN is unset",
+      rc == 0 and signer(log) == META_AK, err)
+env = home_env(config="[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = mfa\n"
+                      f"aws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n"
+                      "mfa_serial = arn:aws:iam::111122223333:mfa/user\n")
+rc, out, err, log = fetch(env, "--profile", "mfa")
+check("mfa_serial: one clear line, no AssumeRole without the code", rc == 3 and "mfa_serial" in err and not log, err)
+
 # --- container and instance metadata ------------------------------------------------------------------
 env = home_env()
 env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{META}/container/creds",
@@ -375,6 +386,13 @@ env2["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META + "/v1-only"
 rc, out, err, log = fetch(env2)
 check("instance metadata: the profile's ec2_metadata_v1_disabled refuses the fallback", rc == 3
       and "IMDSv1 is disabled by profile ec2_metadata_v1_disabled" in err and not log, err)
+
+env2 = home_env(config=f"[default]\nec2_metadata_service_endpoint = {META}/token-405\n"
+                       "metadata_service_num_attempts = 2\nmetadata_service_timeout = 2\n")
+env2.pop("AWS_EC2_METADATA_DISABLED")
+rc, out, err, log = fetch(env2)
+check("instance metadata: the profile's ec2_metadata_service_endpoint, num_attempts and timeout",
+      rc == 0 and signer(log) == META_AK and "IMDSv1" in err, err)
 
 env = home_env(config="[profile imds]\nrole_arn = arn:aws:iam::111122223333:role/from-imds\n"
                        "credential_source = Ec2InstanceMetadata\n")

@@ -86,6 +86,11 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
                                                const AwsCredentials& source) {
     auto params = role_params(profile, section);
     if (!params) return std::move(params).error();
+    // botocore asks the terminal for the code; a program run by Terraform or CI has no one to ask.
+    if (section.has("mfa_serial"))
+        return credentials_error(profile,
+                                 "mfa_serial is set: an MFA code cannot be asked for here; use a "
+                                 "credential_process that caches an MFA session, or a role without MFA");
     auto sts = sts_();
     if (!sts) return std::move(sts).error();
     detail::debug(ctx_,
