@@ -1759,6 +1759,28 @@ BOOST_AUTO_TEST_CASE(imdsv1_fallback_and_its_switch_off) {
     }
 }
 
+BOOST_FIXTURE_TEST_CASE(ipv6_endpoint_on_loopback, RealFixture) {
+    // The IPv6 mode's address (fd00:ec2::254) exists only on EC2: the endpoint setting, which botocore lets win
+    // over the mode, points the same client at the server's [::1] listener. The mode's URL: endpoint_and_mode_settings.
+    const std::string base6 = getenv_str("CAT_TEST_METADATA_URL6");
+    if (base6.empty()) {
+        BOOST_TEST_MESSAGE("no IPv6 loopback on this machine: only the URL selection is tested");
+        return;
+    }
+    BOOST_REQUIRE(base6.starts_with("http://[::1]:"));
+    ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6");
+    ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", base6);
+    a::ImdsProvider p(ctx);
+    const std::size_t before = log_lines().size();
+    auto c = p.resolve();
+    BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
+    BOOST_TEST(c->keys.access_key_id == "ASIAMETADATAEXAMPLE");
+    const auto lines = log_lines();
+    BOOST_REQUIRE_EQUAL(lines.size(), before + 3);
+    BOOST_TEST(logged_header(lines[before], "host") == base6.substr(7));
+    BOOST_TEST(!logged_header(lines[before + 1], "x-aws-ec2-metadata-token").empty());
+}
+
 BOOST_FIXTURE_TEST_CASE(goes_through_the_configured_proxy, RealFixture) {
     // botocore applies the environment's proxies to IMDS: a dead proxy means nothing answers.
     const std::string proxy = "127.0.0.1:" + std::to_string(closed_port());

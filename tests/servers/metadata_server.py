@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A loopback HTTP server that plays the credential endpoints of the metadata tests (standard library only).
 
-One plain-HTTP listener on 127.0.0.1 serves:
+One plain-HTTP listener on 127.0.0.1 (and one on [::1] when the machine has it: "port6") serves:
 
   container credentials  GET /container/creds                  Authorization: <--container-token>
   IMDSv2                 PUT /latest/api/token                  X-aws-ec2-metadata-token-ttl-seconds: 1..21600
@@ -38,6 +38,7 @@ import datetime
 import json
 import os
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -265,6 +266,10 @@ class Server(ThreadingHTTPServer):
         self.state = state
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
 def main():
     ap = common.parser(__doc__)
     ap.add_argument("--container-token", default="container-test-token",
@@ -285,8 +290,16 @@ def main():
     ap.add_argument("--session-token", default="metadataSessionTokenEXAMPLE")
     args = ap.parse_args()
     d = common.begin(args)
-    server = Server(("127.0.0.1", 0), State(args, os.path.join(d, NAME + ".log")))
-    return common.serve(args, NAME, {"port": server.server_address[1]}, [server])
+    state = State(args, os.path.join(d, NAME + ".log"))
+    server = Server(("127.0.0.1", 0), state)
+    servers, ready = [server], {"port": server.server_address[1]}
+    try:  # the same routes on [::1] when the machine has IPv6 loopback ("port6"), for the IPv6 endpoint mode
+        server6 = Server6(("::1", 0), state)
+        servers.append(server6)
+        ready["port6"] = server6.server_address[1]
+    except OSError:
+        pass
+    return common.serve(args, NAME, ready, servers)
 
 
 if __name__ == "__main__":
