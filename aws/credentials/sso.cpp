@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "aws/codeartifact.hpp"
 #include "aws/credentials/support.hpp"
@@ -87,48 +88,38 @@ bool host_label(std::string_view s) {
     return true;
 }
 
-Result<http::Url> portal_url(const SsoSettings& sso) {
-    std::string base;
-    if (!sso.endpoint_url.empty()) {
-        base = sso.endpoint_url;
-    } else {
-        if (!host_label(sso.region))
-            return config_error("sso_region \"" + detail::one_line(sso.region, 64) + "\" is not a valid region");
-        base = "https://portal.sso." + sso.region + "." + std::string(partition_for(sso.region).dns_suffix);
+// `configured`, else https://<host_prefix><sso_region>.<the partition's DNS suffix>, with `path` after its
+// own path (trailing slashes and any query dropped). `what` names the endpoint in errors.
+Result<http::Url> sso_url(const std::string& configured, std::string_view host_prefix, const std::string& region,
+                          std::string_view what, std::string_view path) {
+    std::string base = configured;
+    if (base.empty()) {
+        if (!host_label(region))
+            return config_error("sso_region \"" + detail::one_line(region, 64) + "\" is not a valid region");
+        base = "https://" + std::string(host_prefix) + region + "." + std::string(partition_for(region).dns_suffix);
     }
     auto url = http::parse_url(base);
     if (!url) {
         Error e = std::move(url).error();
         e.kind = ErrorKind::config;
-        e.message = "the SSO endpoint URL: " + e.message;
+        e.message = "the " + std::string(what) + " endpoint URL: " + e.message;
         return e;
     }
-    std::string path = url->target.substr(0, url->target.find('?'));
-    while (!path.empty() && path.back() == '/') path.pop_back();
-    url->target = path + "/federation/credentials?" +
-                  sigv4::canonical_query({{"role_name", sso.role_name}, {"account_id", sso.account_id}});
+    std::string own = url->target.substr(0, url->target.find('?'));
+    while (!own.empty() && own.back() == '/') own.pop_back();
+    url->target = own + std::string(path);
     return url;
+}
+
+Result<http::Url> portal_url(const SsoSettings& sso) {
+    return sso_url(sso.endpoint_url, "portal.sso.", sso.region, "SSO",
+                   "/federation/credentials?" +
+                       sigv4::canonical_query({{"role_name", sso.role_name}, {"account_id", sso.account_id}}));
 }
 
 // The SSO OIDC token endpoint: the configured one, else https://oidc.<region>.<DNS suffix>, with /token.
 Result<http::Url> oidc_token_url(const SsoSettings& sso) {
-    std::string base = sso.oidc_endpoint_url;
-    if (base.empty()) {
-        if (!host_label(sso.region))
-            return config_error("sso_region \"" + detail::one_line(sso.region, 64) + "\" is not a valid region");
-        base = "https://oidc." + sso.region + "." + std::string(partition_for(sso.region).dns_suffix);
-    }
-    auto url = http::parse_url(base);
-    if (!url) {
-        Error e = std::move(url).error();
-        e.kind = ErrorKind::config;
-        e.message = "the SSO OIDC endpoint URL: " + e.message;
-        return e;
-    }
-    std::string path = url->target.substr(0, url->target.find('?'));
-    while (!path.empty() && path.back() == '/') path.pop_back();
-    url->target = path + "/token";
-    return url;
+    return sso_url(sso.oidc_endpoint_url, "oidc.", sso.region, "SSO OIDC", "/token");
 }
 
 // A RapidJSON output stream into a string reserved up front, so it never reallocates (and leaves no copy
@@ -142,7 +133,8 @@ struct ReservedStringStream {
 
 // A JSON object of string members (in order), in a string reserved for the worst case (the caller holds
 // it as a Secret or sends it as a body, which the caller wipes).
-std::string json_object(std::initializer_list<std::pair<const char*, std::string_view>> members) {
+using JsonMembers = std::vector<std::pair<const char*, std::string_view>>;
+std::string json_object(const JsonMembers& members) {
     std::size_t size = 2;
     for (const auto& [key, value] : members) size += std::strlen(key) + value.size() * 6 + 6;
     std::string text;
@@ -286,24 +278,15 @@ Result<CachedToken> refresh_sso_token(const ProviderContext& ctx, const SsoSetti
     if (answer->refresh_token) fresh.refresh_token = std::move(*answer->refresh_token);
 
     const std::string expires = cache_time(fresh.expires_at);
-    const Secret file = [&] {
-        if (answer->refresh_token)
-            return json_object({{"startUrl", sso.start_url},
-                                {"region", sso.region},
-                                {"accessToken", fresh.access_token.view()},
-                                {"expiresAt", expires},
-                                {"clientId", fresh.client_id},
-                                {"clientSecret", fresh.client_secret.view()},
-                                {"registrationExpiresAt", fresh.registration_expires_at},
-                                {"refreshToken", fresh.refresh_token.view()}});
-        return json_object({{"startUrl", sso.start_url},
-                            {"region", sso.region},
-                            {"accessToken", fresh.access_token.view()},
-                            {"expiresAt", expires},
-                            {"clientId", fresh.client_id},
-                            {"clientSecret", fresh.client_secret.view()},
-                            {"registrationExpiresAt", fresh.registration_expires_at}});
-    }();
+    JsonMembers members = {{"startUrl", sso.start_url},
+                           {"region", sso.region},
+                           {"accessToken", fresh.access_token.view()},
+                           {"expiresAt", expires},
+                           {"clientId", fresh.client_id},
+                           {"clientSecret", fresh.client_secret.view()},
+                           {"registrationExpiresAt", fresh.registration_expires_at}};
+    if (answer->refresh_token) members.emplace_back("refreshToken", fresh.refresh_token.view());
+    const Secret file = json_object(members);
     auto written = ctx.write_file ? ctx.write_file(path, file.view()) : write_private_file(path, file.view());
     // The new token serves this run either way; the next run refreshes again from the old file.
     if (!written)
