@@ -299,17 +299,20 @@ aws::ChainOptions chain_options(const Run& run) {
     chain.profile_from_flag = plan.profile_from_flag;
     chain.role_arn = plan.role_arn;
     chain.sts = [&run] { return sts_config(run); };
-    chain.sso_endpoint = [&plan](const aws::IniSection&) -> std::string {
+    chain.sso_endpoint = [&plan](const aws::IniSection&, std::string_view service_id) -> std::string {
         aws::EndpointConfig ec = plan.endpoint_config;
         ec.flag.clear();
-        ec.profile_service_endpoint_url = plan.config.service_endpoint_url(plan.profile_settings, "sso");
-        auto configured = aws::configured_endpoint("SSO", ec);
+        ec.profile_service_endpoint_url =
+            plan.config.service_endpoint_url(plan.profile_settings, aws::services_section_key(service_id));
+        auto configured = aws::configured_endpoint(service_id, ec);
         return configured ? configured->url : std::string();
     };
     chain.imds = {plan.profile_settings.get("ec2_metadata_service_endpoint"),
                   plan.profile_settings.get("ec2_metadata_service_endpoint_mode"),
                   plan.profile_settings.get("metadata_service_timeout"),
-                  plan.profile_settings.get("metadata_service_num_attempts")};
+                  plan.profile_settings.get("metadata_service_num_attempts"),
+                  plan.profile_settings.get("ec2_metadata_v1_disabled"),
+                  plan.profile_settings.get("imds_use_ipv6")};
     return chain;
 }
 

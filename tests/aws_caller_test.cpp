@@ -89,7 +89,8 @@ const std::vector<Caller> callers = {
          ctx.read_file = [](const std::string&) -> cat::Result<std::string> {
              return std::string(R"({"accessToken":"sso-access-token","expiresAt":"2026-03-02T00:00:00Z"})");
          };
-         aws::SsoSettings sso{"dev", "", "https://example.awsapps.com/start", "us-east-1", "111122223333", "Dev", ""};
+         aws::SsoSettings sso{"dev", "", "https://example.awsapps.com/start", "us-east-1", "111122223333", "Dev",
+                              "",    ""};
          return failure(aws::credentials_from_sso(ctx, sso));
      },
      [](int n) { return n; }, 0ms},
@@ -107,10 +108,11 @@ const std::vector<Caller> callers = {
          return failure(aws::ContainerProvider(ctx).resolve());
      },
      [](int) { return 3; }, 1000ms},
-    // IMDS: metadata_service_num_attempts (here 4), without a pause.
+    // IMDS: metadata_service_num_attempts (here 4), without a pause (IMDSv1 off: no fallback after the token).
     {"IMDS",
      [](aws::ProviderContext& ctx, const aws::StsConfig&) {
          ctx.env.set("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "4");
+         ctx.env.set("AWS_EC2_METADATA_V1_DISABLED", "true");
          return failure(aws::ImdsProvider(ctx).resolve());
      },
      [](int) { return 4; }, 0ms},

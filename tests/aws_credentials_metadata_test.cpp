@@ -540,6 +540,8 @@ struct FakeImds {
     std::string creds_body = metadata_json("2026-03-01T12:00:00Z", true);
     std::string region = "eu-central-1";
     std::optional<Error> token_error;
+    std::optional<Error> get_error;  // every GET fails so
+    bool accepts_v1 = true;          // GETs without a token are served (IMDSv1)
 
     Result<h::Response> operator()(const h::Request& r) const {
         const std::string& t = r.url.target;
@@ -548,7 +550,9 @@ struct FakeImds {
             if (r.method != "PUT") return response(405, "");
             return response(token_status, token_status == 200 ? token : "");
         }
-        if (request_header(r, "X-aws-ec2-metadata-token") != token) return response(401, "");
+        if (get_error) return *get_error;
+        const bool v1 = accepts_v1 && !has_request_header(r, "X-aws-ec2-metadata-token");
+        if (!v1 && request_header(r, "X-aws-ec2-metadata-token") != token) return response(401, "");
         if (t.ends_with("/latest/meta-data/iam/security-credentials/")) return response(role_status, role);
         if (t.ends_with("/latest/meta-data/iam/security-credentials/app-role"))
             return response(creds_status, creds_body);
@@ -675,16 +679,40 @@ BOOST_FIXTURE_TEST_CASE(nothing_answering_is_a_skip_with_the_reason, ImdsFixture
     BOOST_TEST(!r.applies());
 }
 
-BOOST_AUTO_TEST_CASE(a_refused_token_is_an_error) {
-    for (int status : {400, 403, 404, 405, 500}) {
+BOOST_AUTO_TEST_CASE(a_refused_token_falls_back_to_imdsv1_as_botocore) {
+    // botocore's _fetch_metadata_token: 403, 404, 405 give up at once and every other status but 400 is
+    // tried again; then the GETs go without a token.
+    for (int status : {403, 404, 405, 500, 503}) {
+        Fixture f;
+        f.ctx.env.set("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "2");
+        std::vector<std::string> debug;
+        f.ctx.call.debug = [&](const std::string& line) { debug.push_back(line); };
+        FakeImds imds;
+        imds.token_status = status;
+        f.transport.handler = std::ref(imds);
+        a::ImdsProvider p(f.ctx);
+        auto c = p.resolve();
+        BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
+        const std::size_t puts = status >= 500 ? 2 : 1;
+        BOOST_REQUIRE_EQUAL(f.transport.requests.size(), puts + 2);
+        for (std::size_t i = puts; i < f.transport.requests.size(); ++i) {
+            BOOST_TEST(f.transport.requests[i].method == "GET");
+            BOOST_TEST(!has_request_header(f.transport.requests[i], "X-aws-ec2-metadata-token"));
+        }
+        check_metadata_credentials(*c);
+        BOOST_TEST(contains(c->source, "IMDSv1"), c->source);
+        bool said = false;
+        for (const auto& line : debug) said = said || contains(line, "falling back to IMDSv1");
+        BOOST_TEST(said);
+    }
+    for (int status : {400}) {  // botocore: BadIMDSRequestError
         Fixture f;
         FakeImds imds;
         imds.token_status = status;
         f.transport.handler = std::ref(imds);
         a::ImdsProvider p(f.ctx);
         auto c = p.resolve();
-        BOOST_REQUIRE(!c.ok());
-        BOOST_TEST(c.applies(), status);
+        BOOST_REQUIRE(c.failed());
         BOOST_TEST(c.error().kind == ErrorKind::credentials);
         BOOST_TEST(c.error().http_status == status);
         BOOST_TEST(f.transport.requests.size() == 1u);
@@ -698,6 +726,113 @@ BOOST_AUTO_TEST_CASE(a_refused_token_is_an_error) {
     BOOST_REQUIRE(!c.ok());
     BOOST_TEST(contains(c.error().message, "unusable IMDSv2 token"));
     BOOST_TEST(!contains(c.error().message, "bad"));
+}
+
+BOOST_AUTO_TEST_CASE(imdsv1_disabled_by_the_environment_or_the_profile) {
+    const auto run = [](const std::string& env_value, const std::string& profile_value) {
+        Fixture f;
+        if (!env_value.empty()) f.ctx.env.set("AWS_EC2_METADATA_V1_DISABLED", env_value);
+        FakeImds imds;
+        imds.token_status = 403;
+        f.transport.handler = std::ref(imds);
+        a::ImdsConfig config;
+        config.v1_disabled = profile_value;
+        a::ImdsProvider p(f.ctx, config);
+        auto c = p.resolve();
+        return std::pair{std::move(c), f.transport.requests.size()};
+    };
+    for (const char* v : {"true", "TRUE", "True"}) {
+        auto [c, requests] = run(v, "");
+        BOOST_REQUIRE(c.failed());
+        BOOST_TEST(c.error().kind == ErrorKind::credentials);
+        BOOST_TEST(contains(c.error().message, "IMDSv1 is disabled by AWS_EC2_METADATA_V1_DISABLED"),
+                   c.error().message);
+        BOOST_TEST(c.error().http_status == 403);
+        BOOST_TEST(requests == 1u);
+    }
+    auto [by_profile, n] = run("", "true");
+    BOOST_REQUIRE(by_profile.failed());
+    BOOST_TEST(contains(by_profile.error().message, "profile ec2_metadata_v1_disabled"), by_profile.error().message);
+    BOOST_TEST(n == 1u);
+    // The variable wins over the profile; anything but "true" leaves IMDSv1 on (botocore's ensure_boolean).
+    for (const auto& [env_value, profile_value] :
+         std::vector<std::pair<std::string, std::string>>{{"false", "true"}, {"1", ""}, {"yes", ""}, {"", "false"}}) {
+        auto [c, requests] = run(env_value, profile_value);
+        BOOST_TEST(c.ok(), env_value << "/" << profile_value << ": " << why(c));
+        BOOST_TEST(requests == 3u);
+    }
+    // A token that works is used whatever the setting.
+    Fixture f;
+    f.ctx.env.set("AWS_EC2_METADATA_V1_DISABLED", "true");
+    FakeImds imds;
+    imds.accepts_v1 = false;
+    f.transport.handler = std::ref(imds);
+    a::ImdsProvider p(f.ctx);
+    BOOST_TEST(p.resolve().ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_request_without_answer_falls_back_to_imdsv1) {
+    // Connected, then nothing (a read timeout or a closed connection): the hop limit of a container on EC2.
+    {
+        Fixture f;
+        FakeImds imds;
+        imds.token_error = network_error(cat::Stage::read, "read timed out after 1000 ms");
+        f.transport.handler = std::ref(imds);
+        a::ImdsProvider p(f.ctx);
+        auto c = p.resolve();
+        BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
+        BOOST_TEST(f.transport.requests.size() == 3u);
+        BOOST_TEST(!has_request_header(f.transport.requests.at(1), "X-aws-ec2-metadata-token"));
+        auto r = p.region();
+        BOOST_REQUIRE_MESSAGE(r.ok(), why(r));
+        BOOST_TEST(*r == "eu-central-1");
+    }
+    {
+        // IMDSv1 gets no answer either: not applicable, as botocore gives up quietly.
+        Fixture f;
+        FakeImds imds;
+        imds.token_error = network_error(cat::Stage::read, "read timed out after 1000 ms");
+        imds.get_error = network_error(cat::Stage::read, "read timed out after 1000 ms");
+        f.transport.handler = std::ref(imds);
+        a::ImdsProvider p(f.ctx);
+        auto c = p.resolve();
+        BOOST_REQUIRE(!c.ok());
+        BOOST_TEST(!c.applies(), why(c));
+    }
+    {
+        Fixture f;
+        f.ctx.env.set("AWS_EC2_METADATA_V1_DISABLED", "true");
+        FakeImds imds;
+        imds.token_error = network_error(cat::Stage::read, "read timed out after 1000 ms");
+        f.transport.handler = std::ref(imds);
+        a::ImdsProvider p(f.ctx);
+        auto c = p.resolve();
+        BOOST_REQUIRE(c.failed());
+        BOOST_TEST(contains(c.error().message, "no answer"), c.error().message);
+        BOOST_TEST(contains(c.error().message, "IMDSv1 is disabled"), c.error().message);
+        BOOST_TEST(f.transport.requests.size() == 1u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(imds_use_ipv6_counts_when_no_mode_is_set) {
+    const auto first_url = [](const std::string& use_ipv6, const std::string& mode, bool in_profile) {
+        Fixture f;
+        if (!mode.empty()) f.ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", mode);
+        a::ImdsConfig config;
+        if (in_profile)
+            config.use_ipv6 = use_ipv6;
+        else
+            f.ctx.env.set("AWS_IMDS_USE_IPV6", use_ipv6);
+        FakeImds imds;
+        f.transport.handler = std::ref(imds);
+        a::ImdsProvider p(f.ctx, config);
+        BOOST_REQUIRE(p.resolve().ok());
+        return url_of(f.transport.requests.at(0));
+    };
+    BOOST_TEST(first_url("true", "", false) == "http://[fd00:ec2::254]/latest/api/token");
+    BOOST_TEST(first_url("True", "", true) == "http://[fd00:ec2::254]/latest/api/token");
+    BOOST_TEST(first_url("true", "IPv4", false) == "http://169.254.169.254/latest/api/token");
+    BOOST_TEST(first_url("false", "", false) == "http://169.254.169.254/latest/api/token");
 }
 
 BOOST_FIXTURE_TEST_CASE(no_role_is_a_skip, ImdsFixture) {
@@ -1180,6 +1315,212 @@ BOOST_FIXTURE_TEST_CASE(configured_endpoint_and_bad_settings, Fixture) {
     }
 }
 
+namespace {
+
+const std::string sso_cache_path = "/home/tester/.aws/sso/cache/b755b5ec73400c04400e978208d8559ad1f39053.json";
+const std::string refresh_token_value = "Atzr|REFRESHTOKENEXAMPLE";
+const std::string client_secret_value = "eyJraWQiOiJDTElFTlRTRUNSRVRFWEFNUExFIn0";
+const std::string new_access_token = "aoaNEWACCESSTOKENEXAMPLE";
+
+// A cache file as `aws sso login` writes it, with the registration botocore needs to refresh.
+std::string refreshable_cache_json(const std::string& expires_at,
+                                   const std::string& registration_expires_at = "2026-05-01T00:00:00Z",
+                                   bool with_refresh_token = true) {
+    std::string json = R"({"startUrl":"https://d-1234567890.awsapps.com/start","region":"us-east-1","accessToken":")" +
+                       sso_token_value + R"(","expiresAt":")" + expires_at +
+                       R"(","clientId":"client-id-EXAMPLE","clientSecret":")" + client_secret_value +
+                       R"(","registrationExpiresAt":")" + registration_expires_at + "\"";
+    if (with_refresh_token) json += R"(,"refreshToken":")" + refresh_token_value + "\"";
+    return json + "}";
+}
+
+// A fixture whose transport plays SSO OIDC (POST .../token) and the portal, and whose file writes are kept.
+struct SsoRefreshFixture : Fixture {
+    std::map<std::string, std::string> written;
+    h::Response oidc_answer =
+        response(200, R"({"accessToken":")" + new_access_token +
+                          R"(","tokenType":"Bearer","expiresIn":28800,"refreshToken":"Atzr|ROTATED"})");
+    SsoRefreshFixture() {
+        ctx.write_file = [this](const std::string& path, std::string_view bytes) -> cat::Status {
+            written[path] = std::string(bytes);
+            return cat::Ok{};
+        };
+        transport.handler = [this](const h::Request& r) -> Result<h::Response> {
+            if (r.method == "POST") return oidc_answer;
+            return response(200, role_credentials_json());
+        };
+    }
+    std::vector<const h::Request*> posts() const {
+        std::vector<const h::Request*> out;
+        for (const auto& r : transport.requests)
+            if (r.method == "POST") out.push_back(&r);
+        return out;
+    }
+};
+
+std::string json_string(const std::string& json, const char* name) {
+    rapidjson::Document doc;
+    doc.Parse(json.c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember(name) || !doc[name].IsString()) return "<absent>";
+    return doc[name].GetString();
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(an_expiring_session_token_is_refreshed_and_written_back, SsoRefreshFixture) {
+    // The clock says 2026-03-01T00:00:00Z: 10 minutes left is inside botocore's 15-minute window.
+    files[sso_cache_path] = refreshable_cache_json("2026-03-01T00:10:00Z");
+    std::vector<std::string> debug;
+    ctx.call.debug = [&](const std::string& line) { debug.push_back(line); };
+    auto c = a::credentials_from_sso(ctx, session_settings());
+    BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
+    BOOST_REQUIRE_EQUAL(transport.requests.size(), 2u);
+    const h::Request& post = transport.requests[0];
+    BOOST_TEST(post.method == "POST");
+    BOOST_TEST(url_of(post) == "https://oidc.us-east-1.amazonaws.com/token");
+    BOOST_TEST(request_header(post, "Content-Type") == "application/json");
+    BOOST_TEST(!has_request_header(post, "Authorization"));  // unsigned
+    BOOST_TEST(json_string(post.body, "grantType") == "refresh_token");
+    BOOST_TEST(json_string(post.body, "clientId") == "client-id-EXAMPLE");
+    BOOST_TEST(json_string(post.body, "clientSecret") == client_secret_value);
+    BOOST_TEST(json_string(post.body, "refreshToken") == refresh_token_value);
+    // The portal gets the new token.
+    BOOST_TEST(request_header(transport.requests[1], "x-amz-sso_bearer_token") == new_access_token);
+
+    BOOST_REQUIRE_EQUAL(written.count(sso_cache_path), 1u);
+    const std::string& file = written[sso_cache_path];
+    BOOST_TEST(json_string(file, "accessToken") == new_access_token);
+    BOOST_TEST(json_string(file, "expiresAt") == "2026-03-01T08:00:00Z");  // now + expiresIn
+    BOOST_TEST(json_string(file, "refreshToken") == "Atzr|ROTATED");
+    BOOST_TEST(json_string(file, "clientId") == "client-id-EXAMPLE");
+    BOOST_TEST(json_string(file, "clientSecret") == client_secret_value);
+    BOOST_TEST(json_string(file, "registrationExpiresAt") == "2026-05-01T00:00:00Z");
+    BOOST_TEST(json_string(file, "startUrl") == "https://d-1234567890.awsapps.com/start");
+    BOOST_TEST(json_string(file, "region") == "us-east-1");
+    for (const auto& line : debug)
+        for (const std::string& secret :
+             {sso_token_value, new_access_token, refresh_token_value, client_secret_value, std::string("ROTATED")})
+            BOOST_TEST(!contains(line, secret), line);
+}
+
+BOOST_FIXTURE_TEST_CASE(an_expired_session_token_is_refreshed_without_rotation, SsoRefreshFixture) {
+    files[sso_cache_path] = refreshable_cache_json("2026-02-28T20:00:00Z");
+    oidc_answer =
+        response(200, R"({"accessToken":")" + new_access_token + R"(","tokenType":"Bearer","expiresIn":3600})");
+    auto s = session_settings();
+    s.oidc_endpoint_url = "http://127.0.0.1:4566/oidc-base/";
+    auto c = a::credentials_from_sso(ctx, s);
+    BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
+    BOOST_TEST(url_of(transport.requests.at(0)) == "http://127.0.0.1:4566/oidc-base/token");
+    const std::string& file = written[sso_cache_path];
+    BOOST_TEST(json_string(file, "expiresAt") == "2026-03-01T01:00:00Z");
+    BOOST_TEST(json_string(file, "refreshToken") == "<absent>");  // botocore keeps only a returned one
+}
+
+BOOST_FIXTURE_TEST_CASE(tokens_with_time_left_are_not_refreshed, SsoRefreshFixture) {
+    files[sso_cache_path] = refreshable_cache_json("2026-03-01T00:15:00Z");  // exactly 15 minutes: not < window
+    BOOST_REQUIRE(a::credentials_from_sso(ctx, session_settings()).ok());
+    BOOST_TEST(posts().empty());
+    BOOST_TEST(written.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_token_that_cannot_be_refreshed_says_how_to_log_in) {
+    const auto run = [](const std::string& cache, a::SsoSettings s = session_settings()) {
+        SsoRefreshFixture f;
+        f.files[s.session_name.empty() ? "/home/tester/.aws/sso/cache/7487b5b67d5fa1132cf33fa93ae51ef38cc37752.json"
+                                       : sso_cache_path] = cache;
+        auto c = a::credentials_from_sso(f.ctx, s);
+        BOOST_REQUIRE(!c.ok());
+        BOOST_TEST(c.error().kind == ErrorKind::credentials);
+        BOOST_TEST(f.posts().empty());
+        BOOST_TEST(f.written.empty());
+        check_no_secrets(c.error(), {sso_token_value, refresh_token_value, client_secret_value});
+        return c.error().message;
+    };
+    auto m = run(refreshable_cache_json("2026-02-28T23:00:00Z", "2026-05-01T00:00:00Z", false));
+    BOOST_TEST(contains(m, "the SSO session my-sso-session has expired"), m);
+    BOOST_TEST(contains(m, "no refresh token"), m);
+    BOOST_TEST(contains(m, "run `aws sso login --sso-session my-sso-session`"), m);
+    m = run(refreshable_cache_json("2026-02-28T23:00:00Z", "2026-02-28T00:00:00Z"));
+    BOOST_TEST(contains(m, "client registration expired at 2026-02-28T00:00:00Z"), m);
+    m = run(refreshable_cache_json("2026-02-28T23:00:00Z", "someday"));
+    BOOST_TEST(contains(m, "registrationExpiresAt"), m);
+    // Legacy profiles (sso_start_url in the profile) are not refreshed, as in botocore.
+    auto legacy = session_settings();
+    legacy.session_name.clear();
+    m = run(refreshable_cache_json("2026-02-28T23:00:00Z"), legacy);
+    BOOST_TEST(contains(m, "expired at"), m);
+    BOOST_TEST(contains(m, "aws sso login --profile dev"), m);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_refresh) {
+    const auto oidc_refusal = response(400, R"({"error":"invalid_grant","error_description":"expired"})",
+                                       {{"x-amzn-ErrorType", "InvalidGrantException"}, {"x-amzn-RequestId", "r-1"}});
+    {
+        // Expired: the error names the code and says how to log in.
+        SsoRefreshFixture f;
+        f.files[sso_cache_path] = refreshable_cache_json("2026-02-28T23:00:00Z");
+        f.oidc_answer = oidc_refusal;
+        auto c = a::credentials_from_sso(f.ctx, session_settings());
+        BOOST_REQUIRE(!c.ok());
+        BOOST_TEST(c.error().kind == ErrorKind::credentials);
+        BOOST_TEST(c.error().code == "InvalidGrantException");
+        BOOST_TEST(c.error().http_status == 400);
+        BOOST_TEST(contains(c.error().message, "has expired and could not be refreshed"), c.error().message);
+        BOOST_TEST(contains(c.error().message, "aws sso login --sso-session my-sso-session"));
+        BOOST_TEST(f.transport.requests.size() == 1u);
+        BOOST_TEST(f.written.empty());
+        check_no_secrets(c.error(), {sso_token_value, refresh_token_value, client_secret_value});
+    }
+    {
+        // Not expired yet: the cached token is used (botocore).
+        SsoRefreshFixture f;
+        f.files[sso_cache_path] = refreshable_cache_json("2026-03-01T00:05:00Z");
+        f.oidc_answer = oidc_refusal;
+        auto c = a::credentials_from_sso(f.ctx, session_settings());
+        BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
+        BOOST_REQUIRE_EQUAL(f.transport.requests.size(), 2u);
+        BOOST_TEST(request_header(f.transport.requests[1], "x-amz-sso_bearer_token") == sso_token_value);
+        BOOST_TEST(f.written.empty());
+    }
+    {
+        // A server error is retried with the call policy, then reported.
+        SsoRefreshFixture f;
+        f.files[sso_cache_path] = refreshable_cache_json("2026-02-28T23:00:00Z");
+        f.oidc_answer = response(500, R"({"message":"boom"})");
+        auto c = a::credentials_from_sso(f.ctx, session_settings());
+        BOOST_REQUIRE(!c.ok());
+        BOOST_TEST(f.transport.requests.size() == 3u);
+        BOOST_TEST(c.error().http_status == 500);
+    }
+    {
+        // A write that fails does not fail the run.
+        SsoRefreshFixture f;
+        f.files[sso_cache_path] = refreshable_cache_json("2026-02-28T23:00:00Z");
+        f.ctx.write_file = [](const std::string& path, std::string_view) -> cat::Status {
+            return Error::make(ErrorKind::config, "cannot write " + path);
+        };
+        auto c = a::credentials_from_sso(f.ctx, session_settings());
+        BOOST_TEST(c.ok(), why(c));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(create_token_parsing) {
+    auto r = a::parse_sso_create_token(R"({"accessToken":"AT","expiresIn":60,"refreshToken":"RT"})");
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->access_token.reveal() == "AT");
+    BOOST_TEST(r->expires_in.count() == 60);
+    BOOST_REQUIRE(r->refresh_token.has_value());
+    for (const std::string bad :
+         {"", "[]", R"({"expiresIn":60})", R"({"accessToken":"AT"})", R"({"accessToken":"AT","expiresIn":"60"})",
+          R"({"accessToken":"AT","expiresIn":0})", R"({"accessToken":"A\nT","expiresIn":60})",
+          R"({"accessToken":"AT","expiresIn":60,"refreshToken":5})"}) {
+        auto b = a::parse_sso_create_token(bad);
+        BOOST_TEST(!b.ok(), bad);
+        if (!b.ok()) BOOST_TEST(!contains(b.error().message, "AT"), b.error().message);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(role_credentials_parsing) {
     auto c = a::parse_sso_role_credentials(role_credentials_json(1700000000999));
     BOOST_REQUIRE(c.ok());
@@ -1381,9 +1722,63 @@ BOOST_AUTO_TEST_CASE(faults) {
         BOOST_REQUIRE(c.failed());
         BOOST_TEST(contains(c.error().message, expected));
     }
-    auto v1 = run("/v1-only");
-    BOOST_REQUIRE(v1.failed());
-    BOOST_TEST(v1.error().http_status == 403);
+}
+
+BOOST_AUTO_TEST_CASE(imdsv1_fallback_and_its_switch_off) {
+    const std::string base = metadata_url();
+    for (const std::string prefix : {"/v1-only", "/token-404", "/token-405", "/token-silent"}) {
+        RealFixture f;
+        f.ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", base + prefix);
+        f.ctx.env.set("AWS_METADATA_SERVICE_TIMEOUT", "1");
+        a::ImdsProvider p(f.ctx);
+        const std::size_t before = log_lines().size();
+        auto c = p.resolve();
+        BOOST_REQUIRE_MESSAGE(c.ok(), prefix << ": " << why(c));
+        BOOST_TEST(c->keys.access_key_id == "ASIAMETADATAEXAMPLE");
+        BOOST_TEST(contains(c->source, "IMDSv1"));
+        const auto lines = log_lines();
+        BOOST_REQUIRE_EQUAL(lines.size(), before + 3);
+        BOOST_TEST(logged_header(lines[before + 1], "x-aws-ec2-metadata-token").empty());
+        BOOST_TEST(logged_header(lines[before + 2], "x-aws-ec2-metadata-token").empty());
+        auto region = p.region();
+        BOOST_REQUIRE_MESSAGE(region.ok(), why(region));
+        BOOST_TEST(*region == "eu-west-3");
+    }
+    for (const std::string prefix : {"/v1-only", "/token-silent"}) {
+        RealFixture f;
+        f.ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", base + prefix);
+        f.ctx.env.set("AWS_METADATA_SERVICE_TIMEOUT", "1");
+        f.ctx.env.set("AWS_EC2_METADATA_V1_DISABLED", "true");
+        a::ImdsProvider p(f.ctx);
+        const std::size_t before = log_lines().size();
+        auto c = p.resolve();
+        BOOST_REQUIRE_MESSAGE(c.failed(), prefix);
+        BOOST_TEST(contains(c.error().message, "IMDSv1 is disabled by AWS_EC2_METADATA_V1_DISABLED"),
+                   c.error().message);
+        BOOST_TEST(log_lines().size() == before + 1);  // the PUT only
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(ipv6_endpoint_on_loopback, RealFixture) {
+    // The IPv6 mode's address (fd00:ec2::254) exists only on EC2: the endpoint setting, which botocore lets win
+    // over the mode, points the same client at the server's [::1] listener. The mode's URL: endpoint_and_mode_settings.
+    const std::string base6 = getenv_str("CAT_TEST_METADATA_URL6");
+    if (base6.empty()) {
+        BOOST_TEST_MESSAGE("no IPv6 loopback on this machine: only the URL selection is tested");
+        return;
+    }
+    BOOST_REQUIRE(base6.starts_with("http://[::1]:"));
+    ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6");
+    ctx.env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", base6);
+    a::ImdsProvider p(ctx);
+    const std::size_t before = log_lines().size();
+    auto c = p.resolve();
+    BOOST_REQUIRE_MESSAGE(c.ok(), why(c));
+    BOOST_TEST(c->keys.access_key_id == "ASIAMETADATAEXAMPLE");
+    const auto lines = log_lines();
+    BOOST_REQUIRE_EQUAL(lines.size(), before + 3);
+    BOOST_TEST(logged_header(lines[before], "host") == base6.substr(7));
+    BOOST_TEST(!logged_header(lines[before + 1], "x-aws-ec2-metadata-token").empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(goes_through_the_configured_proxy, RealFixture) {

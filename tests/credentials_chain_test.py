@@ -36,7 +36,7 @@ META_AK, META_SK, META_ST = "ASIAMETADATAEXAMPLE", "metadataSecretKeyEXAMPLE0123
 post_json("/__credentials", {"access_key": META_AK, "secret_key": META_SK, "session_token": META_ST})
 
 SECRETS = [EXAMPLE_SK, META_SK, META_ST, OIDC_REQUEST_TOKEN, GITHUB_JWT, "sso-test-access-token",
-           "container-test-token"]
+           "container-test-token", "sso-test-refresh-token", "sso-test-client-secret", "expired-access-token"]
 
 
 def fetch(env, *args):
@@ -287,6 +287,74 @@ env["AWS_ENDPOINT_URL_SSO"] = META
 rc, out, err, log = fetch(env, "--profile", "dev")
 check("SSO: an expired token says to log in", rc == 3 and "aws sso login" in err, err)
 
+# SSO session refresh through SSO OIDC CreateToken (the metadata server's POST /token), as botocore's
+# SSOTokenProvider: the expired token is replaced, the cache file rewritten, and botocore reads it back.
+registration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 30 * 86400))
+
+
+def refreshable(refresh_token="sso-test-refresh-token", **extra):
+    token = {"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
+             "accessToken": "expired-access-token", "expiresAt": past, "clientId": "sso-test-client-id",
+             "clientSecret": "sso-test-client-secret", "registrationExpiresAt": registration}
+    if refresh_token:
+        token["refreshToken"] = refresh_token
+    token.update(extra)
+    env = home_env(config=sso_config, files={f".aws/sso/cache/{cache_name}": json.dumps(token)})
+    env["AWS_ENDPOINT_URL_SSO"] = META
+    env["AWS_ENDPOINT_URL_SSO_OIDC"] = META
+    return env
+
+
+env = refreshable()
+cache_file = os.path.join(env["HOME"], ".aws", "sso", "cache", cache_name)
+before = [e for e in (json.loads(l) for l in open(os.path.join(STATE, "metadata_server.log"))) if e["route"] == "/token"]
+rc, out, err, log = fetch(env, "--profile", "dev")
+after = [e for e in (json.loads(l) for l in open(os.path.join(STATE, "metadata_server.log"))) if e["route"] == "/token"]
+check("SSO: an expired session token refreshed with CreateToken, then role credentials",
+      rc == 0 and signer(log) == META_AK and len(after) == len(before) + 1, err)
+no_secret("SSO refresh", err)
+written = json.load(open(cache_file))
+check("SSO: the cache file rewritten with botocore's fields, 0600",
+      written.get("accessToken") == "sso-test-access-token" and written.get("refreshToken", "").startswith("refresh-")
+      and written.get("clientId") == "sso-test-client-id" and written.get("registrationExpiresAt") == registration
+      and written.get("startUrl") == "https://corp.awsapps.com/start" and written.get("region") == "us-east-1"
+      and os.stat(cache_file).st_mode & 0o777 == 0o600, (written.keys(), oct(os.stat(cache_file).st_mode)))
+loader = subprocess.run(
+    [os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools", "python-with-botocore"), "-c",
+     "import json, sys, datetime\n"
+     "from botocore.utils import JSONFileCache, SSOTokenLoader\n"
+     "from dateutil.parser import parse\n"
+     "token = SSOTokenLoader(cache=JSONFileCache(sys.argv[1]))('https://corp.awsapps.com/start', session_name='corp')\n"
+     "left = (parse(token['expiresAt']) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()\n"
+     "print(json.dumps({'same': token['accessToken'] == 'sso-test-access-token', 'left': left}))\n",
+     os.path.dirname(cache_file)], capture_output=True, text=True)
+loaded = json.loads(loader.stdout or "{}")
+check("SSO: botocore's SSOTokenLoader reads the rewritten cache file", loader.returncode == 0 and loaded.get("same")
+      and 7 * 3600 < loaded.get("left", 0) <= 8 * 3600, (loader.returncode, loader.stderr[-500:], loaded))
+rc, out, err, log = fetch(env, "--profile", "dev")
+check("SSO: the refreshed token serves the next run without a refresh", rc == 0 and signer(log) == META_AK and len(
+    [e for e in (json.loads(l) for l in open(os.path.join(STATE, "metadata_server.log"))) if e["route"] == "/token"])
+    == len(after), err)
+
+rc, out, err, log = fetch(refreshable(refresh_token=None), "--profile", "dev")
+check("SSO: an expired session without a refresh token: the clear error", rc == 3 and
+      "the SSO session corp has expired" in err and "aws sso login --sso-session corp" in err and not log, err)
+rc, out, err, log = fetch(refreshable(refresh_token="revoked-refresh-token"), "--profile", "dev")
+check("SSO: a refused refresh (InvalidGrantException): the clear error", rc == 3 and "could not be refreshed" in err
+      and "InvalidGrantException" in err and "aws sso login --sso-session corp" in err and not log, err)
+no_secret("SSO refused refresh", err)
+
+# --- botocore's other spellings and keys ----------------------------------------------------------------
+env = home_env(AWS_ACCESS_KEY_ID=META_AK, AWS_SECRET_ACCESS_KEY=META_SK, AWS_SECURITY_TOKEN=META_ST)
+rc, out, err, log = fetch(env)
+check("environment: AWS_SECURITY_TOKEN is the session token when AWS_SESSION_TOKEN is unset",
+      rc == 0 and signer(log) == META_AK, err)
+env = home_env(config="[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = mfa\n"
+                      f"aws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n"
+                      "mfa_serial = arn:aws:iam::111122223333:mfa/user\n")
+rc, out, err, log = fetch(env, "--profile", "mfa")
+check("mfa_serial: one clear line, no AssumeRole without the code", rc == 3 and "mfa_serial" in err and not log, err)
+
 # --- container and instance metadata ------------------------------------------------------------------
 env = home_env()
 env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{META}/container/creds",
@@ -302,6 +370,29 @@ env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META
 rc, out, err, log = fetch(env)
 check("instance metadata (IMDSv2), region from the instance", rc == 0 and signer(log) == META_AK and
       log[-1].get("region") == "eu-west-3", (err, log[-1:]))
+
+env = home_env()
+env.pop("AWS_EC2_METADATA_DISABLED")
+env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META + "/v1-only"
+rc, out, err, log = fetch(env)
+check("instance metadata: the token refused (403), IMDSv1 as botocore", rc == 0 and signer(log) == META_AK
+      and "falling back to IMDSv1" in err, err)
+rc, out, err, log = fetch(dict(env, AWS_EC2_METADATA_V1_DISABLED="true"))
+check("instance metadata: AWS_EC2_METADATA_V1_DISABLED=true refuses the fallback", rc == 3
+      and "IMDSv1 is disabled by AWS_EC2_METADATA_V1_DISABLED" in err and not log, err)
+env2 = home_env(config="[default]\nec2_metadata_v1_disabled = true\n")
+env2.pop("AWS_EC2_METADATA_DISABLED")
+env2["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = META + "/v1-only"
+rc, out, err, log = fetch(env2)
+check("instance metadata: the profile's ec2_metadata_v1_disabled refuses the fallback", rc == 3
+      and "IMDSv1 is disabled by profile ec2_metadata_v1_disabled" in err and not log, err)
+
+env2 = home_env(config=f"[default]\nec2_metadata_service_endpoint = {META}/token-405\n"
+                       "metadata_service_num_attempts = 2\nmetadata_service_timeout = 2\n")
+env2.pop("AWS_EC2_METADATA_DISABLED")
+rc, out, err, log = fetch(env2)
+check("instance metadata: the profile's ec2_metadata_service_endpoint, num_attempts and timeout",
+      rc == 0 and signer(log) == META_AK and "IMDSv1" in err, err)
 
 env = home_env(config="[profile imds]\nrole_arn = arn:aws:iam::111122223333:role/from-imds\n"
                        "credential_source = Ec2InstanceMetadata\n")

@@ -45,7 +45,8 @@ struct ChainOptions {
     std::string role_arn;
     std::string role_session_name;
     std::function<Result<StsConfig>()> sts;
-    std::function<std::string(const IniSection&)> sso_endpoint;
+    // The configured endpoint URL of "SSO" (the portal) or "SSO OIDC" for a profile; empty: the regional one.
+    std::function<std::string(const IniSection&, std::string_view service_id)> sso_endpoint;
     ImdsConfig imds;  // the profile's ec2_metadata_service_* and metadata_service_* settings
 };
 

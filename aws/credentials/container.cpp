@@ -190,6 +190,8 @@ struct ImdsSettings {
     std::string where;  // the base URL, for messages
     milliseconds timeout{1000};
     int attempts = 1;
+    bool v1_disabled = false;
+    std::string v1_disabled_by;  // the variable or profile key that disabled IMDSv1
 };
 
 // botocore compares the lower-cased value with "true": "1" or "yes" do not disable IMDS (parse_bool would).
@@ -203,10 +205,16 @@ Result<ImdsSettings> imds_settings(const Env& env, const ImdsConfig& config) {
         setting(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT", config.endpoint, "ec2_metadata_service_endpoint");
     const auto mode = setting(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", config.endpoint_mode,
                               "ec2_metadata_service_endpoint_mode");
-    const std::string m = text::lower(text::trim(mode.first));
+    std::string m = text::lower(text::trim(mode.first));
     if (!m.empty() && m != "ipv4" && m != "ipv6")
         return config_error(mode.second + " \"" + detail::one_line(mode.first, 32) +
                             "\" is invalid: expected IPv4 or IPv6");
+    // botocore: imds_use_ipv6 counts only when no endpoint mode is set (ensure_boolean: "true", any case).
+    if (m.empty() && text::iequals(setting(env, "AWS_IMDS_USE_IPV6", config.use_ipv6, "imds_use_ipv6").first, "true"))
+        m = "ipv6";
+    const auto v1 = setting(env, "AWS_EC2_METADATA_V1_DISABLED", config.v1_disabled, "ec2_metadata_v1_disabled");
+    s.v1_disabled = text::iequals(text::trim(v1.first), "true");
+    s.v1_disabled_by = v1.second;
     std::string base(text::trim(endpoint.first));
     if (base.empty()) base = m == "ipv6" ? imds_default_endpoint_v6 : imds_default_endpoint;
     auto url = http::parse_url(base);
@@ -231,7 +239,8 @@ Result<ImdsSettings> imds_settings(const Env& env, const ImdsConfig& config) {
 class ImdsClient {
 public:
     ImdsClient(const ProviderContext& ctx, ImdsSettings settings)
-        : s_(std::move(settings)),
+        : ctx_(ctx),
+          s_(std::move(settings)),
           transport_(ctx, s_.timeout, s_.timeout),
           options_(detail::call_options(ctx, *transport_, policy(s_.attempts), 2 * s_.timeout)) {}
     ImdsClient(const ImdsClient&) = delete;
@@ -239,7 +248,9 @@ public:
 
     const std::string& where() const { return s_.where; }
 
-    // PUT /latest/api/token. Nothing answering is "not applicable"; an answer that gives no token is an error.
+    // PUT /latest/api/token. Nothing accepting the connection is "not applicable"; 400 or a 200 without a
+    // usable token is an error; other refusals and silence fall back to IMDSv1 (no token) as botocore does,
+    // unless IMDSv1 is disabled.
     Resolved<Ok> fetch_token() {
         const auto build = [&](int) {
             http::Request req;
@@ -248,21 +259,21 @@ public:
             req.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", "21600");
             return req;
         };
+        bool unusable = false;
         const auto classify = [&](const http::Response& r) -> std::optional<Error> {
             Error e;
             if (r.status == 200) {
                 token_ = text::trim(r.body);
                 if (!token_.empty() && detail::header_safe(token_.view())) return std::nullopt;
+                token_.clear();
+                unusable = true;
                 e = credentials_error("the instance metadata service at " + s_.where +
                                       " returned an unusable IMDSv2 token");
-            } else if (r.status == 403 || r.status == 404 || r.status == 405) {
-                e = credentials_error("the instance metadata service at " + s_.where +
-                                      " refused an IMDSv2 token (HTTP " + std::to_string(r.status) +
-                                      "); IMDSv1 is not used");
             } else {
                 e = credentials_error("the instance metadata service at " + s_.where + " answered HTTP " +
                                       std::to_string(r.status) + " to the IMDSv2 token request");
-                e.retryable = r.status != 400;
+                // botocore stops at 400 (an error) and at 403, 404, 405 (IMDSv1); it tries the rest again.
+                e.retryable = r.status != 400 && r.status != 403 && r.status != 404 && r.status != 405;
             }
             e.http_status = r.status;
             return e;
@@ -275,12 +286,33 @@ public:
             return Ok{};
         }
         Error e = std::move(r).error();
-        if (e.http_status != 0) return e;  // it answered
-        // A timed-out PUT from a container on EC2 is the classic symptom of a hop limit of 1.
-        if (http::Clock::now() - started >= s_.timeout)
-            e.message += " (in a container on EC2, the instance's metadata hop limit may be too low for IMDSv2)";
-        return NotApplicable{std::move(e.message)};
+        std::string why;
+        if (e.http_status != 0) {  // it answered
+            if (e.http_status == 400 || unusable) return e;
+            why = e.message;
+        } else if (e.stage == Stage::read || e.stage == Stage::write) {
+            // Connected, but no answer: from a container on EC2, the classic symptom of a hop limit of 1
+            // (the token's answer dies on the way; IMDSv1 answers are not limited).
+            silent_ = true;
+            why = "the IMDSv2 token request: " + e.message;
+            if (http::Clock::now() - started >= s_.timeout)
+                why += " (in a container on EC2, the instance's metadata hop limit may be too low for IMDSv2)";
+        } else {
+            return NotApplicable{std::move(e.message)};
+        }
+        if (s_.v1_disabled) {
+            Error out = credentials_error(why + "; IMDSv1 is disabled by " + s_.v1_disabled_by);
+            out.http_status = e.http_status;
+            return out;
+        }
+        detail::debug(ctx_, "imds: " + why + ": falling back to IMDSv1");
+        v1_ = true;
+        return Ok{};
     }
+
+    // Whether the session uses IMDSv1 (no token), and whether that is because the token request went unanswered.
+    bool v1() const { return v1_; }
+    bool silent() const { return silent_; }
 
     // GET `path` with the token: network failures, non-200 answers, empty bodies (and bodies that are not
     // JSON, when `json`) are retried. The last answer is returned whatever its status; an error only when
@@ -290,7 +322,7 @@ public:
             http::Request req;
             req.method = "GET";
             req.url = url(path);
-            req.headers.emplace_back("X-aws-ec2-metadata-token", token_.reveal());
+            if (!v1_) req.headers.emplace_back("X-aws-ec2-metadata-token", token_.reveal());
             return req;
         };
         std::optional<Secret> last_body;
@@ -342,10 +374,13 @@ private:
         return u;
     }
 
+    const ProviderContext& ctx_;
     ImdsSettings s_;
     detail::ProviderTransport transport_;
     CallOptions options_;
     Secret token_;
+    bool v1_ = false;      // no token: IMDSv1
+    bool silent_ = false;  // the token request was accepted but never answered
 };
 
 // An IMDS session with its token, or why there is none.
@@ -450,7 +485,11 @@ Resolved<AwsCredentials> ImdsProvider::resolve() {
     ImdsClient& imds = **session;
 
     auto roles = imds.get(std::string(roles_path), false);
-    if (!roles) return std::move(roles).error();
+    if (!roles) {
+        // botocore gives up quietly when IMDSv1 gets no answer either after a silent token request.
+        if (imds.silent() && roles.error().http_status == 0) return NotApplicable{roles.error().message};
+        return std::move(roles).error();
+    }
     const Secret listing_body = std::move(roles->body);
     if (roles->status == 404)
         return NotApplicable{"no IAM role is attached to the instance (HTTP 404 from " + imds.where() +
@@ -472,7 +511,7 @@ Resolved<AwsCredentials> ImdsProvider::resolve() {
     auto out = parse_metadata_credentials(body.view(),
                                           "the instance metadata service at " + imds.where() + " (role " + role + ")");
     if (!out) return std::move(out).error();
-    out->source = "instance metadata (role " + role + ")";
+    out->source = "instance metadata (role " + role + (imds.v1() ? ", IMDSv1)" : ")");
     out->kind = CredentialSource::instance_metadata;
     return std::move(*out);
 }

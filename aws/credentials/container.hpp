@@ -33,19 +33,27 @@ struct ImdsConfig {
     std::string endpoint_mode;  // ec2_metadata_service_endpoint_mode: IPv4 or IPv6 (any case)
     std::string timeout;        // metadata_service_timeout: whole seconds
     std::string num_attempts;   // metadata_service_num_attempts
+    std::string v1_disabled;    // ec2_metadata_v1_disabled: "true" (any case) forbids the IMDSv1 fallback
+    std::string use_ipv6;       // imds_use_ipv6: "true" (any case) is endpoint mode IPv6 when no mode is set
 };
 
-// EC2 instance metadata, IMDSv2 only: PUT /latest/api/token (X-aws-ec2-metadata-token-ttl-seconds: 21600),
-// then GET /latest/meta-data/iam/security-credentials/ and .../<role> with X-aws-ec2-metadata-token.
-// AWS_EC2_METADATA_DISABLED=true (any case) turns it off; AWS_EC2_METADATA_SERVICE_ENDPOINT (or the
-// profile's ec2_metadata_service_endpoint) replaces http://169.254.169.254 (AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE
-// =IPv6: http://[fd00:ec2::254]); AWS_METADATA_SERVICE_TIMEOUT (seconds to connect and to read, default 1)
-// and AWS_METADATA_SERVICE_NUM_ATTEMPTS (default 1) bound it so a machine without IMDS fails fast. The
-// proxy settings of ctx.transport_options apply, as botocore applies the environment's proxies to IMDS.
+// EC2 instance metadata as botocore's IMDSFetcher: PUT /latest/api/token (X-aws-ec2-metadata-token-ttl-seconds:
+// 21600), then GET /latest/meta-data/iam/security-credentials/ and .../<role> with X-aws-ec2-metadata-token.
+// When the token request is answered 403, 404 or 405, any other status but 400 on every attempt, or
+// connects but gets no answer (read timeout, closed connection: the hop limit of a container on EC2), the
+// GETs go without a token (IMDSv1), unless AWS_EC2_METADATA_V1_DISABLED (or the profile's
+// ec2_metadata_v1_disabled) is true, which makes that an error. AWS_EC2_METADATA_DISABLED=true (any case)
+// turns it off; AWS_EC2_METADATA_SERVICE_ENDPOINT (or the profile's ec2_metadata_service_endpoint)
+// replaces http://169.254.169.254 (AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6, or AWS_IMDS_USE_IPV6=true
+// when no mode is set: http://[fd00:ec2::254]); AWS_METADATA_SERVICE_TIMEOUT (seconds to connect and to
+// read, default 1) and AWS_METADATA_SERVICE_NUM_ATTEMPTS (default 1) bound it so a machine without IMDS
+// fails fast. The proxy settings of ctx.transport_options apply, as botocore applies the environment's
+// proxies to IMDS.
 //
-// Not applicable (with the reason) when disabled, when nothing answers the token request (refused, unreachable,
-// timed out), and when the instance has no role (404 on the role listing). An IMDS that answers but
-// refuses the token or returns something unusable is an error (ErrorKind::credentials).
+// Not applicable (with the reason) when disabled, when nothing accepts the connection (refused, unreachable,
+// timed out), when an IMDSv1 fallback after a silent token request gets no answer either, and when the
+// instance has no role (404 on the role listing). An IMDS that answers 400 to the token request or returns
+// something unusable is an error (ErrorKind::credentials).
 class ImdsProvider : public CredentialsProvider {
 public:
     explicit ImdsProvider(const ProviderContext& ctx, ImdsConfig config = {}) : ctx_(ctx), config_(std::move(config)) {}

@@ -14,6 +14,10 @@ Result<std::string> read_whole_file(const std::string& path) {
     return files::read_file(path, max_file_bytes);
 }
 
+Status write_private_file(const std::string& path, std::string_view bytes) {
+    return files::write_private_atomic(path, bytes);
+}
+
 Result<std::optional<std::string>> read_optional_file(const std::string& path) {
     return files::read_file_if_exists(path, max_file_bytes);
 }

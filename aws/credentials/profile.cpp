@@ -48,7 +48,8 @@ Result<AssumeRoleParams> role_params(const std::string& profile, const IniSectio
 
 ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
                                  bool explicitly_selected, std::function<Result<StsConfig>()> sts,
-                                 std::function<std::string(const IniSection&)> sso_endpoint, ImdsConfig imds)
+                                 std::function<std::string(const IniSection&, std::string_view)> sso_endpoint,
+                                 ImdsConfig imds)
     : ctx_(ctx),
       config_(config),
       profile_(std::move(profile)),
@@ -92,6 +93,11 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
                                                const AwsCredentials& source) {
     auto params = role_params(profile, section);
     if (!params) return std::move(params).error();
+    // botocore asks the terminal for the code; a program run by Terraform or CI has no one to ask.
+    if (section.has("mfa_serial"))
+        return credentials_error(profile,
+                                 "mfa_serial is set: an MFA code cannot be asked for here; use a "
+                                 "credential_process that caches an MFA session, or a role without MFA");
     auto sts = sts_();
     if (!sts) return std::move(sts).error();
     detail::debug(ctx_,
@@ -197,7 +203,10 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
               std::pair{"sso_account_id", &sso.account_id}, std::pair{"sso_role_name", &sso.role_name}}) {
             if (value->empty()) return credentials_error(name, std::string("SSO configuration is missing ") + key);
         }
-        if (sso_endpoint_) sso.endpoint_url = sso_endpoint_(*section);
+        if (sso_endpoint_) {
+            sso.endpoint_url = sso_endpoint_(*section, "SSO");
+            sso.oidc_endpoint_url = sso_endpoint_(*section, "SSO OIDC");
+        }
         auto creds = credentials_from_sso(ctx_, sso);
         if (creds) creds->source = "profile " + name + ": SSO role " + sso.role_name;
         return creds;

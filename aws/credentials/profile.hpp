@@ -24,7 +24,8 @@ public:
     // settings, asked for only when a role is assumed.
     ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
                     bool explicitly_selected, std::function<Result<StsConfig>()> sts,
-                    std::function<std::string(const IniSection&)> sso_endpoint = {}, ImdsConfig imds = {});
+                    std::function<std::string(const IniSection&, std::string_view service_id)> sso_endpoint = {},
+                    ImdsConfig imds = {});
     std::string name() const override { return "profile " + profile_; }
     Resolved<AwsCredentials> resolve() override;
 
@@ -39,7 +40,7 @@ private:
     std::string profile_;
     bool explicit_;
     std::function<Result<StsConfig>()> sts_;
-    std::function<std::string(const IniSection&)> sso_endpoint_;
+    std::function<std::string(const IniSection&, std::string_view service_id)> sso_endpoint_;
     ImdsConfig imds_;
 };
 

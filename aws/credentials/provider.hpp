@@ -65,6 +65,8 @@ struct ProviderContext {
     http::Options transport_options;  // CA bundle, proxy, timeouts (for providers that make their own)
     // Reads a whole file; the error names the path. Default: the real file system.
     std::function<Result<std::string>(const std::string& path)> read_file;
+    // Replaces a file atomically with mode 0600 (the refreshed SSO token); default: write_private_file.
+    std::function<Status(const std::string& path, std::string_view bytes)> write_file;
     // Runs argv (no shell) with our environment, killed after `timeout` (nullopt: no limit); default:
     // fork/exec (aws::run_process).
     std::function<Result<ProcessOutput>(const std::vector<std::string>& argv,
@@ -119,6 +121,8 @@ private:
 // The default ProviderContext::read_file (files.cpp): the whole file, at most 16 MiB. Errors are
 // ErrorKind::config and name the path and the reason ("cannot read /x/token: No such file or directory").
 Result<std::string> read_whole_file(const std::string& path);
+// The default ProviderContext::write_file (files.cpp): files::write_private_atomic.
+Status write_private_file(const std::string& path, std::string_view bytes);
 
 class CredentialsProvider {
 public:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A loopback HTTP server that plays the credential endpoints of the metadata tests (standard library only).
 
-One plain-HTTP listener on 127.0.0.1 serves:
+One plain-HTTP listener on 127.0.0.1 (and one on [::1] when the machine has it: "port6") serves:
 
   container credentials  GET /container/creds                  Authorization: <--container-token>
   IMDSv2                 PUT /latest/api/token                  X-aws-ec2-metadata-token-ttl-seconds: 1..21600
@@ -9,12 +9,21 @@ One plain-HTTP listener on 127.0.0.1 serves:
                          GET /latest/meta-data/placement/region X-aws-ec2-metadata-token: <a token it issued>
   SSO portal             GET /federation/credentials?role_name=R&account_id=A
                                                                 x-amz-sso_bearer_token: <--sso-token>
+  SSO OIDC CreateToken   POST /token  {"clientId", "clientSecret", "grantType": "refresh_token", "refreshToken"}
+                         (rest-json, unsigned): with --sso-client-id, --sso-client-secret and --sso-refresh-token
+                         (or a refresh token it issued) it answers {"accessToken": <--sso-token>, "tokenType",
+                         "expiresIn": 28800, "refreshToken": a new one}; otherwise 400 InvalidGrantException
+                         ({"error": "invalid_grant", ...}, x-amzn-ErrorType) or InvalidClientException
 
 Every route also answers under a fault prefix, so a test chooses a misbehaviour through the URL it
 configures (e.g. AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT/no-role):
 
   /no-role/...       IMDS: the role listing is 404 (an instance without a role)
-  /v1-only/...       IMDS: the token PUT is 403
+  /v1-only/...       IMDS: the token PUT is 403; GETs without a token are served (IMDSv1)
+  /token-404/...     IMDS: the same with 404 for the PUT
+  /token-405/...     IMDS: the same with 405 for the PUT
+  /token-silent/...  IMDS: the PUT is accepted but not answered for 3 s (a hop limit of 1); GETs as IMDSv1
+  /no-rotate/...     SSO OIDC: the answer carries no new refreshToken
   /garbage/...       IMDS and container: 200 with a body that is not JSON
   /error-code/...    IMDS: the role's JSON has Code "AssumeRoleUnauthorizedAccess"
   /fail-500/...      container: HTTP 500 with a JSON message
@@ -29,6 +38,7 @@ import datetime
 import json
 import os
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -38,7 +48,10 @@ from http.server import ThreadingHTTPServer
 import common
 
 NAME = "metadata_server"
-FAULTS = ("no-role", "v1-only", "garbage", "error-code", "fail-500", "deep")
+FAULTS = ("no-role", "v1-only", "token-404", "token-405", "token-silent", "garbage", "error-code", "fail-500", "deep",
+          "no-rotate")
+# IMDS faults that refuse (status) or ignore (None) the token PUT and serve IMDSv1.
+V1_FAULTS = {"v1-only": 403, "token-404": 404, "token-405": 405, "token-silent": None}
 
 
 class State:
@@ -47,6 +60,7 @@ class State:
         self.log = common.JsonLog(log_path, sort_keys=True)
         self.lock = threading.Lock()
         self.imds_tokens = {}  # token -> expiry (monotonic)
+        self.refresh_tokens = {args.sso_refresh_token}  # the SSO OIDC refresh tokens it accepts
 
     def issue_token(self, ttl):
         token = "imds-" + secrets.token_urlsafe(24)
@@ -114,6 +128,8 @@ class Handler(common.Handler):
             return self._imds(fault, path)
         if path == "/federation/credentials":
             return self._sso(query)
+        if path == "/token":
+            return self._oidc(fault, body)
         self._send(404, "no such route\n")
 
     do_GET = _handle
@@ -144,8 +160,12 @@ class Handler(common.Handler):
         if path == "/latest/api/token":
             if self.command != "PUT":
                 return self._send(405, "method not allowed\n")
-            if fault == "v1-only":
-                return self._send(403, "forbidden\n")
+            if fault in V1_FAULTS:
+                if V1_FAULTS[fault] is None:
+                    time.sleep(3)  # longer than the client's AWS_METADATA_SERVICE_TIMEOUT=1
+                    self.close_connection = True
+                    return None
+                return self._send(V1_FAULTS[fault], "refused\n")
             ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
             if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
                 return self._send(400, "missing or invalid X-aws-ec2-metadata-token-ttl-seconds\n")
@@ -153,7 +173,8 @@ class Handler(common.Handler):
             return self._send(200, token, headers=[("X-aws-ec2-metadata-token-ttl-seconds", ttl)])
         if self.command != "GET":
             return self._send(405, "method not allowed\n")
-        if not self.state.token_ok(self.headers.get("X-aws-ec2-metadata-token", "")):
+        v1 = fault in V1_FAULTS and "X-aws-ec2-metadata-token" not in self.headers
+        if not v1 and not self.state.token_ok(self.headers.get("X-aws-ec2-metadata-token", "")):
             return self._send(401, "unauthorized\n")
         prefix = "/latest/meta-data/iam/security-credentials/"
         if path == prefix:
@@ -205,6 +226,37 @@ class Handler(common.Handler):
         }})
 
 
+    # -- SSO OIDC CreateToken ----------------------------------------------------------------------
+
+    def _oidc(self, fault, body):
+        a = self.state.args
+        if self.command != "POST":
+            return self._json(405, {"message": "method not allowed"})
+
+        def error(status, code, error, description):
+            self._json(status, {"error": error, "error_description": description},
+                       headers=[("x-amzn-ErrorType", code), ("x-amzn-RequestId", "oidc-req-" + error)])
+
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return error(400, "InvalidRequestException", "invalid_request", "the body is not JSON")
+        if not isinstance(req, dict) or req.get("grantType") != "refresh_token":
+            return error(400, "UnsupportedGrantTypeException", "unsupported_grant_type", "refresh_token only")
+        if req.get("clientId") != a.sso_client_id or req.get("clientSecret") != a.sso_client_secret:
+            return error(401, "InvalidClientException", "invalid_client", "unknown client")
+        with self.state.lock:
+            known = req.get("refreshToken") in self.state.refresh_tokens
+            rotated = "refresh-" + secrets.token_urlsafe(16)
+            self.state.refresh_tokens.add(rotated)
+        if not known:
+            return error(400, "InvalidGrantException", "invalid_grant", "the refresh token is invalid or expired")
+        answer = {"accessToken": a.sso_token, "tokenType": "Bearer", "expiresIn": 28800}
+        if fault != "no-rotate":
+            answer["refreshToken"] = rotated
+        self._json(200, answer)
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -214,12 +266,20 @@ class Server(ThreadingHTTPServer):
         self.state = state
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
 def main():
     ap = common.parser(__doc__)
     ap.add_argument("--container-token", default="container-test-token",
                     help="the Authorization value /container/creds requires")
     ap.add_argument("--sso-token", default="sso-test-access-token",
                     help="the x-amz-sso_bearer_token value the SSO portal requires")
+    ap.add_argument("--sso-client-id", default="sso-test-client-id")
+    ap.add_argument("--sso-client-secret", default="sso-test-client-secret")
+    ap.add_argument("--sso-refresh-token", default="sso-test-refresh-token",
+                    help="the refresh token CreateToken accepts (besides those it issued)")
     ap.add_argument("--sso-account", default="111122223333")
     ap.add_argument("--sso-role", default="MetadataTestRole")
     ap.add_argument("--role", default="metadata-test-role", help="the IMDS instance role")
@@ -230,8 +290,16 @@ def main():
     ap.add_argument("--session-token", default="metadataSessionTokenEXAMPLE")
     args = ap.parse_args()
     d = common.begin(args)
-    server = Server(("127.0.0.1", 0), State(args, os.path.join(d, NAME + ".log")))
-    return common.serve(args, NAME, {"port": server.server_address[1]}, [server])
+    state = State(args, os.path.join(d, NAME + ".log"))
+    server = Server(("127.0.0.1", 0), state)
+    servers, ready = [server], {"port": server.server_address[1]}
+    try:  # the same routes on [::1] when the machine has IPv6 loopback ("port6"), for the IPv6 endpoint mode
+        server6 = Server6(("::1", 0), state)
+        servers.append(server6)
+        ready["port6"] = server6.server_address[1]
+    except OSError:
+        pass
+    return common.serve(args, NAME, ready, servers)
 
 
 if __name__ == "__main__":
