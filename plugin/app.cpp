@@ -1,6 +1,7 @@
 #include "plugin/app.hpp"
 
 #include <algorithm>
+#include <map>
 #include <new>
 #include <optional>
 
@@ -13,6 +14,7 @@
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
 #include "core/files.hpp"
+#include "core/process.hpp"
 #include "core/result.hpp"
 #include "core/text.hpp"
 #include "http/transport.hpp"
@@ -49,56 +51,122 @@ std::string identity_of(const aws::AwsCredentials& c) {
     return c.role_arn.substr(0, session);
 }
 
-// --configure TOOL: the tool's configuration, as export lines, a dry run, or written to its files.
-Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o, const Env& env, Io& io) {
+// The input of one --configure item: its tool, its repository and that repository's endpoint.
+configure::ConfigureInput configure_input(const Plan& plan, const configure::Target& t, const protocol::Outcome& o) {
     configure::ConfigureInput in;
-    in.tool = plan.configure_tool;
-    in.repository_endpoint = o.repository_endpoint;
+    in.tool = t.tool;
+    for (const auto& e : o.repository_endpoints)
+        if (e.repository == t.repository && e.format == t.format) in.repository_endpoint = e.url;
     in.token = o.authorization_token.reveal();
     in.domain = o.domain;
     in.domain_owner = o.domain_owner;
-    in.repository = plan.repository ? plan.repository->repository : std::string();
+    in.repository = t.repository;
     in.namespace_ = plan.namespace_;
     in.extra_index = plan.extra_index;
     in.config_file = plan.config_file;
-    const bool env_output = plan.mode == OutputMode::env;
-    std::string out;
-    if (env_output) {
+    return in;
+}
+
+// Every configured tool's variables (--output env, exec), in order, each name once (tools share
+// CODEARTIFACT_AUTH_TOKEN). The notes for variables go to `notes`.
+Result<std::vector<std::pair<std::string, std::string>>> configure_vars(const Plan& plan, const protocol::Outcome& o,
+                                                                        std::vector<std::string>& notes) {
+    std::vector<std::pair<std::string, std::string>> vars;
+    for (const auto& t : plan.configure) {
+        configure::ConfigureInput in = configure_input(plan, t, o);
         if (auto s = configure::validate(in); !s) return s.error();
-        for (const auto& [k, v] : configure::env_vars(in)) out += "export " + k + "=" + protocol::shell_quote(v) + "\n";
+        for (auto& [k, v] : configure::env_vars(in)) {
+            const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == k; });
+            if (same == vars.end())
+                vars.emplace_back(k, std::move(v));
+            else
+                same->second = std::move(v);
+        }
+        for (auto& n : configure::notes(in, true)) notes.push_back(std::move(n));
+        wipe(in.token);
+    }
+    return vars;
+}
+
+// --configure TOOL[:REPOSITORY],...: the tools' configuration, as export lines, a dry run, or written to
+// their files. Every tool's files are planned before any is written.
+Result<std::string> configure_tools(const Plan& plan, const protocol::Outcome& o, const Env& env, Io& io) {
+    std::string out;
+    std::vector<std::string> notes;
+    if (plan.mode == OutputMode::env) {
+        auto vars = configure_vars(plan, o, notes);
+        if (!vars) return std::move(vars).error();
+        for (auto& [k, v] : *vars) {
+            out += "export " + k + "=" + protocol::shell_quote(v) + "\n";
+            wipe(v);
+        }
     } else {
-        auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
-        if (!edits) return std::move(edits).error();
-        if (plan.dry_run) {
-            out = configure::render_dry_run(*edits, plan.show_token);
-        } else {
-            // Locked in the cache folder (--no-cache too), so that parallel runs on one file all land.
-            std::string lock_dir = plan.cache_dir;
-            if (auto d = cache::default_cache_dir(env, env.get("HOME")); lock_dir.empty() && d) lock_dir = *d;
-            auto done = configure::apply_locked(in, env, env.get("HOME"), *edits, lock_dir);
-            if (!done) return std::move(done).error();
-            for (const auto& e : *done)
-                out += std::string(e.changed() ? "configured " : "unchanged ") + plan.configure_tool + ": " + e.path +
-                       "\n";
+        std::vector<std::pair<configure::ConfigureInput, std::vector<configure::FileEdit>>> planned;
+        for (const auto& t : plan.configure) {
+            configure::ConfigureInput in = configure_input(plan, t, o);
+            auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
+            if (!edits) return std::move(edits).error();
+            planned.emplace_back(std::move(in), std::move(*edits));
+        }
+        // Locked in the cache folder (--no-cache too), so that parallel runs on one file all land.
+        std::string lock_dir = plan.cache_dir;
+        if (auto d = cache::default_cache_dir(env, env.get("HOME")); lock_dir.empty() && d) lock_dir = *d;
+        for (auto& [in, edits] : planned) {
+            if (plan.dry_run) {
+                out += configure::render_dry_run(edits, plan.show_token);
+            } else {
+                auto done = configure::apply_locked(in, env, env.get("HOME"), edits, lock_dir);
+                if (!done) return std::move(done).error();
+                for (const auto& e : *done)
+                    out += std::string(e.changed() ? "configured " : "unchanged ") + in.tool + ": " + e.path + "\n";
+            }
+            for (auto& n : configure::notes(in, false)) notes.push_back(std::move(n));
+            wipe(in.token);
         }
     }
-    for (const auto& note : configure::notes(in, env_output)) io.err("codeartifact-token: " + note);
+    for (const auto& note : notes) io.err("codeartifact-token: " + note);
     return out;
 }
+
+// exec: the command and the environment it runs with (ours, with the token's variables and each
+// configured tool's). The strings of the environment are wiped when it is dropped.
+struct ExecCall {
+    std::vector<std::string> argv;
+    std::vector<std::string> env;  // NAME=value
+    ExecCall() = default;
+    ExecCall(ExecCall&&) = default;
+    ExecCall& operator=(ExecCall&&) = default;
+    ExecCall(const ExecCall&) = delete;
+    ExecCall& operator=(const ExecCall&) = delete;
+    ~ExecCall() {
+        for (auto& e : env) wipe(e);
+    }
+};
+
+// What a run ends with: text for stdout (and files), or a command to run in our place.
+struct Answer {
+    protocol::Rendered rendered;
+    std::optional<ExecCall> exec;
+};
 
 // What the front door gave: the parameters, the output mode, and the GitHub Action's own inputs.
 struct Request {
     Params params;
     OutputMode mode = OutputMode::json;
     protocol::GithubOptions github;
+    std::vector<std::string> command;  // exec: the command after "--"
 };
 
-// The front door: no arguments and stdin not a terminal is a Terraform query; otherwise CLI flags.
-Result<Request> read_request(std::span<const std::string_view> args, Io& io) {
-    const bool terraform_stdin = args.empty() && !io.stdin_is_terminal;
+// The front door: no arguments and stdin not a terminal is a Terraform query; otherwise CLI flags (for
+// exec, the flags before "--").
+Result<Request> read_request(std::span<const std::string_view> args, Io& io, std::vector<std::string> command) {
+    const bool exec = !command.empty();
+    const bool terraform_stdin = args.empty() && !io.stdin_is_terminal && !exec;
     auto params = terraform_stdin ? protocol::parse_json_object(io.read_stdin()) : protocol::parse_cli(args);
     if (!params) return std::move(params).error();
-    Request r{std::move(*params), terraform_stdin ? OutputMode::terraform : OutputMode::json, {}};
+    Request r{std::move(*params), terraform_stdin ? OutputMode::terraform : OutputMode::json, {}, std::move(command)};
+    if (exec && r.params.has("output"))
+        return Error::make(ErrorKind::usage, "output does not go with exec: the command's standard output is its own");
     if (r.params.has("output")) {
         auto m = protocol::parse_output_mode(r.params.get("output"));
         if (!m) return std::move(m).error();
@@ -129,8 +197,14 @@ public:
     }
 };
 
+// A dry run sends nothing, unless it shows what --configure would write or what exec would run: those
+// need the token and the repository endpoints.
+bool offline(const Plan& plan) {
+    return plan.dry_run && plan.configure.empty() && plan.exec_command.empty();
+}
+
 std::unique_ptr<http::Transport> make_run_transport(const Plan& plan, const Io& io) {
-    if (plan.dry_run && plan.configure_tool.empty()) return std::make_unique<OfflineTransport>();
+    if (offline(plan)) return std::make_unique<OfflineTransport>();
     return io.make_transport ? io.make_transport(plan.transport) : http::make_transport(plan.transport);
 }
 
@@ -211,7 +285,7 @@ aws::ProviderContext provider_context(const Run& run) {
     ctx.env = run.env;
     ctx.home = run.env.get("HOME");
     ctx.call = run.call_options();
-    if (!run.plan.dry_run || !run.plan.configure_tool.empty()) ctx.call.transport = nullptr;  // a dry run: offline
+    if (!offline(run.plan)) ctx.call.transport = nullptr;  // a dry run: offline
     ctx.transport_options = run.plan.transport;
     ctx.run_process = aws::run_process;
     return ctx;
@@ -327,29 +401,78 @@ Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoi
     o.domain = plan.token.domain;
     o.domain_owner = plan.token.domain_owner;
     o.region = endpoint.signing_region;
-    if (plan.repository) {
-        auto url = client.get_repository_endpoint(*plan.repository);
+    for (const auto& r : plan.repositories) {
+        auto url = client.get_repository_endpoint(r);
         if (!url) return std::move(url).error();
-        o.repository_endpoint = *url;
+        o.repository_endpoints.push_back({r.repository, r.format, *url});
     }
+    if (o.repository_endpoints.size() == 1) o.repository_endpoint = o.repository_endpoints.front().url;
     run.debug(std::string(o.from_cache ? "token from the cache" : "token received") + ", expires " +
               aws::format_rfc3339(o.expiration));
     return o;
 }
 
-// Step 4, output: the tool's configuration with --configure, else the outcome in the request's mode.
-Result<protocol::Rendered> output(const Run& run, const Request& request, const protocol::Outcome& o) {
-    if (!run.plan.configure_tool.empty()) {
-        auto text = configure_tool(run.plan, o, run.env, run.io);
-        if (!text) return std::move(text).error();
-        return protocol::Rendered{std::move(*text), {}};
+// exec: the command, with our environment and the token's variables (those of --output env), then each
+// configured tool's; with --dry-run, what would run (the token as ****).
+Result<Answer> exec_command(const Run& run, const protocol::Outcome& o) {
+    const Plan& plan = run.plan;
+    std::vector<std::string> notes;
+    auto tool_vars = configure_vars(plan, o, notes);
+    if (!tool_vars) return std::move(tool_vars).error();
+    auto vars = protocol::env_vars(o);
+    for (auto& [k, v] : *tool_vars) {
+        const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == k; });
+        if (same == vars.end())
+            vars.emplace_back(k, std::move(v));
+        else
+            std::swap(same->second, v);
+        wipe(v);
     }
-    return protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
+    if (plan.debug || plan.dry_run)
+        for (const auto& note : notes) run.io.err("codeartifact-token: " + note);
+    Answer a;
+    if (plan.dry_run) {
+        std::string& out = a.rendered.stdout_text;
+        out = "# would run:";
+        for (const auto& arg : plan.exec_command) out += " " + protocol::shell_quote(arg);
+        out += "\n# with this environment and:\n";
+        const std::string token = o.authorization_token.reveal();
+        for (auto& [k, v] : vars) out += k + "=" + configure::redact(v, token) + "\n";
+        for (auto& kv : vars) wipe(kv.second);
+        return a;
+    }
+    ExecCall call;
+    call.argv = plan.exec_command;
+    std::map<std::string, std::string, std::less<>> merged = run.env.all();
+    for (auto& [k, v] : vars) std::swap(merged[k], v);
+    for (auto& [k, v] : vars) wipe(v);
+    call.env.reserve(merged.size());
+    for (auto& [k, v] : merged) {
+        call.env.push_back(k + "=" + v);
+        wipe(v);
+    }
+    a.exec = std::move(call);
+    return a;
 }
 
-Result<protocol::Rendered> execute(const Request& request, const Env& env, Io& io) {
+// Step 4, output: the tools' configuration with --configure, the command with exec, else the outcome in
+// the request's mode.
+Result<Answer> output(const Run& run, const Request& request, const protocol::Outcome& o) {
+    if (!run.plan.exec_command.empty()) return exec_command(run, o);
+    if (!run.plan.configure.empty()) {
+        auto text = configure_tools(run.plan, o, run.env, run.io);
+        if (!text) return std::move(text).error();
+        return Answer{protocol::Rendered{std::move(*text), {}}, {}};
+    }
+    auto r = protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
+    if (!r) return std::move(r).error();
+    return Answer{std::move(*r), {}};
+}
+
+Result<Answer> execute(const Request& request, const Env& env, Io& io) {
     auto plan = make_plan(request.params, env, request.mode);
     if (!plan) return std::move(plan).error();
+    plan->exec_command = request.command;
     if (!request.params.secrets_from_argv.empty())
         io.err("codeartifact-token: warning: " + request.params.secrets_from_argv.front() +
                " was given on the command line, where other processes can read it; prefer the environment");
@@ -359,13 +482,21 @@ Result<protocol::Rendered> execute(const Request& request, const Env& env, Io& i
     if (!creds) return std::move(creds).error();
     auto endpoint = where(run, *creds);
     if (!endpoint) return std::move(endpoint).error();
-    // Without --configure, --dry-run shows the signed request and sends nothing; with it, the token is
-    // fetched and --dry-run shows the configuration instead of writing it.
-    if (run.plan.dry_run && run.plan.configure_tool.empty())
-        return protocol::Rendered{describe_dry_run(run, *endpoint, creds->keys), {}};
+    // Without --configure or exec, --dry-run shows the signed request and sends nothing; with them, the
+    // token is fetched and --dry-run shows the configuration or the command instead.
+    if (offline(run.plan)) return Answer{protocol::Rendered{describe_dry_run(run, *endpoint, creds->keys), {}}, {}};
     auto o = outcome(run, *endpoint, *creds);
     if (!o) return std::move(o).error();
     return output(run, request, *o);
+}
+
+// exec: the command in our place (POSIX), or its exit code (Windows). A command that cannot be run exits
+// as a shell's would: 127 when it is not found, 126 when it cannot be run.
+int run_command(const ExecCall& call, Io& io) {
+    auto r = io.exec ? io.exec(call.argv, call.env) : process::exec_replace(call.argv, call.env);
+    if (r) return *r;
+    io.err("codeartifact-token: " + describe(r.error()));
+    return r.error().code == process::not_found_code ? 127 : 126;
 }
 
 void report_internal_error(Io& io, const char* what) noexcept {
@@ -386,11 +517,22 @@ int write_out(Io& io, std::string_view text) {
 
 // The run, with errors as values: the exit code, and stdout written once at the end.
 int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) {
-    if (args.size() == 1 && args[0] == "--version") {
+    // exec [options] -- COMMAND [ARGS...]: only the options are ours (a --help after "--" is the command's).
+    std::span<const std::string_view> options = args;
+    std::vector<std::string> command;
+    const bool exec = !args.empty() && args[0] == "exec";
+    if (exec) {
+        options = args.subspan(1);
+        const auto dashes = std::ranges::find(options, std::string_view("--"));
+        command.assign(dashes + (dashes == options.end() ? 0 : 1), options.end());
+        options = options.first(static_cast<std::size_t>(dashes - options.begin()));
+    }
+    if (options.size() == 1 && options[0] == "--version" && !exec) {
         return write_out(io, std::string("codeartifact-token ") + CAT_VERSION + "\n");
     }
     // --help anywhere asks for help (as git and curl): "--domain x --help" is not a usage error.
-    if ((args.size() == 1 && args[0] == "-h") || std::ranges::find(args, std::string_view("--help")) != args.end()) {
+    if ((options.size() == 1 && options[0] == "-h") ||
+        std::ranges::find(options, std::string_view("--help")) != options.end()) {
         return write_out(io, help_text());
     }
     OutputMode mode = OutputMode::json;
@@ -400,8 +542,11 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         io.err("codeartifact-token: " + line);
         return exit_code(e.kind);
     };
-    Result<protocol::Rendered> result = [&]() -> Result<protocol::Rendered> {
-        auto request = read_request(args, io);
+    Result<Answer> result = [&]() -> Result<Answer> {
+        if (exec && command.empty())
+            return Error::make(ErrorKind::usage,
+                               "exec needs a command after --: codeartifact-token exec [options] -- COMMAND [ARGS...]");
+        auto request = read_request(options, io, std::move(command));
         if (!request) return std::move(request).error();
         mode = request->mode;
         if (mode == OutputMode::github)
@@ -409,10 +554,14 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         return execute(*request, env, io);
     }();
     if (!result) return fail(result.error());
+    // Nothing of ours is open or held any more (the cache, its locks, the connections): the command may
+    // take our place.
+    if (result->exec) return run_command(*result->exec, io);
+    const protocol::Rendered& rendered = result->rendered;
     // stdout first: in GitHub mode it carries the ::add-mask:: line, and no file gets the token unless
     // the mask went out before it.
-    if (const int code = write_out(io, result->stdout_text); code != 0) return code;
-    for (const auto& a : result->appends)
+    if (const int code = write_out(io, rendered.stdout_text); code != 0) return code;
+    for (const auto& a : rendered.appends)
         if (auto s = io.append_file(a.path, a.text); !s) return fail(s.error());
     return 0;
 }

@@ -248,7 +248,9 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
             if (auto hint = suggest(flag.substr(2), true); !hint.empty()) msg += " (did you mean " + hint + "?)";
             return usage(msg);
         }
-        if (p.has(spec->name)) return usage("option " + std::string(flag) + " is given more than once");
+        // --configure may come once per tool: the items join as one list (configure::parse_targets).
+        const bool list = spec->name == "configure";
+        if (p.has(spec->name) && !list) return usage("option " + std::string(flag) + " is given more than once");
         if (spec->is_switch) {
             if (inline_value) return usage("option " + std::string(flag) + " takes no value");
             p.values.insert_or_assign(std::string(spec->name), "true");
@@ -262,6 +264,7 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
             value = args[++i];
         }
         if (spec->secret && !value.empty()) p.secrets_from_argv.emplace_back(spec->name);
+        if (list && p.has(spec->name)) value = p.get(spec->name) + "," + value;
         p.set(spec->name, std::move(value));
     }
     return p;
