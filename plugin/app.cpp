@@ -495,8 +495,11 @@ Result<Answer> execute(const Request& request, const Env& env, Io& io) {
 int run_command(const ExecCall& call, Io& io) {
     auto r = io.exec ? io.exec(call.argv, call.env) : process::exec_replace(call.argv, call.env);
     if (r) return *r;
-    io.err("codeartifact-token: " + describe(r.error()));
-    return r.error().code == process::not_found_code ? 127 : 126;
+    Error e = std::move(r).error();
+    const int code = e.code == process::not_found_code ? 127 : 126;
+    e.code.clear();  // the exit code tells which
+    io.err("codeartifact-token: " + describe(e));
+    return code;
 }
 
 void report_internal_error(Io& io, const char* what) noexcept {
