@@ -32,6 +32,9 @@ struct ConfigureInput {
     std::string namespace_;    // npm/pnpm/yarn scope, swift scope (--namespace); empty: the default registry
     bool extra_index = false;  // pip, uv, maven, cargo, bundler: add beside the public registry, not instead
     std::string config_file;   // --config-file: replaces the tool's main file (not its credential file)
+    // The account's home in the password database (process::account_home) when it is not HOME: Java's
+    // user.home, where Maven reads settings.xml (a note says so). Empty: the same, or unknown.
+    std::string account_home;
 };
 
 struct FileEdit {

@@ -36,6 +36,9 @@ Status plan(const Context& c, const Where& w, Files& files) {
         // An auth-required registry needs a credential provider named; cargo:token reads credentials.toml.
         if (auto r = set_toml(f, registry, "credential-provider", edit::toml_string("cargo:token")); !r) return r;
         if (c.in.extra_index) return Ok{};
+        // In place of crates.io it is also where cargo publish (and cargo owner, yank) go without --registry:
+        // a crates.io that is replaced refuses them.
+        if (auto r = set_toml(f, {{"registry"}, false, "", ""}, "default", edit::toml_string(c.name)); !r) return r;
         return set_toml(f, {{"source", "crates-io"}, false, "", ""}, "replace-with", edit::toml_string(c.name));
     });
     if (!s) return s;
@@ -48,6 +51,7 @@ void env_vars(const Context& c, Vars& out) {
     out.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_INDEX", "sparse+" + c.ep.url());
     out.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_CREDENTIAL_PROVIDER", "cargo:token");
     out.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_TOKEN", "Bearer " + c.in.token);
+    if (!c.in.extra_index) out.emplace_back("CARGO_REGISTRY_DEFAULT", c.name);
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {

@@ -83,6 +83,11 @@ void env_vars(const Context& c, Vars& out) {
 
 namespace twine {
 
+// The section of .pypirc, named as `aws codeartifact login --tool twine` names it, so that scripts written
+// for it (twine upload -r codeartifact) work unchanged; a later run for another repository replaces it, as
+// the AWS CLI's does. (Several repositories at once: TWINE_* variables through exec or --output env.)
+constexpr std::string_view section = "codeartifact";
+
 std::string path(const Env&, std::string_view home) {
     return join_path(home, ".pypirc");
 }
@@ -90,8 +95,8 @@ std::string path(const Env&, std::string_view home) {
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         if (edit::ini_has(f.after, configparser, "distutils", "index-servers")) {
-            f.after = edit::ini_list_put(f.after, configparser, "distutils", "index-servers", c.name,
-                                         [&](std::string_view item) { return item == c.name; });
+            f.after = edit::ini_list_put(f.after, configparser, "distutils", "index-servers", std::string(section),
+                                         [&](std::string_view item) { return item == section; });
         } else {
             // Without [distutils], twine knows only [pypi]; listing the sections keeps them all usable.
             std::string servers;
@@ -99,14 +104,14 @@ Status plan(const Context& c, const Where& w, Files& files) {
             if (std::find(sections.begin(), sections.end(), "pypi") == sections.end())
                 sections.insert(sections.begin(), "pypi");
             for (const auto& s : sections)
-                if (s != "distutils" && s != c.name && servers.find(" " + s + " ") == std::string::npos)
+                if (s != "distutils" && s != section && servers.find(" " + s + " ") == std::string::npos)
                     servers += s + " ";
-            servers += c.name;
+            servers += std::string(section);
             f.after = edit::ini_set(f.after, configparser, "distutils", "index-servers", servers);
         }
-        f.after = edit::ini_set(f.after, configparser, c.name, "repository", c.ep.url());
-        f.after = edit::ini_set(f.after, configparser, c.name, "username", "aws");
-        f.after = edit::ini_set(f.after, configparser, c.name, "password", c.in.token);
+        f.after = edit::ini_set(f.after, configparser, std::string(section), "repository", c.ep.url());
+        f.after = edit::ini_set(f.after, configparser, std::string(section), "username", "aws");
+        f.after = edit::ini_set(f.after, configparser, std::string(section), "password", c.in.token);
         return Ok{};
     });
 }
@@ -117,8 +122,8 @@ void env_vars(const Context& c, Vars& out) {
     out.emplace_back("TWINE_PASSWORD", c.in.token);
 }
 
-void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
-    if (!env_output) out.push_back("upload with twine upload -r " + c.name);
+void notes(const Context&, bool env_output, std::vector<std::string>& out) {
+    if (!env_output) out.push_back("upload with twine upload -r " + std::string(section));
 }
 
 }  // namespace twine

@@ -70,4 +70,9 @@ inline constexpr std::string_view not_runnable_code = "CommandNotRunnable";
 // Ctrl-Break reach it through the console it shares with us; we ignore them while it runs.
 Result<int> exec_replace(const std::vector<std::string>& argv, const std::vector<std::string>& env);
 
+// The home directory of the account we run as, from the password database (POSIX: getpwuid_r of the real
+// uid), which Java takes for user.home whatever HOME says, and so where Maven reads ~/.m2/settings.xml;
+// empty when there is none. Windows: the profile folder (FOLDERID_Profile), Java's user.home there.
+std::string account_home();
+
 }  // namespace cat::process

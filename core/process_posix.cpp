@@ -2,6 +2,7 @@
 // process. See core/process.hpp.
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -388,6 +389,16 @@ Result<int> exec_replace(const std::vector<std::string>& argv, const std::vector
     if (program.empty()) e.message = "no program to run";
     e.code = std::string(not_found ? not_found_code : not_runnable_code);
     return e;
+}
+
+std::string account_home() {
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr ||
+        found->pw_dir == nullptr)
+        return {};
+    return found->pw_dir;
 }
 
 }  // namespace cat::process

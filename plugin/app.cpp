@@ -51,8 +51,16 @@ std::string identity_of(const aws::AwsCredentials& c) {
     return c.role_arn.substr(0, session);
 }
 
+// Two spellings of one directory ("/root", "/root/").
+bool same_directory(std::string_view a, std::string_view b) {
+    while (a.size() > 1 && a.ends_with('/')) a.remove_suffix(1);
+    while (b.size() > 1 && b.ends_with('/')) b.remove_suffix(1);
+    return a == b;
+}
+
 // The input of one --configure item: its tool, its repository and that repository's endpoint.
-configure::ConfigureInput configure_input(const Plan& plan, const configure::Target& t, const protocol::Outcome& o) {
+configure::ConfigureInput configure_input(const Plan& plan, const configure::Target& t, const protocol::Outcome& o,
+                                          const Env& env) {
     configure::ConfigureInput in;
     in.tool = t.tool;
     for (const auto& e : o.repository_endpoints)
@@ -64,16 +72,19 @@ configure::ConfigureInput configure_input(const Plan& plan, const configure::Tar
     in.namespace_ = plan.namespace_;
     in.extra_index = plan.extra_index;
     in.config_file = plan.config_file;
+    if (auto home = process::account_home(); !home.empty() && !same_directory(home, env.get("HOME")))
+        in.account_home = std::move(home);
     return in;
 }
 
 // Every configured tool's variables (--output env, exec), in order, each name once (tools share
 // CODEARTIFACT_AUTH_TOKEN). The notes for variables go to `notes`.
 Result<std::vector<std::pair<std::string, std::string>>> configure_vars(const Plan& plan, const protocol::Outcome& o,
+                                                                        const Env& env,
                                                                         std::vector<std::string>& notes) {
     std::vector<std::pair<std::string, std::string>> vars;
     for (const auto& t : plan.configure) {
-        configure::ConfigureInput in = configure_input(plan, t, o);
+        configure::ConfigureInput in = configure_input(plan, t, o, env);
         if (auto s = configure::validate(in); !s) return s.error();
         for (auto& [k, v] : configure::env_vars(in)) {
             const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == k; });
@@ -94,7 +105,7 @@ Result<std::string> configure_tools(const Plan& plan, const protocol::Outcome& o
     std::string out;
     std::vector<std::string> notes;
     if (plan.mode == OutputMode::env) {
-        auto vars = configure_vars(plan, o, notes);
+        auto vars = configure_vars(plan, o, env, notes);
         if (!vars) return std::move(vars).error();
         for (auto& [k, v] : *vars) {
             out += "export " + k + "=" + protocol::shell_quote(v) + "\n";
@@ -103,7 +114,7 @@ Result<std::string> configure_tools(const Plan& plan, const protocol::Outcome& o
     } else {
         std::vector<std::pair<configure::ConfigureInput, std::vector<configure::FileEdit>>> planned;
         for (const auto& t : plan.configure) {
-            configure::ConfigureInput in = configure_input(plan, t, o);
+            configure::ConfigureInput in = configure_input(plan, t, o, env);
             auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
             if (!edits) return std::move(edits).error();
             planned.emplace_back(std::move(in), std::move(*edits));
@@ -417,7 +428,7 @@ Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoi
 Result<Answer> exec_command(const Run& run, const protocol::Outcome& o) {
     const Plan& plan = run.plan;
     std::vector<std::string> notes;
-    auto tool_vars = configure_vars(plan, o, notes);
+    auto tool_vars = configure_vars(plan, o, run.env, notes);
     if (!tool_vars) return std::move(tool_vars).error();
     auto vars = protocol::env_vars(o);
     for (auto& [k, v] : *tool_vars) {

@@ -5,6 +5,7 @@ Run by CTest as: tests/tools/with-servers python3 tests/exec_loopback_test.py (C
 """
 import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -199,7 +200,18 @@ p = subprocess.run([binary(), "--domain", d2, "--repository", "npm-store", "--fo
 check("one repository keeps repository_endpoint", p.returncode == 0 and
       json.loads(p.stdout).get("repository_endpoint", "").endswith("/npm/npm-store/"), p.stdout + p.stderr)
 
-# 8. Real clients under exec read the variables (when installed).
+# 8. Maven: Java's user.home is the account's home, not HOME; --configure maven says which file Maven reads.
+account_home = pwd.getpwuid(os.getuid()).pw_dir
+p = subprocess.run([binary(), "--domain", d2, "--configure", "maven:maven-store"], env=env, capture_output=True,
+                   text=True, timeout=60)
+if account_home.rstrip("/") != env["HOME"].rstrip("/"):
+    check("configure maven with HOME unlike the account's home: a note names the file Maven reads",
+          p.returncode == 0 and f"Maven reads {account_home.rstrip('/')}/.m2/settings.xml" in p.stderr and
+          os.path.exists(os.path.join(env["HOME"], ".m2/settings.xml")), p.stderr)
+else:
+    skip("maven user.home note", "HOME is the account's home here")
+
+# 9. Real clients under exec read the variables (when installed).
 npm = shutil.which("npm")
 if npm:
     p = cat_exec(["--domain", d2, "--configure", "npm:npm-store"], [npm, "config", "get", "registry"])
