@@ -494,6 +494,20 @@ BOOST_AUTO_TEST_CASE(several_repositories_one_token) {
     BOOST_TEST(transport.sent.size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(github_input_configure_takes_several_lines) {
+    script_token();
+    for (const char* url : {"https://h/npm/npm-store/", "https://h/pypi/pypi-store/"})
+        transport.replies.push_back(reply(200, std::string(R"({"repositoryEndpoint":")") + url + "\"}"));
+    vars["GITHUB_OUTPUT"] = (root / "gh-out").string();
+    vars["GITHUB_ENV"] = (root / "gh-env").string();
+    vars["INPUT_DOMAIN"] = "dm";
+    vars["INPUT_CONFIGURE"] = "npm:npm-store\npip:pypi-store\n";
+    BOOST_TEST(run({"--output", "github"}) == 0);
+    BOOST_TEST(transport.sent.size() == 3u);
+    BOOST_TEST(out.find("configured npm: ") != std::string::npos);
+    BOOST_TEST(out.find("configured pip: ") != std::string::npos);
+}
+
 // exec through the Io seam: what would replace the process.
 struct Exec : App {
     std::vector<std::string> argv;
