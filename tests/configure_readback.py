@@ -176,6 +176,16 @@ else:
                "cat-readback-nothing"], env)
     check("pip: PIP_INDEX_URL alone sends aws:TOKEN", basic in auth_seen("/pypi/my-repo/simple/"), Recorder.requests)
 
+def write_crate(path, package):
+    """A library crate at PATH whose Cargo.toml is [package] version and edition, then PACKAGE; PATH."""
+    os.makedirs(path + "/src")
+    with open(path + "/Cargo.toml", "w") as f:
+        f.write('[package]\nversion = "0.1.0"\nedition = "2021"\n' + package)
+    with open(path + "/src/lib.rs", "w") as f:
+        f.write("")
+    return path
+
+
 # --- cargo ----------------------------------------------------------------------------------------------
 cargo = which("cargo", [os.path.expanduser("~/.cargo/bin")])
 if not cargo or run([cargo, "--version"], fresh_env()).returncode != 0:
@@ -197,13 +207,8 @@ else:
     check("cargo: our registry is the default (cargo publish)", p.stdout.strip() == '"my-domain-my-repo"',
           p.stdout + p.stderr)
     # A project that depends on a crate of the registry: resolving it asks the sparse index, with the token.
-    proj = env["HOME"] + "/proj"
-    os.makedirs(proj + "/src")
-    with open(proj + "/Cargo.toml", "w") as f:
-        f.write('[package]\nname = "probe"\nversion = "0.1.0"\nedition = "2021"\n\n'
-                '[dependencies]\ncat-readback-nothing = { version = "1", registry = "my-domain-my-repo" }\n')
-    with open(proj + "/src/lib.rs", "w") as f:
-        f.write("")
+    proj = write_crate(env["HOME"] + "/proj", 'name = "probe"\n\n[dependencies]\n'
+                       'cat-readback-nothing = { version = "1", registry = "my-domain-my-repo" }\n')
     Recorder.requests.clear()
     p = run([cargo, "generate-lockfile"], dict(env, CARGO_NET_RETRY="0", CARGO_HTTP_TIMEOUT="20"), cwd=proj)
     seen = auth_seen("/cargo/my-repo/")
@@ -211,13 +216,7 @@ else:
           f"{Recorder.requests} {p.stderr[-600:]}")
 
     # cargo publish without --registry goes to our registry (registry.default), not to the replaced crates.io.
-    pub = env["HOME"] + "/pub"
-    os.makedirs(pub + "/src")
-    with open(pub + "/Cargo.toml", "w") as f:
-        f.write('[package]\nname = "cat-probe"\nversion = "0.1.0"\nedition = "2021"\ndescription = "probe"\n'
-                'license = "MIT"\n')
-    with open(pub + "/src/lib.rs", "w") as f:
-        f.write("")
+    pub = write_crate(env["HOME"] + "/pub", 'name = "cat-probe"\ndescription = "probe"\nlicense = "MIT"\n')
     Recorder.requests.clear()
     p = run([cargo, "publish", "--dry-run", "--allow-dirty"], dict(env, CARGO_NET_RETRY="0", CARGO_HTTP_TIMEOUT="20"),
             cwd=pub, timeout=300)
