@@ -87,7 +87,8 @@ Result<std::vector<std::pair<std::string, std::string>>> configure_vars(const Pl
         configure::ConfigureInput in = configure_input(plan, t, o, env);
         if (auto s = configure::validate(in); !s) return s.error();
         for (auto& [k, v] : configure::env_vars(in)) {
-            const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == k; });
+            const std::string& name = k;  // a structured binding cannot be captured (before C++20 in clang 16)
+            const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == name; });
             if (same == vars.end())
                 vars.emplace_back(k, std::move(v));
             else
@@ -432,7 +433,8 @@ Result<Answer> exec_command(const Run& run, const protocol::Outcome& o) {
     if (!tool_vars) return std::move(tool_vars).error();
     auto vars = protocol::env_vars(o);
     for (auto& [k, v] : *tool_vars) {
-        const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == k; });
+        const std::string& name = k;  // a structured binding cannot be captured (before C++20 in clang 16)
+        const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == name; });
         if (same == vars.end())
             vars.emplace_back(k, std::move(v));
         else
