@@ -212,6 +212,35 @@ Result<std::string_view> repository_format(std::string_view tool) {
     return (*t)->format;
 }
 
+Result<std::vector<Target>> parse_targets(std::string_view spec, std::string_view repository) {
+    std::vector<Target> out;
+    std::vector<const Tool*> seen;
+    for (std::size_t start = 0; start < spec.size();) {
+        const auto end = std::min(spec.find_first_of(", \t\r\n", start), spec.size());
+        const std::string_view item = spec.substr(start, end - start);
+        start = end + 1;
+        if (item.empty()) continue;
+        const auto colon = item.find(':');
+        Target t{std::string(item.substr(0, colon)), std::string(repository), ""};
+        if (colon != std::string_view::npos) t.repository = std::string(item.substr(colon + 1));
+        auto tool = find_tool(t.tool);
+        if (!tool) return std::move(tool).error();
+        if (std::find(seen.begin(), seen.end(), *tool) != seen.end())
+            return usage("configure names " + std::string((*tool)->name) +
+                         " twice: one repository per tool and run (npm and pnpm are one tool)");
+        seen.push_back(*tool);
+        if (t.repository.empty())
+            return usage(colon != std::string_view::npos
+                             ? "configure item \"" + std::string(item) + "\" has no repository after the colon"
+                             : "configure needs repository: the repository to configure " + t.tool +
+                                   " for (--repository, or " + t.tool + ":REPOSITORY)");
+        t.format = std::string((*tool)->format);
+        out.push_back(std::move(t));
+    }
+    if (out.empty()) return usage("configure is empty: name a tool, e.g. npm or npm:REPOSITORY");
+    return out;
+}
+
 Status validate(const ConfigureInput& in) {
     auto c = context(in);
     if (!c) return std::move(c).error();
@@ -267,6 +296,14 @@ std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token) 
         if (!text.empty() && text.back() != '\n') out += '\n';
     }
     return out;
+}
+
+std::string redact(std::string text, std::string_view token) {
+    if (token.empty()) return text;
+    for (const std::string& secret : {std::string(token), percent_encode(token)})
+        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 4))
+            text.replace(at, secret.size(), "****");
+    return text;
 }
 
 std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& in) {

@@ -43,6 +43,9 @@ struct ConfigureInput {
     std::vector<std::string> helper_command;
     // --unconfigure: remove our entries instead of writing them (no token needed: `token` is empty).
     bool remove = false;
+    // The account's home in the password database (process::account_home) when it is not HOME: Java's
+    // user.home, where Maven reads settings.xml (a note says so). Empty: the same, or unknown.
+    std::string account_home;
 };
 
 struct FileEdit {
@@ -54,6 +57,20 @@ struct FileEdit {
 
     bool changed() const { return !exists || before != after; }
 };
+
+// One tool and the repository to configure it for: an item of --configure.
+struct Target {
+    std::string tool;        // as given (an alias stays an alias)
+    std::string repository;  // TOOL:REPOSITORY, or --repository for a bare TOOL
+    std::string format;      // the tool's repository format
+};
+
+// --configure's value: items TOOL or TOOL:REPOSITORY separated by commas, spaces or newlines (the flag
+// given several times arrives joined by commas; Terraform and the action give one string). A bare TOOL
+// takes `repository` (--repository); without one it is a usage error. A tool named twice (an alias counts
+// as its tool: npm and pnpm share .npmrc) is a usage error, as two items would write the same entries.
+// The names are checked here; the repositories by the caller (aws::validate).
+Result<std::vector<Target>> parse_targets(std::string_view spec, std::string_view repository);
 
 // The tools, in the order --help lists them (tools.cpp has their table).
 std::span<const std::string_view> known_tools();
@@ -94,6 +111,9 @@ Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std
 // For --dry-run: per file a header line "# PATH (create|update|unchanged)" and the whole new content, the
 // token replaced by **** unless show_token.
 std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token);
+
+// `text` with the token, as it is and URL-encoded (pip's index URL), replaced by ****: exec --dry-run.
+std::string redact(std::string text, std::string_view token);
 
 // For --output env: the variables that configure the tool without files, in order. Only names that are
 // valid shell identifiers; empty for a tool that has no such form (see notes()) and for an input that

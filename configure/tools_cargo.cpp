@@ -41,7 +41,9 @@ Status plan(const Context& c, const Where& w, Files& files) {
     if (c.in.remove) {
         auto s = files.edit(*config, [&](FileEdit& f) -> Status {
             if (auto r = remove_toml(f, registry, {"index", "credential-provider"}); !r) return r;
-            // crates.io's replacement only while it is our registry.
+            // The default registry and crates.io's replacement only while they are ours.
+            if (f.after.find("default = " + edit::toml_string(c.name)) != std::string::npos)
+                if (auto r = remove_toml(f, {{"registry"}, false, "", ""}, {"default"}); !r) return r;
             if (f.after.find("replace-with = " + edit::toml_string(c.name)) == std::string::npos) return Ok{};
             return remove_toml(f, {{"source", "crates-io"}, false, "", ""}, {"replace-with"});
         });
@@ -67,6 +69,9 @@ Status plan(const Context& c, const Where& w, Files& files) {
         }
         if (auto r = set_toml(f, registry, "credential-provider", provider); !r) return r;
         if (c.in.extra_index) return Ok{};
+        // In place of crates.io it is also where cargo publish (and cargo owner, yank) go without --registry:
+        // a crates.io that is replaced refuses them.
+        if (auto r = set_toml(f, {{"registry"}, false, "", ""}, "default", edit::toml_string(c.name)); !r) return r;
         return set_toml(f, {{"source", "crates-io"}, false, "", ""}, "replace-with", edit::toml_string(c.name));
     });
     if (!s) return s;
@@ -85,6 +90,7 @@ void env_vars(const Context& c, Vars& out) {
     out.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_INDEX", "sparse+" + c.ep.url());
     out.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_CREDENTIAL_PROVIDER", "cargo:token");
     out.emplace_back("CARGO_REGISTRIES_" + c.env_name + "_TOKEN", "Bearer " + c.in.token);
+    if (!c.in.extra_index) out.emplace_back("CARGO_REGISTRY_DEFAULT", c.name);
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {

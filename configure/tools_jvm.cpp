@@ -63,6 +63,14 @@ void env_vars(const Context& c, Vars& out) {
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
     if (!env_output && c.in.token_reference)
         out.push_back("the token comes from $CODEARTIFACT_AUTH_TOKEN: run mvn under codeartifact-token exec");
+    // Java takes user.home from the password database, not from HOME: where they differ (a container's or
+    // a test's HOME), Maven reads another settings.xml than the one written. We write where HOME says, as
+    // every other tool, and say how to make Maven read it.
+    if (!env_output && c.in.config_file.empty() && !c.in.account_home.empty())
+        out.push_back("Maven reads " + join_path(c.in.account_home, ".m2/settings.xml") +
+                      " (Java's user.home is the account's home, not HOME): run mvn -s ~/.m2/settings.xml, or set "
+                      "MAVEN_OPTS=-Duser.home=$HOME, or give --config-file " +
+                      join_path(c.in.account_home, ".m2/settings.xml"));
     if (env_output)
         out.push_back("Maven reads no credential from the environment by itself: in settings.xml, the <server> <id>" +
                       c.name +

@@ -134,6 +134,11 @@ void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
 
 namespace twine {
 
+// The section of .pypirc, named as `aws codeartifact login --tool twine` names it, so that scripts written
+// for it (twine upload -r codeartifact) work unchanged; a later run for another repository replaces it, as
+// the AWS CLI's does. (Several repositories at once: TWINE_* variables through exec or --output env.)
+constexpr std::string_view section = "codeartifact";
+
 std::string path(const Env&, std::string_view home) {
     return join_path(home, ".pypirc");
 }
@@ -148,14 +153,14 @@ Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         if (c.in.remove) {
             f.after = edit::ini_list_remove(f.after, configparser, "distutils", "index-servers",
-                                            [&](std::string_view item) { return item == c.name; });
+                                            [&](std::string_view item) { return item == section; });
             for (auto key : {"repository", "username", "password"})
-                f.after = edit::ini_remove(f.after, configparser, c.name, key);
+                f.after = edit::ini_remove(f.after, configparser, std::string(section), key);
             return Ok{};
         }
         if (edit::ini_has(f.after, configparser, "distutils", "index-servers")) {
-            f.after = edit::ini_list_put(f.after, configparser, "distutils", "index-servers", c.name,
-                                         [&](std::string_view item) { return item == c.name; });
+            f.after = edit::ini_list_put(f.after, configparser, "distutils", "index-servers", std::string(section),
+                                         [&](std::string_view item) { return item == section; });
         } else {
             // Without [distutils], twine knows only [pypi]; listing the sections keeps them all usable.
             std::string servers;
@@ -163,18 +168,19 @@ Status plan(const Context& c, const Where& w, Files& files) {
             if (std::find(sections.begin(), sections.end(), "pypi") == sections.end())
                 sections.insert(sections.begin(), "pypi");
             for (const auto& s : sections)
-                if (s != "distutils" && s != c.name && servers.find(" " + s + " ") == std::string::npos)
+                if (s != "distutils" && s != section && servers.find(" " + s + " ") == std::string::npos)
                     servers += s + " ";
-            servers += c.name;
+            servers += std::string(section);
             f.after = edit::ini_set(f.after, configparser, "distutils", "index-servers", servers);
         }
-        f.after = edit::ini_set(f.after, configparser, c.name, "repository", c.ep.url());
-        f.after = edit::ini_set(f.after, configparser, c.name, "username", "aws");
+        const std::string name(section);
+        f.after = edit::ini_set(f.after, configparser, name, "repository", c.ep.url());
+        f.after = edit::ini_set(f.after, configparser, name, "username", "aws");
         // .pypirc expands no variable; twine takes TWINE_PASSWORD instead (twine.readthedocs.io, "Environment
         // variables"), which exec and --output env set.
         // Without it, a password an earlier run wrote goes: no secret stays behind.
-        f.after = c.token_in_files() ? edit::ini_set(f.after, configparser, c.name, "password", c.in.token)
-                                     : edit::ini_remove(f.after, configparser, c.name, "password");
+        f.after = c.token_in_files() ? edit::ini_set(f.after, configparser, name, "password", c.in.token)
+                                     : edit::ini_remove(f.after, configparser, name, "password");
         return Ok{};
     });
 }
@@ -186,7 +192,7 @@ void env_vars(const Context& c, Vars& out) {
 }
 
 void notes(const Context& c, bool env_output, std::vector<std::string>& out) {
-    if (!env_output) out.push_back("upload with twine upload -r " + c.name);
+    if (!env_output) out.push_back("upload with twine upload -r " + std::string(section));
     if (!env_output && c.in.token_reference)
         out.push_back(
             "twine takes the password from TWINE_PASSWORD: run it under codeartifact-token exec "

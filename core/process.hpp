@@ -51,4 +51,28 @@ struct Finished {
 inline constexpr std::string_view timed_out_code = "ProcessTimeout";
 Result<Finished> run(const std::vector<std::string>& argv, const Options& options = {});
 
+// The Error::code of an exec_replace that found no program (a shell's exit 127), and of one that found it
+// but could not run it (not executable, a directory, a bad interpreter: 126).
+inline constexpr std::string_view not_found_code = "CommandNotFound";
+inline constexpr std::string_view not_runnable_code = "CommandNotRunnable";
+
+// Runs argv[0] with the arguments argv[1..] exactly as given (no shell), with exactly `env` ("NAME=value"
+// each) as its environment, on our standard streams (and any descriptor not marked close-on-exec). argv[0]
+// without a '/' is looked up in the PATH of `env` (unset: /bin:/usr/bin), as execvp does: directories that
+// do not have it are skipped, one that has it but may not run it makes the error "not runnable" when no
+// later one has it, and a file without "#!" is run by /bin/sh (as execvp and shells do).
+// POSIX (core/process_posix.cpp): the program replaces this process (execve), so its exit status, and the
+// signal that ends it, are the ones our caller sees, and signals sent to us reach it. SIGPIPE is set back
+// to its default first. Returns only when it could not run the program: an Error (ErrorKind::config,
+// code not_found_code or not_runnable_code) `cannot run "prog": No such file or directory`.
+// Windows (core/process_windows.cpp): CreateProcessW (the arguments quoted for CommandLineToArgvW, the
+// environment block sorted, inheritable standard handles), waited for; returns its exit code. Ctrl-C and
+// Ctrl-Break reach it through the console it shares with us; we ignore them while it runs.
+Result<int> exec_replace(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+
+// The home directory of the account we run as, from the password database (POSIX: getpwuid_r of the real
+// uid), which Java takes for user.home whatever HOME says, and so where Maven reads ~/.m2/settings.xml;
+// empty when there is none. Windows: the profile folder (FOLDERID_Profile), Java's user.home there.
+std::string account_home();
+
 }  // namespace cat::process

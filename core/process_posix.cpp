@@ -1,6 +1,8 @@
-// The process layer on POSIX: fork/execvp with a pipe for standard output. See core/process.hpp.
+// The process layer on POSIX: fork/execvp with a pipe for standard output, and execve in place of this
+// process. See core/process.hpp.
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -316,6 +318,87 @@ Result<Finished> run(const std::vector<std::string>& argv, const Options& option
     if (!waited.exit_code) return run_error("cannot wait for " + quoted(program) + ": " + std::strerror(errno));
     result.exit_code = *waited.exit_code;
     return result;
+}
+
+namespace {
+
+// The files exec_replace tries, in order: the program itself when it names a path, else it in each
+// directory of PATH (an empty entry is the current directory, as POSIX says).
+std::vector<std::string> exec_candidates(const std::string& program, const std::vector<std::string>& env) {
+    if (program.find('/') != std::string::npos) return {program};
+    std::string_view path = "/bin:/usr/bin";  // glibc's default (confstr _CS_PATH) when PATH is unset
+    for (const auto& e : env)
+        if (e.starts_with("PATH=")) path = std::string_view(e).substr(5);
+    std::vector<std::string> out;
+    for (std::size_t start = 0;;) {
+        const auto end = path.find(':', start);
+        const auto dir = path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        out.push_back((dir.empty() ? std::string(".") : std::string(dir)) + "/" + program);
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    out.reserve(strings.size() + 1);
+    for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+}  // namespace
+
+Result<int> exec_replace(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    const std::string program = argv.empty() ? std::string() : argv.front();
+    std::vector<char*> args = c_strings(argv);
+    std::vector<char*> envp = c_strings(env);
+    // SIGPIPE is ignored while we write (core/files_posix.cpp); the program starts with the default, as a
+    // shell would start it. The signal mask and the other dispositions pass on as they are (exec resets
+    // the handlers).
+    struct sigaction dfl {};
+    struct sigaction old {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(SIGPIPE, &dfl, &old);
+    bool denied = false;  // found somewhere, but not runnable there
+    int failed = 0;       // an error that ends the search (E2BIG, ENOMEM, ELOOP...)
+    for (const auto& candidate : program.empty() ? std::vector<std::string>{} : exec_candidates(program, env)) {
+        ::execve(candidate.c_str(), args.data(), envp.data());
+        int e = errno;
+        if (e == ENOEXEC) {
+            // Not a binary and no "#!": a shell script, which /bin/sh runs (execvp and shells do the same).
+            std::vector<char*> sh{const_cast<char*>("/bin/sh"), const_cast<char*>(candidate.c_str())};
+            sh.insert(sh.end(), args.begin() + 1, args.end());
+            ::execve("/bin/sh", sh.data(), envp.data());
+            e = EACCES;
+        }
+        if (e == EACCES || e == EPERM || e == EISDIR) {
+            denied = true;
+            if (failed == 0) failed = e;
+            continue;
+        }
+        if (e == ENOENT || e == ENOTDIR || e == ESTALE || e == ENODEV || e == ETIMEDOUT) continue;
+        failed = e;
+        break;
+    }
+    ::sigaction(SIGPIPE, &old, nullptr);
+    const bool not_found = !denied && (failed == 0 || failed == ENOENT);
+    Error e = run_error("cannot run " + quoted(program) + ": " + std::strerror(not_found ? ENOENT : failed));
+    if (program.empty()) e.message = "no program to run";
+    e.code = std::string(not_found ? not_found_code : not_runnable_code);
+    return e;
+}
+
+std::string account_home() {
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr ||
+        found->pw_dir == nullptr)
+        return {};
+    return found->pw_dir;
 }
 
 }  // namespace cat::process

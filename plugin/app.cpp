@@ -1,6 +1,7 @@
 #include "plugin/app.hpp"
 
 #include <algorithm>
+#include <map>
 #include <new>
 #include <optional>
 
@@ -13,6 +14,7 @@
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
 #include "core/files.hpp"
+#include "core/process.hpp"
 #include "core/result.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
@@ -53,9 +55,9 @@ std::string identity_of(const aws::AwsCredentials& c) {
 
 // What cargo's credential-provider passes us back: the domain, owner and region the token was for, and the
 // settings of this run that a plain run in cargo's environment would not find (profile, role, endpoint).
-std::vector<std::string> helper_arguments(const Plan& plan, const protocol::Outcome& o) {
+std::vector<std::string> helper_arguments(const Plan& plan, const protocol::Outcome& o, const std::string& endpoint) {
     // The endpoint's host names all three (the owner even when the caller's account was the default).
-    std::vector<std::string> args = helpers::keyring_arguments(o.repository_endpoint);
+    std::vector<std::string> args = helpers::keyring_arguments(endpoint);
     if (args.empty()) args = {"--domain", o.domain, "--domain-owner", o.domain_owner, "--region", o.region};
     if (args[3].empty()) args.erase(args.begin() + 2, args.begin() + 4);
     if (plan.profile_from_flag) args.insert(args.end(), {"--profile", plan.profile});
@@ -64,15 +66,24 @@ std::vector<std::string> helper_arguments(const Plan& plan, const protocol::Outc
     return args;
 }
 
-// --configure TOOL: the tool's configuration, as export lines, a dry run, or written to its files.
-Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o, const Env& env, Io& io) {
+// Two spellings of one directory ("/root", "/root/").
+bool same_directory(std::string_view a, std::string_view b) {
+    while (a.size() > 1 && a.ends_with('/')) a.remove_suffix(1);
+    while (b.size() > 1 && b.ends_with('/')) b.remove_suffix(1);
+    return a == b;
+}
+
+// The input of one --configure item: its tool, its repository and that repository's endpoint.
+configure::ConfigureInput configure_input(const Plan& plan, const configure::Target& t, const protocol::Outcome& o,
+                                          const Env& env) {
     configure::ConfigureInput in;
-    in.tool = plan.configure_tool;
-    in.repository_endpoint = o.repository_endpoint;
+    in.tool = t.tool;
+    for (const auto& e : o.repository_endpoints)
+        if (e.repository == t.repository && e.format == t.format) in.repository_endpoint = e.url;
     in.token = o.authorization_token.reveal();
     in.domain = o.domain;
     in.domain_owner = o.domain_owner;
-    in.repository = plan.repository ? plan.repository->repository : std::string();
+    in.repository = t.repository;
     in.namespace_ = plan.namespace_;
     in.extra_index = plan.extra_index;
     in.config_file = plan.config_file;
@@ -80,46 +91,114 @@ Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o,
     in.credential_helper = plan.credential_helper;
     in.remove = plan.unconfigure;
     if (in.remove) in.token.clear();
-    if (in.credential_helper) in.helper_command = helpers::helper_command(helper_arguments(plan, o));
-    const bool env_output = plan.mode == OutputMode::env;
-    std::string out;
-    if (env_output) {
+    if (in.credential_helper)
+        in.helper_command = helpers::helper_command(helper_arguments(plan, o, in.repository_endpoint));
+    if (auto home = process::account_home(); !home.empty() && !same_directory(home, env.get("HOME")))
+        in.account_home = std::move(home);
+    return in;
+}
+
+// Every configured tool's variables (--output env, exec), in order, each name once (tools share
+// CODEARTIFACT_AUTH_TOKEN). The notes for variables go to `notes`.
+Result<std::vector<std::pair<std::string, std::string>>> configure_vars(const Plan& plan, const protocol::Outcome& o,
+                                                                        const Env& env,
+                                                                        std::vector<std::string>& notes) {
+    std::vector<std::pair<std::string, std::string>> vars;
+    for (const auto& t : plan.configure) {
+        configure::ConfigureInput in = configure_input(plan, t, o, env);
         if (auto s = configure::validate(in); !s) return s.error();
-        for (const auto& [k, v] : configure::env_vars(in)) out += "export " + k + "=" + protocol::shell_quote(v) + "\n";
-    } else {
-        auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
-        if (!edits) return std::move(edits).error();
-        if (plan.dry_run) {
-            out = configure::render_dry_run(*edits, plan.show_token);
-        } else {
-            // Locked in the cache folder (--no-cache too), so that parallel runs on one file all land.
-            std::string lock_dir = plan.cache_dir;
-            if (auto d = cache::default_cache_dir(env, env.get("HOME")); lock_dir.empty() && d) lock_dir = *d;
-            auto done = configure::apply_locked(in, env, env.get("HOME"), *edits, lock_dir);
-            if (!done) return std::move(done).error();
-            for (const auto& e : *done)
-                out += std::string(!e.changed() ? "unchanged "
-                                   : in.remove  ? "unconfigured "
-                                                : "configured ") +
-                       plan.configure_tool + ": " + e.path + "\n";
+        for (auto& [k, v] : configure::env_vars(in)) {
+            const std::string& name = k;  // a structured binding cannot be captured (before C++20 in clang 16)
+            const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == name; });
+            if (same == vars.end())
+                vars.emplace_back(k, std::move(v));
+            else
+                same->second = std::move(v);
         }
+        for (auto& n : configure::notes(in, true)) notes.push_back(std::move(n));
+        wipe(in.token);
     }
-    std::vector<std::string> notes = configure::notes(in, env_output);
-    if (in.credential_helper && plan.repository && plan.repository->format == "pypi" && !plan.dry_run && !env_output) {
-        auto linked = helpers::install_keyring_link(env, notes);
-        if (!linked) return std::move(linked).error();
-        out += *linked;
+    return vars;
+}
+
+// --configure TOOL[:REPOSITORY],...: the tools' configuration, as export lines, a dry run, or written to
+// their files. Every tool's files are planned before any is written.
+Result<std::string> configure_tools(const Plan& plan, const protocol::Outcome& o, const Env& env, Io& io) {
+    std::string out;
+    std::vector<std::string> notes;
+    if (plan.mode == OutputMode::env) {
+        auto vars = configure_vars(plan, o, env, notes);
+        if (!vars) return std::move(vars).error();
+        for (auto& [k, v] : *vars) {
+            out += "export " + k + "=" + protocol::shell_quote(v) + "\n";
+            wipe(v);
+        }
+    } else {
+        std::vector<std::pair<configure::ConfigureInput, std::vector<configure::FileEdit>>> planned;
+        for (const auto& t : plan.configure) {
+            configure::ConfigureInput in = configure_input(plan, t, o, env);
+            auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
+            if (!edits) return std::move(edits).error();
+            planned.emplace_back(std::move(in), std::move(*edits));
+        }
+        // Locked in the cache folder (--no-cache too), so that parallel runs on one file all land.
+        std::string lock_dir = plan.cache_dir;
+        if (auto d = cache::default_cache_dir(env, env.get("HOME")); lock_dir.empty() && d) lock_dir = *d;
+        for (auto& [in, edits] : planned) {
+            if (plan.dry_run) {
+                out += configure::render_dry_run(edits, plan.show_token);
+            } else {
+                auto done = configure::apply_locked(in, env, env.get("HOME"), edits, lock_dir);
+                if (!done) return std::move(done).error();
+                for (const auto& e : *done)
+                    out += std::string(!e.changed() ? "unchanged "
+                                       : in.remove  ? "unconfigured "
+                                                    : "configured ") +
+                           in.tool + ": " + e.path + "\n";
+            }
+            for (auto& n : configure::notes(in, false)) notes.push_back(std::move(n));
+            const auto format = configure::repository_format(in.tool);
+            const bool keyring = in.credential_helper && format && *format == "pypi";
+            wipe(in.token);
+            if (keyring && !plan.dry_run) {
+                auto linked = helpers::install_keyring_link(env, notes);
+                if (!linked) return std::move(linked).error();
+                out += *linked;
+            }
+        }
     }
     for (const auto& note : notes) io.err("codeartifact-token: " + note);
     return out;
 }
+
+// exec: the command and the environment it runs with (ours, with the token's variables and each
+// configured tool's). The strings of the environment are wiped when it is dropped.
+struct ExecCall {
+    std::vector<std::string> argv;
+    std::vector<std::string> env;  // NAME=value
+    ExecCall() = default;
+    ExecCall(ExecCall&&) = default;
+    ExecCall& operator=(ExecCall&&) = default;
+    ExecCall(const ExecCall&) = delete;
+    ExecCall& operator=(const ExecCall&) = delete;
+    ~ExecCall() {
+        for (auto& e : env) wipe(e);
+    }
+};
+
+// What a run ends with: text for stdout (and files), or a command to run in our place.
+struct Answer {
+    protocol::Rendered rendered;
+    std::optional<ExecCall> exec;
+};
 
 // What the front door gave: the parameters, the output mode, and the GitHub Action's own inputs.
 struct Request {
     Params params;
     OutputMode mode = OutputMode::json;
     protocol::GithubOptions github;
-    std::string no_query;  // why no Terraform query was read from a stdin that is not a terminal
+    std::vector<std::string> command;  // exec: the command after "--"
+    std::string no_query;              // why no Terraform query was read from a stdin that is not a terminal
 };
 
 // How long a run with flags waits for a Terraform query on a stdin that is not a terminal. Terraform writes
@@ -159,16 +238,24 @@ Status take_query(Request& r, bool explicit_terraform, Io& io) {
 }
 
 // The front door: CLI flags, and a Terraform query on stdin (the only input when there are no arguments).
-Result<Request> read_request(std::span<const std::string_view> args, Io& io) {
-    if (args.empty()) {
+// For exec, only the flags before "--" are ours, and stdin is the command's: no query is read.
+Result<Request> read_request(std::span<const std::string_view> args, Io& io, std::vector<std::string> command) {
+    const bool exec = !command.empty();
+    if (args.empty() && !exec) {
         if (io.stdin_is_terminal) return Error::make(ErrorKind::usage, std::string(short_usage));
         auto params = protocol::parse_json_object(io.read_stdin());
         if (!params) return std::move(params).error();
-        return Request{std::move(*params), OutputMode::terraform, {}, {}};
+        return Request{std::move(*params), OutputMode::terraform, {}, {}, {}};
     }
     auto params = protocol::parse_cli(args);
     if (!params) return std::move(params).error();
-    Request r{std::move(*params), OutputMode::json, {}, {}};
+    Request r{std::move(*params), OutputMode::json, {}, std::move(command), {}};
+    if (exec) {
+        if (r.params.has("output"))
+            return Error::make(ErrorKind::usage,
+                               "output does not go with exec: the command's standard output is its own");
+        return r;
+    }
     if (r.params.has("output")) {
         auto m = protocol::parse_output_mode(r.params.get("output"));
         if (!m) return std::move(m).error();
@@ -200,8 +287,14 @@ public:
     }
 };
 
+// A dry run sends nothing, unless it shows what --configure would write or what exec would run: those
+// need the token and the repository endpoints.
+bool offline(const Plan& plan) {
+    return plan.dry_run && plan.configure.empty() && plan.exec_command.empty();
+}
+
 std::unique_ptr<http::Transport> make_run_transport(const Plan& plan, const Io& io) {
-    if (plan.dry_run && plan.configure_tool.empty()) return std::make_unique<OfflineTransport>();
+    if (offline(plan)) return std::make_unique<OfflineTransport>();
     return io.make_transport ? io.make_transport(plan.transport) : http::make_transport(plan.transport);
 }
 
@@ -282,7 +375,7 @@ aws::ProviderContext provider_context(const Run& run) {
     ctx.env = run.env;
     ctx.home = run.env.get("HOME");
     ctx.call = run.call_options();
-    if (!run.plan.dry_run || !run.plan.configure_tool.empty()) ctx.call.transport = nullptr;  // a dry run: offline
+    if (!offline(run.plan)) ctx.call.transport = nullptr;  // a dry run: offline
     ctx.transport_options = run.plan.transport;
     ctx.run_process = aws::run_process;
     return ctx;
@@ -409,33 +502,64 @@ Result<protocol::Outcome> outcome(const Run& run, const ResolvedEndpoint& endpoi
     o.domain = plan.token.domain;
     o.domain_owner = plan.token.domain_owner;
     o.region = endpoint.signing_region;
-    if (plan.repository) {
-        auto url = client.get_repository_endpoint(*plan.repository);
+    for (const auto& r : plan.repositories) {
+        auto url = client.get_repository_endpoint(r);
         if (!url) return naming_the_caller(std::move(url).error(), creds);
-        o.repository_endpoint = *url;
+        o.repository_endpoints.push_back({r.repository, r.format, *url});
     }
+    if (o.repository_endpoints.size() == 1) o.repository_endpoint = o.repository_endpoints.front().url;
     run.debug(std::string(o.from_cache ? "token from the cache" : "token received") + ", expires " +
               aws::format_rfc3339(o.expiration));
     return o;
 }
 
-// Step 4, output: the tool's configuration with --configure, else the outcome in the request's mode. The
-// GitHub Action's configure input gets both: the tool's files and the step's outputs (mask first).
-Result<protocol::Rendered> output(const Run& run, const Request& request, const protocol::Outcome& o) {
-    if (!run.plan.configure_tool.empty()) {
-        auto text = configure_tool(run.plan, o, run.env, run.io);
-        if (!text) return std::move(text).error();
-        if (request.mode != OutputMode::github) return protocol::Rendered{std::move(*text), {}};
-        auto r = protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
-        if (r) r->stdout_text += *text;
-        return r;
+// exec: the command, with our environment and the token's variables (those of --output env), then each
+// configured tool's; with --dry-run, what would run (the token as ****).
+Result<Answer> exec_command(const Run& run, const protocol::Outcome& o) {
+    const Plan& plan = run.plan;
+    std::vector<std::string> notes;
+    auto tool_vars = configure_vars(plan, o, run.env, notes);
+    if (!tool_vars) return std::move(tool_vars).error();
+    auto vars = protocol::env_vars(o);
+    for (auto& [k, v] : *tool_vars) {
+        const std::string& name = k;  // a structured binding cannot be captured (before C++20 in clang 16)
+        const auto same = std::ranges::find_if(vars, [&](const auto& kv) { return kv.first == name; });
+        if (same == vars.end())
+            vars.emplace_back(k, std::move(v));
+        else
+            std::swap(same->second, v);
+        wipe(v);
     }
-    return protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
+    if (plan.debug || plan.dry_run)
+        for (const auto& note : notes) run.io.err("codeartifact-token: " + note);
+    Answer a;
+    if (plan.dry_run) {
+        std::string& out = a.rendered.stdout_text;
+        out = "# would run:";
+        for (const auto& arg : plan.exec_command) out += " " + protocol::shell_quote(arg);
+        out += "\n# with this environment and:\n";
+        const std::string token = o.authorization_token.reveal();
+        for (auto& [k, v] : vars) out += k + "=" + configure::redact(v, token) + "\n";
+        for (auto& kv : vars) wipe(kv.second);
+        return a;
+    }
+    ExecCall call;
+    call.argv = plan.exec_command;
+    std::map<std::string, std::string, std::less<>> merged = run.env.all();
+    for (auto& [k, v] : vars) std::swap(merged[k], v);
+    for (auto& [k, v] : vars) wipe(v);
+    call.env.reserve(merged.size());
+    for (auto& [k, v] : merged) {
+        call.env.push_back(k + "=" + v);
+        wipe(v);
+    }
+    a.exec = std::move(call);
+    return a;
 }
 
-// --unconfigure TOOL: our entries go, found by the repository endpoint computed here (the form
-// GetRepositoryEndpoint answers for the default endpoint type), without credentials or any call.
-Result<protocol::Rendered> unconfigure(const Run& run) {
+// --unconfigure TOOL[:REPOSITORY],...: our entries go, found by each repository's endpoint computed here (the
+// form GetRepositoryEndpoint answers for the default endpoint type), without credentials or any call.
+Result<Answer> unconfigure(const Run& run) {
     const Plan& plan = run.plan;
     auto endpoint = resolve_service_endpoint(plan, "codeartifact");
     if (!endpoint) return std::move(endpoint).error();
@@ -444,17 +568,39 @@ Result<protocol::Rendered> unconfigure(const Run& run) {
     o.domain = plan.token.domain;
     o.domain_owner = plan.token.domain_owner;
     o.region = region;
-    o.repository_endpoint = "https://" + o.domain + "-" + o.domain_owner + ".d.codeartifact." + region +
-                            (region.starts_with("cn-") ? ".amazonaws.com.cn/" : ".amazonaws.com/") +
-                            plan.repository->format + "/" + plan.repository->repository + "/";
-    auto text = configure_tool(plan, o, run.env, run.io);
+    for (const auto& r : plan.repositories)
+        o.repository_endpoints.push_back({r.repository, r.format,
+                                          "https://" + o.domain + "-" + o.domain_owner + ".d.codeartifact." + region +
+                                              (region.starts_with("cn-") ? ".amazonaws.com.cn/" : ".amazonaws.com/") +
+                                              r.format + "/" + r.repository + "/"});
+    auto text = configure_tools(plan, o, run.env, run.io);
     if (!text) return std::move(text).error();
-    return protocol::Rendered{std::move(*text), {}};
+    return Answer{protocol::Rendered{std::move(*text), {}}, {}};
 }
 
-Result<protocol::Rendered> execute(const Request& request, const Env& env, Io& io) {
+// Step 4, output: the tools' configuration with --configure, the command with exec, else the outcome in
+// the request's mode. The GitHub Action's configure input gets both: the tools' files and the step's
+// outputs (mask first).
+Result<Answer> output(const Run& run, const Request& request, const protocol::Outcome& o) {
+    if (!run.plan.exec_command.empty()) return exec_command(run, o);
+    if (!run.plan.configure.empty()) {
+        auto text = configure_tools(run.plan, o, run.env, run.io);
+        if (!text) return std::move(text).error();
+        if (request.mode != OutputMode::github) return Answer{protocol::Rendered{std::move(*text), {}}, {}};
+        auto r = protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
+        if (!r) return std::move(r).error();
+        r->stdout_text += *text;
+        return Answer{std::move(*r), {}};
+    }
+    auto r = protocol::render(request.mode, o, {request.params, run.env, request.github, {}});
+    if (!r) return std::move(r).error();
+    return Answer{std::move(*r), {}};
+}
+
+Result<Answer> execute(const Request& request, const Env& env, Io& io) {
     auto plan = make_plan(request.params, env, request.mode);
     if (!plan) return std::move(plan).error();
+    plan->exec_command = request.command;
     if (!request.params.secrets_from_argv.empty())
         io.err("codeartifact-token: warning: " + request.params.secrets_from_argv.front() +
                " was given on the command line, where other processes can read it; prefer the environment");
@@ -465,13 +611,24 @@ Result<protocol::Rendered> execute(const Request& request, const Env& env, Io& i
     if (!creds) return std::move(creds).error();
     auto endpoint = where(run, *creds);
     if (!endpoint) return std::move(endpoint).error();
-    // Without --configure, --dry-run shows the signed request and sends nothing; with it, the token is
-    // fetched and --dry-run shows the configuration instead of writing it.
-    if (run.plan.dry_run && run.plan.configure_tool.empty())
-        return protocol::Rendered{describe_dry_run(run, *endpoint, creds->keys), {}};
+    // Without --configure or exec, --dry-run shows the signed request and sends nothing; with them, the
+    // token is fetched and --dry-run shows the configuration or the command instead.
+    if (offline(run.plan)) return Answer{protocol::Rendered{describe_dry_run(run, *endpoint, creds->keys), {}}, {}};
     auto o = outcome(run, *endpoint, *creds);
     if (!o) return std::move(o).error();
     return output(run, request, *o);
+}
+
+// exec: the command in our place (POSIX), or its exit code (Windows). A command that cannot be run exits
+// as a shell's would: 127 when it is not found, 126 when it cannot be run.
+int run_command(const ExecCall& call, Io& io) {
+    auto r = io.exec ? io.exec(call.argv, call.env) : process::exec_replace(call.argv, call.env);
+    if (r) return *r;
+    Error e = std::move(r).error();
+    const int code = e.code == process::not_found_code ? 127 : 126;
+    e.code.clear();  // the exit code tells which
+    io.err("codeartifact-token: " + describe(e));
+    return code;
 }
 
 void report_internal_error(Io& io, const char* what) noexcept {
@@ -495,14 +652,24 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
     // The credential helpers (cargo's credential-provider, the keyring command of pip and uv) have their
     // own protocols: plugin/helpers.cpp.
     if (helpers::is_helper_call(args)) return helpers::run_helper(args, env, io);
-    if (args.size() == 1 && args[0] == "--version") {
+    // exec [options] -- COMMAND [ARGS...]: only the options are ours (a --help after "--" is the command's).
+    std::span<const std::string_view> options = args;
+    std::vector<std::string> command;
+    const bool exec = !args.empty() && args[0] == "exec";
+    if (exec) {
+        options = args.subspan(1);
+        const auto dashes = std::ranges::find(options, std::string_view("--"));
+        command.assign(dashes + (dashes == options.end() ? 0 : 1), options.end());
+        options = options.first(static_cast<std::size_t>(dashes - options.begin()));
+    }
+    if (options.size() == 1 && options[0] == "--version" && !exec) {
         return write_out(io, std::string("codeartifact-token ") + CAT_VERSION + "\n");
     }
     // --help anywhere asks for help (as git and curl): "--domain x --help" is not a usage error.
-    if (const auto h = std::ranges::find(args, std::string_view("--help"));
-        h != args.end() ||
-        (args.size() == 1 && (args[0] == "-h" || args[0] == "-?" || text::iequals(args[0], "-Help")))) {
-        const bool aliases = h != args.end() && h + 1 != args.end() && h[1] == "aliases";
+    if (const auto h = std::ranges::find(options, std::string_view("--help"));
+        h != options.end() ||
+        (options.size() == 1 && (options[0] == "-h" || options[0] == "-?" || text::iequals(options[0], "-Help")))) {
+        const bool aliases = h != options.end() && h + 1 != options.end() && h[1] == "aliases";
         return write_out(io, aliases ? aliases_text() : help_text());
     }
     OutputMode mode = OutputMode::json;
@@ -512,8 +679,11 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         io.err("codeartifact-token: " + line);
         return exit_code(e.kind);
     };
-    Result<protocol::Rendered> result = [&]() -> Result<protocol::Rendered> {
-        auto request = read_request(args, io);
+    Result<Answer> result = [&]() -> Result<Answer> {
+        if (exec && command.empty())
+            return Error::make(ErrorKind::usage,
+                               "exec needs a command after --: codeartifact-token exec [options] -- COMMAND [ARGS...]");
+        auto request = read_request(options, io, std::move(command));
         if (!request) return std::move(request).error();
         mode = request->mode;
         if (mode == OutputMode::github) {
@@ -532,10 +702,14 @@ int run_checked(std::span<const std::string_view> args, const Env& env, Io& io) 
         return done;
     }();
     if (!result) return fail(result.error());
+    // Nothing of ours is open or held any more (the cache, its locks, the connections): the command may
+    // take our place.
+    if (result->exec) return run_command(*result->exec, io);
+    const protocol::Rendered& rendered = result->rendered;
     // stdout first: in GitHub mode it carries the ::add-mask:: line, and no file gets the token unless
     // the mask went out before it.
-    if (const int code = write_out(io, result->stdout_text); code != 0) return code;
-    for (const auto& a : result->appends)
+    if (const int code = write_out(io, rendered.stdout_text); code != 0) return code;
+    for (const auto& a : rendered.appends)
         if (auto s = io.append_file(a.path, a.text); !s) return fail(s.error());
     return 0;
 }

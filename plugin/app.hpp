@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/env.hpp"
 #include "core/result.hpp"
@@ -35,6 +36,9 @@ struct Io {
     // the container and IMDS providers make their own), and the clock (signing, the cache, credentials).
     std::function<std::unique_ptr<http::Transport>(const http::Options&)> make_transport;
     std::function<std::chrono::system_clock::time_point()> now;
+    // exec's command (argv, "NAME=value" environment): process::exec_replace, which on POSIX returns only
+    // when it could not run the command.
+    std::function<Result<int>(const std::vector<std::string>& argv, const std::vector<std::string>& env)> exec;
 };
 
 // Never throws: an exception (allocation, OpenSSL) ends in exit 1 with one line on stderr and nothing on

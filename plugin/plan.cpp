@@ -1,5 +1,6 @@
 #include "plugin/plan.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/text.hpp"
@@ -72,40 +73,53 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         plan.token.duration_seconds = *d;
     }
     if (auto s = aws::validate(plan.token); !s) return s.error();
-    // --configure TOOL: the repository's format is the tool's.
-    std::string format = p.get("format");
+    // --configure (or --unconfigure) TOOL[:REPOSITORY],...: each repository's format is its tool's.
+    const std::string format = p.get("format");
     if (p.has("configure") && p.has("unconfigure")) return usage("configure and unconfigure do not go together");
     if (p.has("configure") || p.has("unconfigure")) {
         plan.unconfigure = p.has("unconfigure");
-        plan.configure_tool = p.get(plan.unconfigure ? "unconfigure" : "configure");
         // Our entries are found by the repository's endpoint, computed without a call: it needs the owner.
         if (plan.unconfigure && plan.token.domain_owner.empty())
             return usage("unconfigure needs domain_owner: the 12-digit account that owns the domain");
-        auto tool_format = configure::repository_format(plan.configure_tool);
-        if (!tool_format) return std::move(tool_format).error();
-        if (!p.has("repository"))
-            return usage("configure needs repository: the repository to configure " + plan.configure_tool + " for");
-        if (!format.empty() && format != *tool_format)
-            return usage("format " + format + " does not fit configure " + plan.configure_tool + " (it uses " +
-                         std::string(*tool_format) + ")");
-        format = std::string(*tool_format);
+        auto targets =
+            configure::parse_targets(p.get(plan.unconfigure ? "unconfigure" : "configure"), p.get("repository"));
+        if (!targets) return std::move(targets).error();
+        plan.configure = std::move(*targets);
+        bool repository_used = false;
+        for (const auto& t : plan.configure) {
+            if (!format.empty() && format != t.format)
+                return usage("format " + format + " does not fit configure " + t.tool + " (it uses " + t.format + ")");
+            repository_used = repository_used || t.repository == p.get("repository");
+            aws::EndpointRequest r{plan.token.domain, plan.token.domain_owner, t.repository, t.format,
+                                   p.get("endpoint_type")};
+            if (auto s = aws::validate(r); !s) return s.error();
+            const auto same = [&](const aws::EndpointRequest& e) {
+                return e.repository == r.repository && e.format == r.format;
+            };
+            if (std::ranges::find_if(plan.repositories, same) == plan.repositories.end())
+                plan.repositories.push_back(std::move(r));
+        }
+        if (p.has("repository") && !repository_used)
+            return usage("repository " + p.get("repository") +
+                         " is configured for no tool: every configure item names its own repository");
+        if (p.has("config_file") && plan.configure.size() > 1)
+            return usage("config_file goes with one configure tool: it replaces that tool's file");
         plan.config_file = aws::expand_home(p.get("config_file"), env.get("HOME"));
         plan.namespace_ = p.get("namespace");
     } else {
         for (const char* only :
              {"config_file", "namespace", "extra_index", "show_token", "no_token_in_file", "credential_helper"})
             if (p.has(only)) return usage(std::string(only) + " goes with configure");
+        if (p.has("repository") || !format.empty()) {
+            if (!p.has("repository") || format.empty())
+                return usage("repository and format go together: give both to get the repository endpoint");
+            aws::EndpointRequest r{plan.token.domain, plan.token.domain_owner, p.get("repository"), format,
+                                   p.get("endpoint_type")};
+            if (auto s = aws::validate(r); !s) return s.error();
+            plan.repositories.push_back(std::move(r));
+        }
     }
-    if (p.has("repository") || !format.empty()) {
-        if (!p.has("repository") || format.empty())
-            return usage("repository and format go together: give both to get the repository endpoint");
-        aws::EndpointRequest r{plan.token.domain, plan.token.domain_owner, p.get("repository"), format,
-                               p.get("endpoint_type")};
-        if (auto s = aws::validate(r); !s) return s.error();
-        plan.repository = std::move(r);
-    } else if (p.has("endpoint_type")) {
-        return usage("endpoint_type needs repository and format");
-    }
+    if (plan.repositories.empty() && p.has("endpoint_type")) return usage("endpoint_type needs repository and format");
 
     // The token cache.
     if (p.has("cache")) {

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aws/codeartifact.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/shared_config.hpp"
+#include "configure/configure.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
@@ -23,9 +25,10 @@ struct Plan {
     bool debug = false;
     bool dry_run = false;
 
-    // What to ask for.
+    // What to ask for: the token, and the endpoint of each distinct repository and format (--repository
+    // with --format, or the --configure items), in order.
     aws::TokenRequest token;
-    std::optional<aws::EndpointRequest> repository;
+    std::vector<aws::EndpointRequest> repositories;
 
     // The shared config and the selected profile (an empty section when the profile does not exist).
     aws::SharedConfig config;
@@ -51,21 +54,25 @@ struct Plan {
     aws::RetryPolicy retry;
     std::chrono::milliseconds attempt_timeout{};
 
-    // --configure TOOL: write the tool's configuration for plan.repository.
-    std::string configure_tool;
+    // --configure TOOL[:REPOSITORY],...: write each tool's configuration for its repository (or, with
+    // exec, put its variables in the command's environment).
+    std::vector<configure::Target> configure;
     std::string config_file;
     std::string namespace_;
     bool extra_index = false;
     bool show_token = false;
     bool token_reference = false;    // --no-token-in-file
     bool credential_helper = false;  // --credential-helper
-    bool unconfigure = false;        // --unconfigure TOOL: configure_tool names the tool; no token is fetched
+    bool unconfigure = false;        // --unconfigure: `configure` names the tools; no token is fetched
 
     // The token cache.
     bool use_cache = true;
     std::string cache_dir;
     bool cache_dir_explicit = false;  // --cache-dir (JSON: cache_dir): unusable is an error, not a skip
     std::optional<std::chrono::seconds> refresh_margin;
+
+    // exec: the command to run with the token in its environment (empty: not exec).
+    std::vector<std::string> exec_command;
 };
 
 Result<Plan> make_plan(const protocol::Params& p, const Env& env, protocol::OutputMode mode);

@@ -88,6 +88,9 @@ GithubWrites render_github(const Outcome& o, const GithubOptions& options,
         {"expiration", format_rfc3339(o.expiration)},
     };
     if (!o.repository_endpoint.empty()) outputs.emplace_back("repository-endpoint", o.repository_endpoint);
+    if (o.repository_endpoints.size() > 1)
+        for (const auto& e : o.repository_endpoints)
+            outputs.emplace_back(endpoint_key("repository-endpoint-", '-', e), e.url);
 
     std::string delim;
     for (;;) {

@@ -380,7 +380,9 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
             }
         }
         const std::string what = (single_dash ? "parameter " : "option ") + std::string(flag);
-        if (p.has(spec->name)) return usage(what + " is given more than once");
+        // --configure (--unconfigure) may come once per tool: the items join as one list (configure::parse_targets).
+        const bool list = spec->name == "configure" || spec->name == "unconfigure";
+        if (p.has(spec->name) && !list) return usage(what + " is given more than once");
         if (spec->is_switch) {
             // PowerShell passes -Switch:$false to a program as -Switch:False.
             if (inline_value && !single_dash) return usage(what + " takes no value");
@@ -397,6 +399,7 @@ Result<Params> parse_cli(std::span<const std::string_view> args) {
             value = args[++i];
         }
         if (spec->secret && !value.empty()) p.secrets_from_argv.emplace_back(spec->name);
+        if (list && p.has(spec->name)) value = p.get(spec->name) + "," + value;
         p.set(spec->name, std::move(value));
     }
     // The cmdlet's syntax gets the cmdlet's output, unless --output says otherwise.

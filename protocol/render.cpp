@@ -43,6 +43,9 @@ std::vector<std::pair<std::string, std::string>> all_fields(const Outcome& o) {
     if (!o.domain_owner.empty()) f.emplace_back("domain_owner", o.domain_owner);
     f.emplace_back("region", o.region);
     if (!o.repository_endpoint.empty()) f.emplace_back("repository_endpoint", o.repository_endpoint);
+    if (o.repository_endpoints.size() > 1)
+        for (const auto& e : o.repository_endpoints)
+            f.emplace_back(endpoint_key("repository_endpoint_", '_', e), e.url);
     return f;
 }
 
@@ -184,11 +187,33 @@ std::string shell_quote(std::string_view s) {
     return out;
 }
 
+std::string endpoint_key(std::string_view prefix, char separator, const RepositoryEndpoint& e) {
+    return std::string(prefix) + e.format + separator + e.repository;
+}
+
+std::vector<std::pair<std::string, std::string>> env_vars(const Outcome& o) {
+    std::vector<std::pair<std::string, std::string>> out;
+    out.emplace_back("CODEARTIFACT_AUTH_TOKEN", o.authorization_token.reveal());
+    out.emplace_back("CODEARTIFACT_AUTH_TOKEN_EXPIRATION", format_rfc3339(o.expiration));
+    if (!o.repository_endpoint.empty()) out.emplace_back("CODEARTIFACT_REPOSITORY_ENDPOINT", o.repository_endpoint);
+    if (o.repository_endpoints.size() > 1)
+        for (const auto& e : o.repository_endpoints) {
+            std::string name = endpoint_key("CODEARTIFACT_REPOSITORY_ENDPOINT_", '_', e);
+            for (char& c : name) {
+                if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+                if (c == '-' || c == '.') c = '_';
+            }
+            out.emplace_back(std::move(name), e.url);
+        }
+    return out;
+}
+
 std::string render_env(const Outcome& o) {
-    std::string out = "export CODEARTIFACT_AUTH_TOKEN=" + shell_quote(o.authorization_token.view()) + "\n";
-    out += "export CODEARTIFACT_AUTH_TOKEN_EXPIRATION=" + shell_quote(format_rfc3339(o.expiration)) + "\n";
-    if (!o.repository_endpoint.empty())
-        out += "export CODEARTIFACT_REPOSITORY_ENDPOINT=" + shell_quote(o.repository_endpoint) + "\n";
+    std::string out;
+    for (auto& [name, value] : env_vars(o)) {
+        out += "export " + name + "=" + shell_quote(value) + "\n";
+        wipe(value);
+    }
     return out;
 }
 

@@ -15,13 +15,25 @@
 
 namespace cat::protocol {
 
+// One repository's endpoint (GetRepositoryEndpoint).
+struct RepositoryEndpoint {
+    std::string repository;
+    std::string format;
+    std::string url;
+};
+
 struct Outcome {
     Secret authorization_token;
     std::chrono::sys_seconds expiration{};
     std::string domain;
     std::string domain_owner;
     std::string region;
-    std::string repository_endpoint;
+    std::string repository_endpoint;  // the endpoint when exactly one was asked for
+    // Every endpoint asked for, in order. With more than one, the outputs name each by format and
+    // repository: repository_endpoint_<format>_<repository> (json, terraform), repository-endpoint-<format>-
+    // <repository> (GitHub outputs), CODEARTIFACT_REPOSITORY_ENDPOINT_<FORMAT>_<REPOSITORY> (env: upper case,
+    // '-' and '.' as '_'), and repository_endpoint is empty.
+    std::vector<RepositoryEndpoint> repository_endpoints;
     bool from_cache = false;  // reported in json output (not in Terraform's, whose shape stays fixed)
 };
 
@@ -73,8 +85,13 @@ std::string render_json(const std::vector<std::pair<std::string, std::string>>& 
 Result<std::string> render_text(const Outcome& o, const Params& p);
 // The cmdlet's output: {"AuthorizationToken":..,"Expiration":..} for "*" or nothing selected, else as text.
 Result<std::string> render_cmdlet(const Outcome& o, const Params& p);
-// "export NAME='value'" lines with POSIX shell quoting.
+// The variables of --output env (and exec): CODEARTIFACT_AUTH_TOKEN, CODEARTIFACT_AUTH_TOKEN_EXPIRATION and
+// the repository endpoint(s), in order.
+std::vector<std::pair<std::string, std::string>> env_vars(const Outcome& o);
+// env_vars as "export NAME='value'" lines with POSIX shell quoting.
 std::string render_env(const Outcome& o);
+// The key of one of several repository endpoints: `prefix` + format + `separator` + repository.
+std::string endpoint_key(std::string_view prefix, char separator, const RepositoryEndpoint& e);
 std::string shell_quote(std::string_view s);
 
 }  // namespace cat::protocol

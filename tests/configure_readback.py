@@ -10,6 +10,7 @@ import base64
 import http.server
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,8 @@ class Recorder(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         Recorder.requests.append((self.path, self.headers.get("Authorization")))
         if self.path.endswith("/config.json"):
-            body = json.dumps({"dl": f"http://127.0.0.1:{PORT}/dl", "auth-required": True}).encode()
+            body = json.dumps({"dl": f"http://127.0.0.1:{PORT}/dl", "api": f"http://127.0.0.1:{PORT}/api",
+                               "auth-required": True}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
         else:
@@ -174,6 +176,16 @@ else:
                "cat-readback-nothing"], env)
     check("pip: PIP_INDEX_URL alone sends aws:TOKEN", basic in auth_seen("/pypi/my-repo/simple/"), Recorder.requests)
 
+def write_crate(path, package):
+    """A library crate at PATH whose Cargo.toml is [package] version and edition, then PACKAGE; PATH."""
+    os.makedirs(path + "/src")
+    with open(path + "/Cargo.toml", "w") as f:
+        f.write('[package]\nversion = "0.1.0"\nedition = "2021"\n' + package)
+    with open(path + "/src/lib.rs", "w") as f:
+        f.write("")
+    return path
+
+
 # --- cargo ----------------------------------------------------------------------------------------------
 cargo = which("cargo", [os.path.expanduser("~/.cargo/bin")])
 if not cargo or run([cargo, "--version"], fresh_env()).returncode != 0:
@@ -191,18 +203,25 @@ else:
           p.stdout + p.stderr)
     p = run([cargo, "-Zunstable-options", "config", "get", "--format", "json-value", "source.crates-io.replace-with"], genv)
     check("cargo: crates.io is replaced by our registry", p.stdout.strip() == '"my-domain-my-repo"', p.stdout + p.stderr)
+    p = run([cargo, "-Zunstable-options", "config", "get", "--format", "json-value", "registry.default"], genv)
+    check("cargo: our registry is the default (cargo publish)", p.stdout.strip() == '"my-domain-my-repo"',
+          p.stdout + p.stderr)
     # A project that depends on a crate of the registry: resolving it asks the sparse index, with the token.
-    proj = env["HOME"] + "/proj"
-    os.makedirs(proj + "/src")
-    with open(proj + "/Cargo.toml", "w") as f:
-        f.write('[package]\nname = "probe"\nversion = "0.1.0"\nedition = "2021"\n\n'
-                '[dependencies]\ncat-readback-nothing = { version = "1", registry = "my-domain-my-repo" }\n')
-    with open(proj + "/src/lib.rs", "w") as f:
-        f.write("")
+    proj = write_crate(env["HOME"] + "/proj", 'name = "probe"\n\n[dependencies]\n'
+                       'cat-readback-nothing = { version = "1", registry = "my-domain-my-repo" }\n')
     Recorder.requests.clear()
     p = run([cargo, "generate-lockfile"], dict(env, CARGO_NET_RETRY="0", CARGO_HTTP_TIMEOUT="20"), cwd=proj)
     seen = auth_seen("/cargo/my-repo/")
     check("cargo: sent Bearer TOKEN to the sparse index", f"Bearer {TOKEN}" in seen,
+          f"{Recorder.requests} {p.stderr[-600:]}")
+
+    # cargo publish without --registry goes to our registry (registry.default), not to the replaced crates.io.
+    pub = write_crate(env["HOME"] + "/pub", 'name = "cat-probe"\ndescription = "probe"\nlicense = "MIT"\n')
+    Recorder.requests.clear()
+    p = run([cargo, "publish", "--dry-run", "--allow-dirty"], dict(env, CARGO_NET_RETRY="0", CARGO_HTTP_TIMEOUT="20"),
+            cwd=pub, timeout=300)
+    check("cargo: cargo publish (dry run) goes to our registry with the token",
+          p.returncode == 0 and "Uploading cat-probe" in p.stderr and f"Bearer {TOKEN}" in auth_seen("/cargo/my-repo/"),
           f"{Recorder.requests} {p.stderr[-600:]}")
 
     # The same with the variables of --output env instead of files.
@@ -241,6 +260,19 @@ else:
         check(f"{label}: mvn -o validate reads the settings without a problem",
               p.returncode == 0 and "problems were encountered while building the effective settings" not in out
               and f"Reading user settings from {settings}" in out, out[-1500:])
+        if not extra:
+            # Java's user.home is the account's home (the password database), not HOME: without -s, Maven
+            # reads that home's ~/.m2 unless told -Duser.home (what --configure maven's note says).
+            account_home = pwd.getpwuid(os.getuid()).pw_dir
+            p = run([mvn, "-B", "-o", "-X", f"-Dmaven.repo.local={env['HOME']}/repo", "validate"], env, cwd=proj,
+                    timeout=240)
+            check("maven: without -s, Maven reads the account's home, not HOME",
+                  f"Reading user settings from {account_home}/.m2/settings.xml" in p.stdout + p.stderr,
+                  (p.stdout + p.stderr)[-800:])
+            p = run([mvn, "-B", "-o", "-X", f"-Dmaven.repo.local={env['HOME']}/repo", "validate"],
+                    dict(env, MAVEN_OPTS=f"-Duser.home={env['HOME']}"), cwd=proj, timeout=240)
+            check("maven: MAVEN_OPTS=-Duser.home=$HOME makes it read ours",
+                  f"Reading user settings from {settings}" in p.stdout + p.stderr, (p.stdout + p.stderr)[-800:])
 
 for tool in ("yarn", "uv", "twine", "poetry", "gradle", "dotnet", "swift", "bundle"):
     if not which(tool):

@@ -660,7 +660,8 @@ BOOST_AUTO_TEST_CASE(environment_variables) {
     BOOST_TEST(
         (vars("cargo") == V{{"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_INDEX", "sparse+https://" + host + "/cargo/my-repo/"},
                             {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_CREDENTIAL_PROVIDER", "cargo:token"},
-                            {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_TOKEN", "Bearer " + new_token}}));
+                            {"CARGO_REGISTRIES_MY_DOMAIN_MY_REPO_TOKEN", "Bearer " + new_token},
+                            {"CARGO_REGISTRY_DEFAULT", "my-domain-my-repo"}}));
     BOOST_TEST(vars("swift").empty());
     BOOST_TEST(
         (vars("bundler") ==
@@ -686,6 +687,16 @@ BOOST_AUTO_TEST_CASE(environment_variables) {
     BOOST_TEST(notes(input_for("gradle"), false).front().find("credentials(PasswordCredentials::class)") !=
                std::string::npos);
     BOOST_TEST(notes(input_for("pip"), false).empty());
+    BOOST_TEST(notes(input_for("twine"), false) ==
+               std::vector<std::string>{"upload with twine upload -r codeartifact"});
+    // Maven: Java's user.home is the account's home; where HOME is another folder, say which file Maven reads.
+    auto maven = input_for("maven");
+    BOOST_TEST(notes(maven, false).empty());
+    maven.account_home = "/home/builder";
+    BOOST_REQUIRE(notes(maven, false).size() == 1u);
+    BOOST_TEST(notes(maven, false).front().starts_with("Maven reads /home/builder/.m2/settings.xml"));
+    maven.config_file = "/home/builder/.m2/settings.xml";  // the user chose the file
+    BOOST_TEST(notes(maven, false).empty());
 }
 
 // ---- the editors ---------------------------------------------------------------------------------------

@@ -263,3 +263,57 @@ BOOST_AUTO_TEST_CASE(closed_standard_streams_are_reserved) {
     BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
     BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
+
+namespace {
+
+// exec_replace in a child of the test (it replaces the process that calls it): the child's exit status, or
+// 200 + 0/1 when exec_replace returned not found / not runnable.
+int exec_in_child(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    const pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        auto r = process::exec_replace(argv, env);
+        ::_exit(r ? 250 : 200 + (r.error().code == process::not_found_code ? 0 : 1));
+    }
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(exec_replace_runs_the_program_with_exactly_the_environment) {
+    TempDir dir;
+    const std::string out = dir / "env";
+    const std::vector<std::string> env{"PATH=/usr/bin:/bin", "ONLY=this one", "OUT=" + out};
+    BOOST_TEST(exec_in_child({"sh", "-c", "env > \"$OUT\"; exit 9"}, env) == 9);  // found through env's PATH
+    std::ifstream in(out);
+    std::stringstream seen;
+    seen << in.rdbuf();
+    BOOST_TEST(contains(seen.str(), "ONLY=this one\n"));
+    BOOST_TEST(!contains(seen.str(), "HOME="));  // nothing of ours but what was given
+    BOOST_TEST(exec_in_child({"sh", "-c", "kill -TERM $$"}, env) == 128 + SIGTERM);
+}
+
+BOOST_AUTO_TEST_CASE(exec_replace_finds_like_execvp_and_fails_like_a_shell) {
+    TempDir dir;
+    const std::string bin = dir / "bin";
+    std::filesystem::create_directories(bin);
+    script(dir, "bin/tool", "exit 5\n");
+    std::ofstream(bin + "/plain") << "exit 6\n";
+    BOOST_REQUIRE(::chmod((bin + "/plain").c_str(), 0644) == 0);
+    std::ofstream(bin + "/bare") << "exit 7\n";  // no #!: /bin/sh runs it
+    BOOST_REQUIRE(::chmod((bin + "/bare").c_str(), 0755) == 0);
+    const std::vector<std::string> env{"PATH=/nonexistent:" + bin + ":/usr/bin:/bin"};
+    BOOST_TEST(exec_in_child({"tool"}, env) == 5);
+    BOOST_TEST(exec_in_child({"bare"}, env) == 7);
+    BOOST_TEST(exec_in_child({"plain"}, env) == 201);  // found, not executable
+    BOOST_TEST(exec_in_child({bin + "/plain"}, env) == 201);
+    BOOST_TEST(exec_in_child({bin}, env) == 201);  // a directory
+    BOOST_TEST(exec_in_child({"cat-no-such-program"}, env) == 200);
+    BOOST_TEST(exec_in_child({bin + "/absent"}, env) == 200);
+    BOOST_TEST(exec_in_child({""}, env) == 200);
+    auto r = process::exec_replace({"cat-no-such-program"}, env);  // returns: nothing replaced us
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message == "cannot run \"cat-no-such-program\": No such file or directory");
+}

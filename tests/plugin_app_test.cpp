@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/process.hpp"
 #include "fake_transport.hpp"
 #include "plugin/app.hpp"
 #include "plugin/help.hpp"
@@ -214,6 +215,35 @@ BOOST_AUTO_TEST_CASE(booleans_take_one_set_of_spellings) {
     BOOST_TEST(plan({"--domain", "dm"})->use_fips);
     vars["AWS_USE_FIPS_ENDPOINT"] = "sometimes";
     BOOST_TEST(exit_code(plan({"--domain", "dm"}).error().kind) == 6);
+}
+
+BOOST_AUTO_TEST_CASE(configure_items_name_their_repositories) {
+    auto p = plan({"--domain", "dm", "--configure", "npm:npm-store", "--configure", "pip:pypi-store,uv:pypi-store"});
+    BOOST_REQUIRE(p.ok());
+    BOOST_REQUIRE(p->configure.size() == 3u);
+    BOOST_TEST(p->configure[1].tool == "pip");
+    BOOST_TEST(p->configure[1].repository == "pypi-store");
+    BOOST_TEST(p->configure[1].format == "pypi");
+    BOOST_REQUIRE(p->repositories.size() == 2u);  // one endpoint per repository and format
+    BOOST_TEST(p->repositories[0].repository == "npm-store");
+    BOOST_TEST(p->repositories[1].format == "pypi");
+    // A bare tool takes --repository; one repository for two formats is two endpoints.
+    p = plan({"--domain", "dm", "--repository", "shared", "--configure", "npm pip twine:shared"});
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->repositories.size() == 2u);
+    BOOST_TEST(p->configure[0].repository == "shared");
+    const auto message = [&](Args args) { return plan(std::move(args)).error().message; };
+    BOOST_TEST(message({"--domain", "dm", "--configure", "npm"}).starts_with("configure needs repository"));
+    BOOST_TEST(message({"--domain", "dm", "--configure", "npm:ra,pnpm:rb"}).find("twice") != std::string::npos);
+    BOOST_TEST(message({"--domain", "dm", "--configure", "npm:"}).find("no repository") != std::string::npos);
+    BOOST_TEST(message({"--domain", "dm", "--configure", "nmp:ra"}).find("did you mean npm") != std::string::npos);
+    BOOST_TEST(message({"--domain", "dm", "--repository", "rx", "--configure", "npm:ra"}).find("no tool") !=
+               std::string::npos);
+    BOOST_TEST(message({"--domain", "dm", "--configure", "npm:ra,pip:rb", "--config-file", "f"})
+                   .starts_with("config_file goes with one"));
+    BOOST_TEST(message({"--domain", "dm", "--configure", "npm:ra,pip:rb", "--format", "npm"})
+                   .starts_with("format npm does not fit configure pip"));
+    BOOST_TEST(message({"--domain", "dm", "--configure", "npm:bad/name"}).find("repository") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(secrets_are_held_as_secrets) {
@@ -481,6 +511,135 @@ BOOST_AUTO_TEST_CASE(configure_as_environment_variables) {
     BOOST_REQUIRE(transport.sent.size() == 2u);
     BOOST_TEST(transport.sent[1].url.target.starts_with("/v1/repository/endpoint?"));
     BOOST_TEST(!fs::exists(root / "home/.npmrc"));  // variables only: no file written
+}
+
+BOOST_AUTO_TEST_CASE(several_repositories_one_token) {
+    script_token();
+    for (const char* url : {"https://dm-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/npm-store/",
+                            "https://dm-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/pypi-store/"})
+        transport.replies.push_back(reply(200, std::string(R"({"repositoryEndpoint":")") + url + "\"}"));
+    BOOST_TEST(run_terraform(R"({"domain":"dm","configure":"npm:npm-store,pip:pypi-store"})") == 0);
+    BOOST_REQUIRE(transport.sent.size() == 3u);  // one token, one endpoint per repository
+    BOOST_TEST(transport.sent[1].url.target.find("repository=npm-store") != std::string::npos);
+    BOOST_TEST(transport.sent[2].url.target.find("format=pypi") != std::string::npos);
+    BOOST_TEST(out.find("configured npm: ") != std::string::npos);
+    BOOST_TEST(out.find("configured pip: ") != std::string::npos);
+    BOOST_TEST(read(root / "home/.npmrc").find("/npm/npm-store/:_authToken=tok-1") != std::string::npos);
+    BOOST_TEST(read(root / "home/.config/pip/pip.conf").find("/pypi/pypi-store/simple/") != std::string::npos);
+
+    // Without --configure: the per-repository keys in json (the token from the cache now).
+    transport.sent.clear();
+    for (const char* url : {"https://h/npm/ra/", "https://h/pypi/ra/"})
+        transport.replies.push_back(reply(200, std::string(R"({"repositoryEndpoint":")") + url + "\"}"));
+    BOOST_TEST(run({"--domain", "dm", "--configure", "npm:ra,pip:ra", "--output", "env"}) == 0);
+    BOOST_TEST(out.find("export NPM_CONFIG_REGISTRY='https://h/npm/ra/'\n") != std::string::npos);
+    BOOST_TEST(out.find("export PIP_INDEX_URL='https://aws:tok-1@h/pypi/ra/simple/'\n") != std::string::npos);
+    BOOST_TEST(transport.sent.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(github_input_configure_takes_several_lines) {
+    script_token();
+    for (const char* url : {"https://h/npm/npm-store/", "https://h/pypi/pypi-store/"})
+        transport.replies.push_back(reply(200, std::string(R"({"repositoryEndpoint":")") + url + "\"}"));
+    vars["GITHUB_OUTPUT"] = (root / "gh-out").string();
+    vars["GITHUB_ENV"] = (root / "gh-env").string();
+    vars["INPUT_DOMAIN"] = "dm";
+    vars["INPUT_CONFIGURE"] = "npm:npm-store\npip:pypi-store\n";
+    BOOST_TEST(run({"--output", "github"}) == 0);
+    BOOST_TEST(transport.sent.size() == 3u);
+    BOOST_TEST(out.find("configured npm: ") != std::string::npos);
+    BOOST_TEST(out.find("configured pip: ") != std::string::npos);
+}
+
+// exec through the Io seam: what would replace the process.
+struct Exec : App {
+    std::vector<std::string> argv;
+    std::vector<std::string> child_env;
+    int calls = 0;
+    cat::Result<int> answer = 0;
+    Exec() {
+        io.exec = [this](const std::vector<std::string>& a, const std::vector<std::string>& e) -> cat::Result<int> {
+            ++calls;
+            argv = a;
+            child_env = e;
+            return answer;
+        };
+    }
+    std::string var(std::string_view name) const {
+        for (const auto& kv : child_env)
+            if (kv.starts_with(std::string(name) + "=")) return kv.substr(name.size() + 1);
+        return "<unset>";
+    }
+};
+
+BOOST_FIXTURE_TEST_CASE(exec_runs_the_command_with_the_token_in_its_environment, Exec) {
+    script_token();
+    answer = 42;  // the command's exit code (Windows; on POSIX the command replaces us)
+    BOOST_TEST(run({"exec", "--domain", "dm", "--", "npm", "install", "--help"}) == 42);
+    BOOST_TEST(calls == 1);
+    BOOST_TEST(argv == (std::vector<std::string>{"npm", "install", "--help"}));
+    BOOST_TEST(var("CODEARTIFACT_AUTH_TOKEN") == "tok-1");
+    BOOST_TEST(var("CODEARTIFACT_AUTH_TOKEN_EXPIRATION") == "2026-11-30T00:00:00Z");
+    BOOST_TEST(var("HOME") == vars["HOME"]);  // our environment passes on
+    BOOST_TEST(out.empty());                  // stdout is the command's
+    BOOST_TEST(out_calls == 0);
+    BOOST_TEST(err.empty());
+    for (const auto& a : argv) BOOST_TEST(a.find("tok-1") == std::string::npos);
+
+    // The tools' variables, one token and one endpoint per repository.
+    transport.sent.clear();
+    for (const char* url : {"https://h/npm/rn/", "https://h/pypi/rp/"})
+        transport.replies.push_back(reply(200, std::string(R"({"repositoryEndpoint":")") + url + "\"}"));
+    BOOST_TEST(run({"exec", "--domain", "dm", "--configure", "npm:rn", "--configure", "pip:rp", "--", "pip", "x"}) ==
+               42);
+    BOOST_TEST(transport.sent.size() == 2u);  // the token came from the cache
+    BOOST_TEST(var("NPM_CONFIG_REGISTRY") == "https://h/npm/rn/");
+    BOOST_TEST(var("PIP_INDEX_URL") == "https://aws:tok-1@h/pypi/rp/simple/");
+    BOOST_TEST(var("CODEARTIFACT_REPOSITORY_ENDPOINT_NPM_RN") == "https://h/npm/rn/");
+    BOOST_TEST(var("CODEARTIFACT_REPOSITORY_ENDPOINT") == "<unset>");
+    BOOST_TEST(err.empty());  // the tools' notes only with --debug or --dry-run
+}
+
+BOOST_FIXTURE_TEST_CASE(exec_failures, Exec) {
+    BOOST_TEST(run({"exec", "--domain", "dm"}) == 2);
+    BOOST_TEST(err.back().find("exec needs a command after --") != std::string::npos);
+    BOOST_TEST(run({"exec", "--domain", "dm", "--"}) == 2);
+    BOOST_TEST(run({"exec", "--domain", "dm", "--output", "json", "--", "true"}) == 2);
+    BOOST_TEST(run({"exec", "--domain", "dm", "--show-token", "--", "true"}) == 2);
+    BOOST_TEST(calls == 0);
+    BOOST_TEST(transport.sent.empty());
+
+    // Not found: 127; found but not runnable: 126, as shells; one line each.
+    script_token();
+    cat::Error e = cat::Error::make(cat::ErrorKind::config, "cannot run \"nope\": No such file or directory");
+    e.code = std::string(cat::process::not_found_code);
+    answer = e;
+    BOOST_TEST(run({"exec", "--domain", "dm", "--", "nope"}) == 127);
+    BOOST_TEST(err == std::vector<std::string>{"codeartifact-token: cannot run \"nope\": No such file or directory"});
+    e.code = std::string(cat::process::not_runnable_code);
+    answer = e;
+    BOOST_TEST(run({"exec", "--domain", "dm", "--", "./x"}) == 126);
+
+    // An API error is ours: the command does not run.
+    calls = 0;
+    transport.replies.push_back(
+        reply(403, R"({"message":"not allowed"})", {{"x-amzn-ErrorType", "AccessDeniedException"}}));
+    BOOST_TEST(run({"exec", "--domain", "other", "--", "true"}) == 4);
+    BOOST_TEST(calls == 0);
+    BOOST_TEST(out.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(exec_help_and_dry_run, Exec) {
+    BOOST_TEST(run({"exec", "--help"}) == 0);
+    BOOST_TEST(out.find("--domain") != std::string::npos);
+    script_token();
+    transport.replies.push_back(reply(200, R"({"repositoryEndpoint":"https://h/pypi/rp/"})"));
+    BOOST_TEST(run({"exec", "--domain", "dm", "--configure", "pip:rp", "--dry-run", "--", "pip", "it's"}) == 0);
+    BOOST_TEST(calls == 0);
+    BOOST_TEST(out.starts_with("# would run: 'pip' 'it'\\''s'\n# with this environment and:\n"));
+    BOOST_TEST(out.find("CODEARTIFACT_AUTH_TOKEN=****\n") != std::string::npos);
+    BOOST_TEST(out.find("PIP_INDEX_URL=https://aws:****@h/pypi/rp/simple/\n") != std::string::npos);
+    BOOST_TEST(out.find("tok-1") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

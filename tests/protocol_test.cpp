@@ -177,6 +177,38 @@ BOOST_AUTO_TEST_CASE(every_mode_through_render) {
                "::error title=codeartifact-token::100%25 of %250A%0D%0A::x\n");
 }
 
+BOOST_AUTO_TEST_CASE(several_repository_endpoints_have_keys_of_their_own) {
+    Outcome o = sample();
+    o.repository_endpoints = {{"npm-store", "npm", "https://h/npm/npm-store/"},
+                              {"py.store", "pypi", "https://h/pypi/py.store/"}};
+    Params p;
+    auto fields = select(o, p);
+    BOOST_REQUIRE(fields.ok());
+    BOOST_TEST(fields->at(fields->size() - 2).first == "repository_endpoint_npm_npm-store");
+    BOOST_TEST(fields->back().first == "repository_endpoint_pypi_py.store");
+    for (const auto& f : *fields) BOOST_TEST(f.first != "repository_endpoint");
+    p.set("select", "repository_endpoint_pypi_py.store");
+    BOOST_TEST(select(o, p)->front().second == "https://h/pypi/py.store/");
+    BOOST_TEST(render_env(o).find("export CODEARTIFACT_REPOSITORY_ENDPOINT_PYPI_PY_STORE='https://h/pypi/py.store/'") !=
+               std::string::npos);
+    const cat::Env env = env_of({{"GITHUB_OUTPUT", "/gh/out"}, {"GITHUB_ENV", "/gh/env"}});
+    auto gh = render(OutputMode::github, o, {Params{}, env, {}, [] { return std::string("EOF"); }});
+    BOOST_REQUIRE(gh.ok());
+    BOOST_TEST(gh->appends[0].text.find("repository-endpoint-npm-npm-store<<EOF\nhttps://h/npm/npm-store/\n") !=
+               std::string::npos);
+    // One endpoint keeps the one key.
+    o.repository_endpoints.pop_back();
+    o.repository_endpoint = o.repository_endpoints.front().url;
+    BOOST_TEST(render_env(o).find("CODEARTIFACT_REPOSITORY_ENDPOINT='https://h/npm/npm-store/'") != std::string::npos);
+    BOOST_TEST(render_env(o).find("ENDPOINT_NPM") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(configure_may_be_given_once_per_tool) {
+    auto p = cli({"--configure", "npm:a-repo", "--configure", "pip:b-repo"});
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->get("configure") == "npm:a-repo,pip:b-repo");
+}
+
 BOOST_AUTO_TEST_CASE(github_boolean_inputs_take_every_spelling) {
     auto in = parse_github_inputs(env_of({{"INPUT_MASK", "No"}, {"INPUT_EXPORT-ENV", "off"}}));
     BOOST_REQUIRE(in.ok());
