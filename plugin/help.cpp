@@ -46,8 +46,8 @@ constexpr Extra extras[] = {
     {"repository", "NAME", ""},
     {"format", "FORMAT", "the --configure tool's"},
     {"duration_seconds", "SECONDS", "43200, 12 hours"},
-    {"configure", "TOOL", ""},
-    {"unconfigure", "TOOL", ""},
+    {"configure", "TOOL[:REPO]", ""},
+    {"unconfigure", "TOOL[:REPO]", ""},
     {"config_file", "FILE", ""},
     {"role_arn", "ARN", ""},
     {"endpoint_url", "URL", ""},
@@ -119,6 +119,7 @@ USAGE
   codeartifact-token --domain DOMAIN [--domain-owner ACCOUNT] [--region REGION]
                      [--output json|text|env] [options]
   codeartifact-token --domain DOMAIN --repository NAME --configure TOOL
+  codeartifact-token exec --domain DOMAIN [--configure TOOL:REPO] -- COMMAND
   codeartifact-token < query.json        Terraform external data source
   codeartifact-token --output github     GitHub Action (inputs from INPUT_*)
   codeartifact-token -Domain DOMAIN [-DomainOwner ACCOUNT] [-Select PROPERTY]
@@ -145,6 +146,13 @@ EXAMPLES
 )";
 
 constexpr std::string_view bottom = R"(
+EXEC
+  codeartifact-token exec [options] -- COMMAND [ARGS...] runs COMMAND in its
+  place, with the token (and each --configure tool's variables) in its
+  environment, never in its arguments or on disk; its exit status is the
+  command's (127: not found, 126: not runnable). --dry-run prints what would
+  run, the token as ****.
+
 OUTPUT MODES
   json       One JSON object of strings: authorization_token, expiration
              (RFC 3339 UTC), expiration_unix, domain, domain_owner (when given),
