@@ -20,8 +20,8 @@ import os
 import subprocess
 import tempfile
 
-from harness import (EXAMPLE_AK, EXAMPLE_SK, binary, check, clean_env, finish, launcher, main_url, server_log,
-                     unique)
+from harness import (EXAMPLE_AK, EXAMPLE_SK, binary, check, clean_env, finish, launcher, main_url, runner_file,
+                     server_log, unique)
 
 WINDOWS = binary().lower().endswith(".exe")
 
@@ -113,24 +113,6 @@ d = unique("cross-gh")
 env = keys_env(GITHUB_ACTIONS="true", GITHUB_OUTPUT=native(out_file), GITHUB_ENV=native(env_file),
                INPUT_DOMAIN=d)
 rc, out, err = run(["--output", "github"], env)
-
-
-def runner_file(path):
-    """name=value lines or name<<DELIM heredocs (the runner accepts CRLF too)."""
-    values, lines, i = {}, open(path, newline="").read().replace("\r\n", "\n").split("\n"), 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            j = lines.index(delim, i + 1)
-            values[name] = "\n".join(lines[i + 1:j])
-            i = j + 1
-        else:
-            if "=" in line:
-                name, value = line.split("=", 1)
-                values[name] = value
-            i += 1
-    return values
 
 
 outputs, exported = runner_file(out_file), runner_file(env_file)

@@ -142,3 +142,22 @@ def start_server(state, name, *args):
 
 def unique(prefix):
     return f"{prefix}-{os.urandom(4).hex()}"
+
+
+def runner_file(path):
+    """A GITHUB_OUTPUT / GITHUB_ENV file read with the runner's rules: name=value lines or name<<DELIM
+    heredocs, CRLF line ends accepted."""
+    values, lines, i = {}, open(path, newline="").read().replace("\r\n", "\n").split("\n"), 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delim = line.split("<<", 1)
+            j = lines.index(delim, i + 1)
+            values[name] = "\n".join(lines[i + 1:j])
+            i = j + 1
+        else:
+            if "=" in line:
+                name, value = line.split("=", 1)
+                values[name] = value
+            i += 1
+    return values
