@@ -6,6 +6,7 @@ Standard library only; `start_server` starts one of tests/servers/ for a test th
 """
 import json
 import os
+import shlex
 import ssl
 import subprocess
 import sys
@@ -48,6 +49,12 @@ def finish():
 
 def binary():
     return os.environ["CAT_BINARY"]
+
+
+def launcher():
+    """CAT_LAUNCHER's words, put before the program: an emulator such as qemu-aarch64-static or
+    tests/tools/wine-run for a cross-built binary (tests/cross_e2e_test.py); empty for a native one."""
+    return shlex.split(os.environ.get("CAT_LAUNCHER", ""))
 
 
 def port(name):
@@ -102,7 +109,8 @@ def home_env(config="", credentials="", files=None, **extra):
 def run(args, env, stdin=None, timeout=60):
     # No stdin given: /dev/null, as a CI step has it (an inherited pipe would make flag runs wait for a query).
     feed = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
-    p = subprocess.run([binary()] + list(args), env=env, capture_output=True, text=True, timeout=timeout, **feed)
+    p = subprocess.run(launcher() + [binary()] + list(args), env=env, capture_output=True, text=True, timeout=timeout,
+                       **feed)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -140,8 +148,9 @@ def unique(prefix):
 
 def read_runner_file(path):
     """GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE as the runner reads them: name=value lines, or
-    name<<DELIMITER heredocs. A missing file reads as empty."""
-    values, lines, i = {}, open(path).read().split("\n") if os.path.exists(path) else [], 0
+    name<<DELIMITER heredocs, CRLF line ends accepted. A missing file reads as empty."""
+    text = open(path, newline="").read().replace("\r\n", "\n") if os.path.exists(path) else ""
+    values, lines, i = {}, text.split("\n"), 0
     while i < len(lines):
         line = lines[i]
         if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
@@ -156,3 +165,5 @@ def read_runner_file(path):
         else:
             i += 1
     return values
+
+
