@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "configure/tools.hpp"
+#include "core/platform.hpp"
 #include "core/text.hpp"
 #include "http/transport.hpp"
 
@@ -223,8 +224,10 @@ Result<std::string> default_config_path(std::string_view tool, const Env& env, s
     auto t = find_tool(tool);
     if (!t) return std::move(t).error();
     if (home.empty())
-        return Error::make(ErrorKind::config, "HOME is not set: give the file to configure with --config-file");
-    return (*t)->posix_path(env, home);  // the Windows port chooses windows_path here
+        return Error::make(ErrorKind::config, std::string(platform::home_variable) +
+                                                  " is not set: give the file to configure with --config-file");
+    if (platform::windows && (*t)->windows_path != nullptr) return (*t)->windows_path(env, home);
+    return (*t)->posix_path(env, home);
 }
 
 Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std::string_view home,

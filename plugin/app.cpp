@@ -13,6 +13,7 @@
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
 #include "core/files.hpp"
+#include "core/platform.hpp"
 #include "core/result.hpp"
 #include "core/text.hpp"
 #include "http/transport.hpp"
@@ -67,15 +68,15 @@ Result<std::string> configure_tool(const Plan& plan, const protocol::Outcome& o,
         if (auto s = configure::validate(in); !s) return s.error();
         for (const auto& [k, v] : configure::env_vars(in)) out += "export " + k + "=" + protocol::shell_quote(v) + "\n";
     } else {
-        auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
+        auto edits = configure::plan(in, env, platform::home_dir(env), configure::filesystem_reader());
         if (!edits) return std::move(edits).error();
         if (plan.dry_run) {
             out = configure::render_dry_run(*edits, plan.show_token);
         } else {
             // Locked in the cache folder (--no-cache too), so that parallel runs on one file all land.
             std::string lock_dir = plan.cache_dir;
-            if (auto d = cache::default_cache_dir(env, env.get("HOME")); lock_dir.empty() && d) lock_dir = *d;
-            auto done = configure::apply_locked(in, env, env.get("HOME"), *edits, lock_dir);
+            if (auto d = cache::default_cache_dir(env, platform::home_dir(env)); lock_dir.empty() && d) lock_dir = *d;
+            auto done = configure::apply_locked(in, env, platform::home_dir(env), *edits, lock_dir);
             if (!done) return std::move(done).error();
             for (const auto& e : *done)
                 out += std::string(e.changed() ? "configured " : "unchanged ") + plan.configure_tool + ": " + e.path +
@@ -209,7 +210,7 @@ aws::ClientConfig client_config(const Run& run, const ResolvedEndpoint& endpoint
 aws::ProviderContext provider_context(const Run& run) {
     aws::ProviderContext ctx;
     ctx.env = run.env;
-    ctx.home = run.env.get("HOME");
+    ctx.home = platform::home_dir(run.env);
     ctx.call = run.call_options();
     if (!run.plan.dry_run || !run.plan.configure_tool.empty()) ctx.call.transport = nullptr;  // a dry run: offline
     ctx.transport_options = run.plan.transport;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/platform.hpp"
 #include "core/text.hpp"
 
 #include "cache/token_cache.hpp"
@@ -83,7 +84,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
             return usage("format " + format + " does not fit configure " + plan.configure_tool + " (it uses " +
                          std::string(*tool_format) + ")");
         format = std::string(*tool_format);
-        plan.config_file = aws::expand_home(p.get("config_file"), env.get("HOME"));
+        plan.config_file = aws::expand_home(p.get("config_file"), platform::home_dir(env));
         plan.namespace_ = p.get("namespace");
     } else {
         for (const char* only : {"config_file", "namespace", "extra_index", "show_token"})
@@ -114,7 +115,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         plan.cache_dir_explicit = !plan.cache_dir.empty();
         if (plan.cache_dir.empty()) {
             // No HOME and no cache directory configured (a bare container, env -i): run without the cache.
-            auto dir = cache::default_cache_dir(env, env.get("HOME"));
+            auto dir = cache::default_cache_dir(env, platform::home_dir(env));
             if (dir)
                 plan.cache_dir = std::move(*dir);
             else
@@ -128,7 +129,8 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     }
 
     // The shared config files and the profile.
-    auto config = aws::load_shared_config(env, env.get("HOME"), p.get("profile_location"), aws::read_optional_file);
+    auto config =
+        aws::load_shared_config(env, platform::home_dir(env), p.get("profile_location"), aws::read_optional_file);
     if (!config) return std::move(config).error();
     plan.config = std::move(*config);
     plan.profile = aws::selected_profile(p.get("profile"), env);
@@ -167,7 +169,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
 
     // How.
     plan.transport.ca_bundle =
-        aws::expand_home(first_of(p, "ca_bundle", env, {"AWS_CA_BUNDLE"}, prof, "ca_bundle"), env.get("HOME"));
+        aws::expand_home(first_of(p, "ca_bundle", env, {"AWS_CA_BUNDLE"}, prof, "ca_bundle"), platform::home_dir(env));
     for (auto [name, target] : {std::pair{"connect_timeout", &plan.transport.connect_timeout},
                                 std::pair{"read_timeout", &plan.transport.read_timeout}}) {
         if (!p.has(name)) continue;
