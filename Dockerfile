@@ -1,4 +1,7 @@
 # The GitHub Action's image: the fully static binary on an empty base, with a CA bundle.
+# Nothing here names an architecture (debian:12 is multi-arch; the release-static preset is the host's
+# native build), so `docker build` on an arm64 host, or `docker buildx build --platform linux/arm64`,
+# builds an arm64 image natively. scripts/release cross-builds the arm64 binary without Docker.
 FROM debian:12 AS build
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       cmake make g++ libboost-dev libssl-dev rapidjson-dev ca-certificates >/dev/null

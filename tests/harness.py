@@ -6,6 +6,7 @@ Standard library only; `start_server` starts one of tests/servers/ for a test th
 """
 import json
 import os
+import shlex
 import ssl
 import subprocess
 import sys
@@ -48,6 +49,12 @@ def finish():
 
 def binary():
     return os.environ["CAT_BINARY"]
+
+
+def launcher():
+    """CAT_LAUNCHER's words, put before the program: an emulator such as qemu-aarch64-static or
+    tests/tools/wine-run for a cross-built binary (tests/cross_e2e_test.py); empty for a native one."""
+    return shlex.split(os.environ.get("CAT_LAUNCHER", ""))
 
 
 def port(name):
@@ -100,7 +107,7 @@ def home_env(config="", credentials="", files=None, **extra):
 
 
 def run(args, env, stdin=None, timeout=60):
-    p = subprocess.run([binary()] + list(args), env=env, input=stdin, capture_output=True, text=True,
+    p = subprocess.run(launcher() + [binary()] + list(args), env=env, input=stdin, capture_output=True, text=True,
                        timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
