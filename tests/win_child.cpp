@@ -2,6 +2,7 @@
 // process::run, and the end-to-end tests under wine use it as credential_process.
 //   win_child args A B...        writes each argument as the child's C runtime split them, each ended by '\0'
 //   win_child print TEXT         writes TEXT to standard output
+//   win_child cat FILE           writes the file's content to standard output
 //   win_child stderr TEXT        writes TEXT to standard error and "out" to standard output
 //   win_child exit N             ends with exit status N
 //   win_child big N              writes N bytes to standard output
@@ -83,6 +84,10 @@ int main() {
     }
     if (mode == "print") {
         write(STD_OUTPUT_HANDLE, arg);
+        return 0;
+    }
+    if (mode == "cat") {
+        write(STD_OUTPUT_HANDLE, read_all(wargv[2]));
         return 0;
     }
     if (mode == "stderr") {
