@@ -239,7 +239,7 @@ BOOST_AUTO_TEST_CASE(lock_is_exclusive_until_released) {
 
 BOOST_AUTO_TEST_CASE(stale_temporaries_and_remove_files_if) {
     TempDir dir;
-    BOOST_REQUIRE(files::write_private_atomic(dir / ".npmrc.123.0.456.tmp", "x"));
+    BOOST_REQUIRE(files::write_private_atomic(dir / "..npmrc.123.0.456.tmp", "x"));  // a writer of .npmrc
     BOOST_REQUIRE(files::write_private_atomic(dir / "keep", "x"));
     BOOST_TEST(files::remove_stale_temporaries(dir / ".npmrc", 3600s) == 0u);  // young: another run's
     BOOST_TEST(files::remove_stale_temporaries(dir / ".npmrc", -3600s) == 1u);
