@@ -588,6 +588,7 @@ Status replace_user_file(const std::string& path, std::string_view bytes) {
     } else if (const DWORD err = ::GetLastError(); !absent(err)) {
         return os_error("inspect", path, err);
     }
+    (void)existing.close();  // not open while it is replaced (wine refuses that, whatever the sharing)
     // The new file grants only the current user, as it holds a secret (a wider mode becomes 0600 on POSIX).
     return Native::write_private(dir, name, bytes, Directory::Existing::regular_only);
 }
