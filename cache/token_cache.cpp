@@ -8,6 +8,7 @@
 
 #include "core/files.hpp"
 #include "core/json.hpp"
+#include "core/platform.hpp"
 #include "core/secret.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
@@ -146,6 +147,12 @@ std::string cache_file_stem(const CacheKey& key) {
 
 Result<std::string> default_cache_dir(const Env& env, std::string_view home) {
     if (std::string dir = env.get("CODEARTIFACT_TOKEN_CACHE_DIR"); !dir.empty()) return dir;
+    if (platform::windows) {  // %LOCALAPPDATA%\codeartifact-token: local, not roaming
+        if (std::string base = platform::local_app_data(env, home); !base.empty()) return base + "\\codeartifact-token";
+        return config_error(
+            "no directory for the token cache: LOCALAPPDATA and USERPROFILE are not set; set "
+            "CODEARTIFACT_TOKEN_CACHE_DIR, or turn the cache off");
+    }
     // The XDG spec: a relative XDG_CACHE_HOME is invalid and is ignored.
     if (std::string xdg = env.get("XDG_CACHE_HOME"); !xdg.empty() && xdg.front() == '/')
         return join(xdg, "codeartifact-token");

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "configure/tools.hpp"
+#include "core/platform.hpp"
 #include "core/text.hpp"
 #include "http/transport.hpp"
 
@@ -257,7 +258,8 @@ Result<std::string> default_config_path(std::string_view tool, const Env& env, s
         if (!profile.empty()) home = profile;
     }
     if (home.empty())
-        return Error::make(ErrorKind::config, "HOME is not set: give the file to configure with --config-file");
+        return Error::make(ErrorKind::config, std::string(platform == Platform::windows ? "USERPROFILE" : "HOME") +
+                                                  " is not set: give the file to configure with --config-file");
     return user_file(**t, platform, env, home);
 }
 

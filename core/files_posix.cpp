@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/files.hpp"
+#include "core/files_common.hpp"
 #include "core/secret.hpp"
 
 namespace cat::files {
@@ -148,10 +149,7 @@ void ignore_sigpipe() noexcept {
 }
 
 std::string temp_name(std::string_view name) {
-    static std::atomic<unsigned> counter{0};
-    const auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
-    return "." + std::string(name) + "." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
-           std::to_string(ticks & 0xffffff) + ".tmp";
+    return detail::temp_name(name, static_cast<std::uint64_t>(::getpid()));
 }
 
 // The folder checks of open_private; "" when it passes, else what is wrong.
@@ -546,33 +544,7 @@ std::size_t Directory::remove_files_if(
     return removed;
 }
 
-namespace {
-
-// ".<name>.<digits>.<digits>.<digits>.tmp", the form of temp_name(name).
-bool is_temp_name_of(std::string_view candidate, std::string_view name) {
-    const std::string prefix = "." + std::string(name) + ".";
-    constexpr std::string_view suffix = ".tmp";
-    if (candidate.size() <= prefix.size() + suffix.size() || !candidate.starts_with(prefix) ||
-        !candidate.ends_with(suffix))
-        return false;
-    const std::string_view middle = candidate.substr(prefix.size(), candidate.size() - prefix.size() - suffix.size());
-    int numbers = 1;
-    bool digit_before = false;
-    for (char c : middle) {
-        if (c == '.') {
-            if (!digit_before) return false;
-            ++numbers;
-            digit_before = false;
-        } else if (c >= '0' && c <= '9') {
-            digit_before = true;
-        } else {
-            return false;
-        }
-    }
-    return digit_before && numbers == 3;
-}
-
-}  // namespace
+using detail::is_temp_name_of;
 
 std::size_t remove_stale_temporaries(const std::string& path, std::chrono::seconds max_age) {
     const auto [folder, name] = split_path(path);

@@ -75,4 +75,16 @@ Result<int> exec_replace(const std::vector<std::string>& argv, const std::vector
 // empty when there is none. Windows: the profile folder (FOLDERID_Profile), Java's user.home there.
 std::string account_home();
 
+// Windows passes a program one command line, not an argv: run() joins argv with these rules, and the
+// program's C runtime (or CommandLineToArgvW) splits it again. Pure, so tested on every platform.
+// The command line whose split is exactly `argv`: argv[0] (the program, which cannot hold '"') quoted when
+// it has spaces; each other argument quoted when it has spaces, tabs or quotes or is empty, with a quote
+// escaped by a backslash and the backslashes before a quote (or the closing quote) doubled.
+Result<std::string> windows_command_line(const std::vector<std::string>& argv);
+// The split of a Windows command line, as CommandLineToArgvW and the Microsoft C runtime (2008 and later)
+// do it: argv[0] ends at the first space outside quotes and knows no escapes; after it, 2n backslashes and
+// a quote are n backslashes and a quote that opens or closes a quoted part, 2n+1 backslashes and a quote
+// are n backslashes and a literal quote, other backslashes are literal, and "" inside quotes is a quote.
+std::vector<std::string> split_windows_command_line(std::string_view line);
+
 }  // namespace cat::process

@@ -1,6 +1,11 @@
 // The real transport: Boost.Beast over Asio, OpenSSL for TLS. One io_context per exchange, run one
 // stage at a time; every stage has its own expiry, never later than the caller's deadline.
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>  // getaddrinfo
+#else
 #include <netdb.h>
+#endif
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -469,6 +474,8 @@ private:
                 load_bundle(tls, path, ec);
             if (ec)
                 return Error::make(ErrorKind::config, "cannot load the CA bundle " + path + ": " + openssl_message(ec));
+        } else if (has_system_store) {
+            if (auto s = load_system_store(SSL_CTX_get_cert_store(tls.native_handle())); !s) return s;
         } else if (has_hashed_certs("/etc/ssl/certs")) {
             // Certificates are looked up one by one as needed: much faster than parsing a whole bundle.
             tls.add_verify_path("/etc/ssl/certs", ec);

@@ -232,6 +232,12 @@ struct BundleLookup {
     }
 };
 
+#ifndef _WIN32
+Status load_system_store(X509_STORE*) {
+    return Error::make(ErrorKind::internal, "no system certificate store on this platform");
+}
+#endif
+
 bool CaBundle::attach(X509_STORE* store) {
     static X509_LOOKUP_METHOD* const method = [] {
         X509_LOOKUP_METHOD* m = X509_LOOKUP_meth_new("codeartifact-token lazy PEM bundle");

@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/result.hpp"
+
 namespace cat::http {
 
 class CaBundle {
@@ -70,5 +72,18 @@ private:
     std::vector<Entry> entries_;
     std::unordered_multimap<std::string_view, std::size_t> index_;  // subject DER (in entries_) -> entries_
 };
+
+// The trust anchors of an operating system that keeps them in a store of its own rather than in files:
+// Windows' ROOT store (the current user's, which includes the machine's), and its CA store for the
+// intermediates a server does not send (self-signed ones there are left out: only ROOT holds anchors).
+// Used when no CA bundle is given; the files of /etc/ssl apply elsewhere (has_system_store is false and
+// load_system_store is never called). trust_store_windows.cpp.
+#ifdef _WIN32
+inline constexpr bool has_system_store = true;
+#else
+inline constexpr bool has_system_store = false;
+#endif
+// Adds the store's certificates to `store`; an error when the ROOT store cannot be opened.
+Status load_system_store(X509_STORE* store);
 
 }  // namespace cat::http

@@ -14,6 +14,7 @@
 #include "cache/token_cache.hpp"
 #include "configure/configure.hpp"
 #include "core/files.hpp"
+#include "core/platform.hpp"
 #include "core/process.hpp"
 #include "core/result.hpp"
 #include "core/sha256.hpp"
@@ -137,18 +138,18 @@ Result<std::string> configure_tools(const Plan& plan, const protocol::Outcome& o
         std::vector<std::pair<configure::ConfigureInput, std::vector<configure::FileEdit>>> planned;
         for (const auto& t : plan.configure) {
             configure::ConfigureInput in = configure_input(plan, t, o, env);
-            auto edits = configure::plan(in, env, env.get("HOME"), configure::filesystem_reader());
+            auto edits = configure::plan(in, env, platform::home_dir(env), configure::filesystem_reader());
             if (!edits) return std::move(edits).error();
             planned.emplace_back(std::move(in), std::move(*edits));
         }
         // Locked in the cache folder (--no-cache too), so that parallel runs on one file all land.
         std::string lock_dir = plan.cache_dir;
-        if (auto d = cache::default_cache_dir(env, env.get("HOME")); lock_dir.empty() && d) lock_dir = *d;
+        if (auto d = cache::default_cache_dir(env, platform::home_dir(env)); lock_dir.empty() && d) lock_dir = *d;
         for (auto& [in, edits] : planned) {
             if (plan.dry_run) {
                 out += configure::render_dry_run(edits, plan.show_token);
             } else {
-                auto done = configure::apply_locked(in, env, env.get("HOME"), edits, lock_dir);
+                auto done = configure::apply_locked(in, env, platform::home_dir(env), edits, lock_dir);
                 if (!done) return std::move(done).error();
                 for (const auto& e : *done)
                     out += std::string(!e.changed() ? "unchanged "
@@ -373,7 +374,7 @@ aws::ClientConfig client_config(const Run& run, const ResolvedEndpoint& endpoint
 aws::ProviderContext provider_context(const Run& run) {
     aws::ProviderContext ctx;
     ctx.env = run.env;
-    ctx.home = run.env.get("HOME");
+    ctx.home = platform::home_dir(run.env);
     ctx.call = run.call_options();
     if (!offline(run.plan)) ctx.call.transport = nullptr;  // a dry run: offline
     ctx.transport_options = run.plan.transport;

@@ -7,26 +7,29 @@
 #include <vector>
 
 #include "core/files.hpp"
+#include "core/platform.hpp"
 #include "plugin/app.hpp"
-
-extern char** environ;
 
 int main(int argc, char** argv) {
     cat::files::reserve_standard_streams();  // before anything opens a file
+    // UTF-8 arguments and environment (on Windows read again as UTF-16: core/platform_windows.cpp).
+    const std::vector<std::string> arguments = cat::platform::arguments(argc, argv);
+    const cat::Env env = cat::platform::environment();
     // OpenSSL 3's start-up is most of a run's instructions (bench/run measures it): skip what a one-shot
     // process never needs. The clean-up at exit frees memory the kernel is about to take back; the error
     // strings are loaded by the transport when an error is shown (http/beast_transport.cpp); the system
     // openssl.cnf configures the system's OpenSSL, not the one linked in here (an OPENSSL_CONF set on
     // purpose is still read).
     std::uint64_t openssl_options = OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS;
-    if (std::getenv("OPENSSL_CONF") == nullptr) openssl_options |= OPENSSL_INIT_NO_LOAD_CONFIG;
+    if (!env.all().contains("OPENSSL_CONF")) openssl_options |= OPENSSL_INIT_NO_LOAD_CONFIG;
     OPENSSL_init_crypto(openssl_options, nullptr);
 
-    std::vector<std::string_view> args(argv + 1, argv + argc);
+    std::vector<std::string_view> args;
+    for (std::size_t i = 1; i < arguments.size(); ++i) args.emplace_back(arguments[i]);
     // Called through a link named `keyring` (--configure pip --credential-helper makes one): pip's and uv's
     // keyring command, as `codeartifact-token keyring ...` (plugin/helpers.cpp).
-    if (argc > 0) {
-        const std::string_view self = argv[0];
+    if (!arguments.empty()) {
+        const std::string_view self = arguments.front();
         const auto name = self.substr(self.find_last_of("/\\") + 1);
         if (name == "keyring" || name == "keyring.exe") args.insert(args.begin(), "keyring");
     }
@@ -49,5 +52,5 @@ int main(int argc, char** argv) {
     io.out = [](std::string_view s) { return files::write_all(files::Stream::out, s); };
     io.err = say;
     io.append_file = files::append_file;
-    return cat::plugin::run(args, cat::Env::from(environ), io);
+    return cat::plugin::run(args, env, io);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/platform.hpp"
 #include "core/text.hpp"
 
 #include "cache/token_cache.hpp"
@@ -104,7 +105,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
                          " is configured for no tool: every configure item names its own repository");
         if (p.has("config_file") && plan.configure.size() > 1)
             return usage("config_file goes with one configure tool: it replaces that tool's file");
-        plan.config_file = aws::expand_home(p.get("config_file"), env.get("HOME"));
+        plan.config_file = aws::expand_home(p.get("config_file"), platform::home_dir(env));
         plan.namespace_ = p.get("namespace");
     } else {
         for (const char* only :
@@ -135,7 +136,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         plan.cache_dir_explicit = !plan.cache_dir.empty();
         if (plan.cache_dir.empty()) {
             // No HOME and no cache directory configured (a bare container, env -i): run without the cache.
-            auto dir = cache::default_cache_dir(env, env.get("HOME"));
+            auto dir = cache::default_cache_dir(env, platform::home_dir(env));
             if (dir)
                 plan.cache_dir = std::move(*dir);
             else
@@ -149,7 +150,8 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     }
 
     // The shared config files and the profile.
-    auto config = aws::load_shared_config(env, env.get("HOME"), p.get("profile_location"), aws::read_optional_file);
+    auto config =
+        aws::load_shared_config(env, platform::home_dir(env), p.get("profile_location"), aws::read_optional_file);
     if (!config) return std::move(config).error();
     plan.config = std::move(*config);
     plan.profile = aws::selected_profile(p.get("profile"), env);
@@ -188,7 +190,7 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
 
     // How.
     plan.transport.ca_bundle =
-        aws::expand_home(first_of(p, "ca_bundle", env, {"AWS_CA_BUNDLE"}, prof, "ca_bundle"), env.get("HOME"));
+        aws::expand_home(first_of(p, "ca_bundle", env, {"AWS_CA_BUNDLE"}, prof, "ca_bundle"), platform::home_dir(env));
     for (auto [name, target] : {std::pair{"connect_timeout", &plan.transport.connect_timeout},
                                 std::pair{"read_timeout", &plan.transport.read_timeout}}) {
         if (!p.has(name)) continue;

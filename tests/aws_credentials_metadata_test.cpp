@@ -938,6 +938,28 @@ BOOST_AUTO_TEST_CASE(split_like_shlex) {
     }
 }
 
+// botocore's split on Windows (compat._windows_shell_split); the expected words are its output.
+BOOST_AUTO_TEST_CASE(credential_process_windows_split_is_botocores) {
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+        {"C:\\tools\\helper.exe --profile x", {"C:\\tools\\helper.exe", "--profile", "x"}},
+        {"\"C:\\Program Files\\h.exe\" a", {"C:\\Program Files\\h.exe", "a"}},
+        {"a\\\\\"b c\"", {"a\\b c"}},
+        {"a\\\\b", {"a\\\\b"}},
+        {"\"\" x", {"", "x"}},
+        {"\"a\"\"b\"", {"ab"}},
+        {"x\t y  ", {"x", "y"}},
+        {"a\\\"b", {"a\"b"}},
+        {"tail\\", {"tail\\"}},
+        {"\\\\server\\share\\p.exe \"{\\\"Version\\\": 1}\"", {"\\\\server\\share\\p.exe", "{\"Version\": 1}"}},
+    };
+    for (const auto& [line, want] : cases) {
+        auto got = a::split_windows_command_line(line);
+        BOOST_REQUIRE_MESSAGE(got.ok(), line);
+        BOOST_TEST(*got == want, "split of [" << line << "]");
+    }
+    BOOST_TEST(!a::split_windows_command_line("\"abc").ok());
+}
+
 BOOST_AUTO_TEST_CASE(output_parsing) {
     auto full = a::parse_process_output(
         R"({"Version":1,"AccessKeyId":"AKIAPROC","SecretAccessKey":"sk","SessionToken":"st","Expiration":"2026-03-01T12:00:00Z"})",

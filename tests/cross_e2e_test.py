@@ -139,10 +139,16 @@ check("cache: a third run reads it", rc == 0 and json.loads(out)["from_cache"] =
       len(issued(d)) == 1 and os.listdir(cache_dir), (out, err))
 
 # --- credential_process: a plain program, started without a shell -------------------------------------
-creds = os.path.join(tempfile.mkdtemp(prefix="cat-cross-proc-"), "creds.json")
+# On Windows in a folder with a space, so that the command line needs quotes.
+creds = os.path.join(tempfile.mkdtemp(prefix="cat cross proc-" if WINDOWS else "cat-cross-proc-"), "creds.json")
 with open(creds, "w") as f:
     json.dump({"Version": 1, "AccessKeyId": EXAMPLE_AK, "SecretAccessKey": EXAMPLE_SK}, f)
-helper = f"cmd.exe /c type {native(creds)}" if WINDOWS else f"/bin/cat {creds}"
+if WINDOWS:
+    # A program of our own (tests/win_child.cpp) by its Windows path, backslashes and all: split as botocore
+    # splits there, started without cmd.exe.
+    helper = f'{native(os.environ["CAT_WIN_CHILD"])} cat "{native(creds)}"'
+else:
+    helper = f"/bin/cat {creds}"
 config = os.path.join(os.path.dirname(creds), "config")
 with open(config, "w") as f:
     f.write(f"[profile proc]\ncredential_process = {helper}\n")
@@ -157,14 +163,16 @@ check("credential_process: no secret on stderr", EXAMPLE_SK not in err, err)
 # --- --configure npm -----------------------------------------------------------------------------------
 d = unique("cross-npm")
 env = keys_env()
-rc, out, err = run(["--domain", d, "--repository", "npm-store", "--configure", "npm"], env)
+# wine sets USERPROFILE itself (its prefix's C:\users\<name>), whatever the environment says: the file is
+# named on Windows, and the default (%USERPROFILE%\.npmrc) is checked in tests/core_platform_test.cpp.
+npm_args = ["--config-file", native(os.path.join(env["HOME"], ".npmrc"))] if WINDOWS else []
+rc, out, err = run(["--domain", d, "--repository", "npm-store", "--configure", "npm"] + npm_args, env)
 path = out.split("configured npm: ", 1)[1].split()[0] if "configured npm: " in out else ""
 body = open(host(path), newline="").read() if path and os.path.exists(host(path)) else ""
 check("configure npm: exit 0, the file it names", rc == 0 and body != "", (out, err))
 check("configure npm: registry and token for the repository",
       "/npm/npm-store/" in body and "_authToken=" in body and any(t and t in body for t in issued(d)), body)
-check("configure npm: in the home given", host(path).startswith(host(env["USERPROFILE"] if WINDOWS else env["HOME"])),
-      path)
+check("configure npm: in the home given", host(path).startswith(env["HOME"]), path)
 if not WINDOWS:
     check("configure npm: file is 0600", os.stat(path).st_mode & 0o777 == 0o600, oct(os.stat(path).st_mode))
 
@@ -172,5 +180,44 @@ if not WINDOWS:
 rc, out, err = run(["--domain", unique("cross-none")], target_env())
 check("no credentials: exit 3, nothing on stdout, stderr names credentials", rc == 3 and out == "" and
       err.count("\n") >= 1 and "credential" in err.lower(), (rc, out, err))
+
+# --- Windows: through HTTPS_PROXY, and trusting the Windows certificate store ----------------------------
+if WINDOWS:
+    def proxy_log():
+        try:
+            with open(os.path.join(os.environ["CAT_TEST_STATE"], "proxy.log")) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    before = len(proxy_log())
+    d = unique("cross-proxy")
+    rc, out, err = run(["--domain", d, "--output", "json"],
+                       keys_env(HTTPS_PROXY=f"http://127.0.0.1:{os.environ['CAT_TEST_PROXY_OPEN']}"))
+    check("HTTPS_PROXY: a token through the CONNECT proxy", rc == 0 and len(issued(d)) == 1 and
+          len(proxy_log()) == before + 1, (err, proxy_log()[before:]))
+
+    # No CA bundle: the Windows ROOT store decides. The test CA is not in it, then it is (added to the
+    # current user's ROOT store in wine's registry by win_child add-root), then it is taken out again.
+    import ssl
+    der = os.path.join(tempfile.mkdtemp(prefix="cat-cross-store-"), "ca.der")
+    with open(der, "wb") as f:
+        f.write(ssl.PEM_cert_to_DER_cert(open(os.environ["CAT_TEST_CA"]).read()))
+    store_env = keys_env()
+    del store_env["AWS_CA_BUNDLE"]
+    rc, out, err = run(["--domain", unique("cross-store-no"), "--output", "json"], store_env)
+    check("Windows store: the test CA is not trusted before it is installed", rc == 5 and out == "" and
+          "certificate verify failed" in err, (rc, err))
+    child = launcher() + [os.environ["CAT_WIN_CHILD"]]
+    added = subprocess.run(child + ["add-root", native(der)], capture_output=True)
+    try:
+        check("Windows store: the test CA installed into wine's ROOT store", added.returncode == 0, added)
+        d = unique("cross-store")
+        rc, out, err = run(["--domain", d, "--output", "json"], store_env)
+        check("Windows store: a token with the CA from the ROOT store (no bundle)", rc == 0 and
+              json.loads(out).get("authorization_token") in issued(d), (rc, err))
+    finally:
+        removed = subprocess.run(child + ["remove-root", native(der)], capture_output=True)
+        check("Windows store: the test CA removed again", removed.returncode == 0, removed)
 
 finish()

@@ -8,6 +8,7 @@
 #include "aws/credentials/support.hpp"
 #include "aws/rfc3339.hpp"
 #include "core/json.hpp"
+#include "core/platform.hpp"
 #include "core/process.hpp"
 #include "core/secret.hpp"
 
@@ -94,6 +95,45 @@ Result<std::vector<std::string>> split_command_line(std::string_view line) {
     return words;
 }
 
+Result<std::vector<std::string>> split_windows_command_line(std::string_view line) {
+    std::vector<std::string> words;
+    std::string word;
+    bool started = false;  // a quote starts a word even when nothing is between the quotes
+    bool quoted = false;
+    std::size_t backslashes = 0;
+    const auto flush_backslashes = [&] {
+        word.append(backslashes, '\\');
+        backslashes = 0;
+    };
+    for (const char c : line) {
+        if (c == '\\') {
+            ++backslashes;
+        } else if (c == '"') {
+            word.append(backslashes / 2, '\\');
+            const bool escaped = backslashes % 2 == 1;
+            backslashes = 0;
+            if (escaped) {
+                word += '"';
+            } else {
+                quoted = !quoted;
+            }
+            started = true;
+        } else if ((c == ' ' || c == '\t') && !quoted) {
+            flush_backslashes();
+            if (started || !word.empty()) words.push_back(std::move(word));
+            word.clear();
+            started = false;
+        } else {
+            flush_backslashes();
+            word += c;
+        }
+    }
+    if (quoted) return Error::make(ErrorKind::config, "unterminated double quote");
+    flush_backslashes();
+    if (started || !word.empty()) words.push_back(std::move(word));
+    return words;
+}
+
 Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
                                   std::optional<std::chrono::milliseconds> timeout) {
     if (argv.empty() || argv.front().empty()) return Error::make(ErrorKind::config, "no program to run");
@@ -165,7 +205,7 @@ Result<AwsCredentials> credentials_from_process(const ProviderContext& ctx, std:
                                                 std::string_view profile) {
     const std::string cmd(command_line);
     const std::string quoted = "credential_process \"" + cmd + "\"";
-    auto argv = split_command_line(command_line);
+    auto argv = platform::windows ? split_windows_command_line(command_line) : split_command_line(command_line);
     if (!argv) {
         Error e = std::move(argv).error();
         e.message = quoted + " (profile " + std::string(profile) + ") cannot be split into words: " + e.message;

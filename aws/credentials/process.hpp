@@ -14,7 +14,11 @@ namespace cat::aws {
 Result<AwsCredentials> credentials_from_process(const ProviderContext& ctx, std::string_view command_line,
                                                 std::string_view profile);
 
+// The words of credential_process as botocore splits them: POSIX shell rules (shlex), and on Windows the
+// C runtime's (compat._windows_shell_split: backslashes literal except before a quote, "..." quotes, an
+// unclosed quote an error), so that C:\tools\helper.exe keeps its backslashes there.
 Result<std::vector<std::string>> split_command_line(std::string_view command_line);
+Result<std::vector<std::string>> split_windows_command_line(std::string_view command_line);
 Result<AwsCredentials> parse_process_output(std::string_view json, std::string_view source);
 
 // The variable that sets credential_process's time limit, in seconds, and the limit without it.

@@ -15,6 +15,7 @@
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
 #include "aws/rfc3339.hpp"
+#include "core/platform.hpp"
 #include "core/secret.hpp"
 #include "core/text.hpp"
 
@@ -328,8 +329,10 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
     auto url = portal_url(sso);
     if (!url) return std::move(url).error();
 
-    const std::string home = ctx.home.empty() ? ctx.env.get("HOME") : ctx.home;
-    if (home.empty()) return config_error("HOME is not set: cannot find the SSO token cache (~/.aws/sso/cache)");
+    const std::string home = ctx.home.empty() ? platform::home_dir(ctx.env) : ctx.home;
+    if (home.empty())
+        return config_error(std::string(platform::home_variable) +
+                            " is not set: cannot find the SSO token cache (~/.aws/sso/cache)");
     const std::string name = sso_cache_file_name(key);
     if (name.empty()) return Error::make(ErrorKind::internal, "OpenSSL: SHA-1 is not available");
     const std::string path = home + "/.aws/sso/cache/" + name;
