@@ -204,7 +204,8 @@ std::span<const std::string_view> known_tools() {
 std::string_view help_line() {
     static const std::string line =
         "Write TOOL's own configuration for REPO (default: --repository); repeat, or separate with commas, "
-        "for several: " + names_of(", ", any_tool) + ".";
+        "for several: " +
+        names_of(", ", any_tool) + ".";
     return line;
 }
 

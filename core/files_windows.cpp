@@ -6,6 +6,7 @@
 #include <io.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -471,6 +472,20 @@ bool is_terminal(Stream stream) noexcept {
     const HANDLE h = ::GetStdHandle(std_id(stream));
     if (h == nullptr || h == INVALID_HANDLE_VALUE) return false;
     return is_console(h) || is_mintty_pipe(h);
+}
+
+bool wait_readable(Stream stream, std::chrono::milliseconds wait) noexcept {
+    const HANDLE h = ::GetStdHandle(std_id(stream));
+    if (h == nullptr || h == INVALID_HANDLE_VALUE) return true;     // nothing: reads end at once
+    if (::GetFileType(h) != FILE_TYPE_PIPE) return !is_console(h);  // a file or NUL is ready; a console is not
+    // A pipe: ready when it holds data or its writer is gone (the read would see the end).
+    const auto until = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+        DWORD available = 0;
+        if (!::PeekNamedPipe(h, nullptr, 0, nullptr, &available, nullptr) || available > 0) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        ::Sleep(10);
+    }
 }
 
 void reserve_standard_streams() noexcept {

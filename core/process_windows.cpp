@@ -252,4 +252,49 @@ Result<Finished> run(const std::vector<std::string>& argv, const Options& option
     return result;
 }
 
+Result<int> exec_replace(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    if (argv.empty()) return run_error("exec needs a command");
+    // The environment block: NAME=value strings sorted without regard to case, each ended by a NUL, then a
+    // NUL (CreateProcessW's CREATE_UNICODE_ENVIRONMENT). Wiped when done: it holds the token.
+    std::vector<std::wstring> entries;
+    entries.reserve(env.size());
+    for (const auto& e : env) entries.push_back(win::wide(e));
+    std::sort(entries.begin(), entries.end(), [](const std::wstring& a, const std::wstring& b) {
+        return ::CompareStringOrdinal(a.c_str(), static_cast<int>(a.size()), b.c_str(), static_cast<int>(b.size()),
+                                      TRUE) == CSTR_LESS_THAN;
+    });
+    std::wstring block;
+    for (auto& e : entries) {
+        block += e;
+        block += L'\0';
+        std::fill(e.begin(), e.end(), L'\0');
+    }
+    block += L'\0';
+    const Handle in = inheritable_std(STD_INPUT_HANDLE), out = inheritable_std(STD_OUTPUT_HANDLE),
+                 err = inheritable_std(STD_ERROR_HANDLE);
+    auto launched = launch(argv, in.get(), out.get(), err.get(), &block, true);
+    std::fill(block.begin(), block.end(), L'\0');
+    if (!launched) {
+        Error e = std::move(launched).error();
+        e.code = std::string(::GetLastError() == ERROR_FILE_NOT_FOUND || ::GetLastError() == ERROR_PATH_NOT_FOUND
+                                 ? not_found_code
+                                 : not_runnable_code);
+        return e;
+    }
+    // Ctrl-C and Ctrl-Break reach the command through the console it shares with us: we wait them out.
+    ::SetConsoleCtrlHandler(nullptr, TRUE);
+    ::WaitForSingleObject(launched->process.get(), INFINITE);
+    DWORD code = 0;
+    if (!::GetExitCodeProcess(launched->process.get(), &code))
+        return run_error("cannot wait for " + quoted(argv.front()) + ": " + win::message(::GetLastError()));
+    return static_cast<int>(code);
+}
+
+std::string account_home() {
+    // Java's user.home on Windows is the profile folder, which USERPROFILE names for the account.
+    wchar_t buffer[32768];
+    const DWORD n = ::GetEnvironmentVariableW(L"USERPROFILE", buffer, 32768);
+    return n == 0 || n >= 32768 ? std::string() : win::narrow(std::wstring_view(buffer, n));
+}
+
 }  // namespace cat::process

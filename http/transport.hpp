@@ -2,6 +2,7 @@
 // OpenSSL's TLS headers; everything above talks to this interface, and unit tests use a fake.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,14 @@ struct Url {
 
 // Parses "https://host[:port][/path][?query]" (IPv6 literals in brackets). Errors name the problem.
 Result<Url> parse_url(std::string_view text);
+// An IP literal in binary form, network order: the first 4 bytes for IPv4, all 16 for IPv6; nothing when
+// `s` is not one.
+struct IpAddress {
+    bool v6 = false;
+    std::array<unsigned char, 16> bytes{};
+    bool operator==(const IpAddress&) const = default;
+};
+std::optional<IpAddress> parse_ip(std::string_view s);
 // "host" or "host:port" (port omitted when it is the scheme's default), brackets around IPv6 literals.
 std::string host_header(const Url& url);
 

@@ -1,5 +1,9 @@
 // URLs, host headers and proxy selection: plain string work, no Beast here.
+#ifdef _WIN32
+#include <ws2tcpip.h>  // inet_pton
+#else
 #include <arpa/inet.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -25,27 +29,21 @@ bool valid_name(std::string_view host) {
     });
 }
 
-// An IP address in binary form, tagged with its family; nothing when `s` is not an IP literal.
-struct IpAddress {
-    int family = 0;  // AF_INET or AF_INET6
-    std::array<unsigned char, 16> bytes{};
-    bool operator==(const IpAddress&) const = default;
-};
+}  // namespace
 
 std::optional<IpAddress> parse_ip(std::string_view s) {
     if (s.empty() || s.size() > 45) return std::nullopt;
     const std::string z(s);  // inet_pton wants a terminated string
     IpAddress ip;
-    if (inet_pton(AF_INET, z.c_str(), ip.bytes.data()) == 1) {
-        ip.family = AF_INET;
-        return ip;
-    }
+    if (inet_pton(AF_INET, z.c_str(), ip.bytes.data()) == 1) return ip;
     if (inet_pton(AF_INET6, z.c_str(), ip.bytes.data()) == 1) {
-        ip.family = AF_INET6;
+        ip.v6 = true;
         return ip;
     }
     return std::nullopt;
 }
+
+namespace {
 
 std::optional<std::uint16_t> parse_port(std::string_view s) {
     if (s.empty() || s.size() > 5 || !std::all_of(s.begin(), s.end(), is_digit)) return std::nullopt;
@@ -75,7 +73,7 @@ Result<HostPort> parse_host_port(std::string_view s, std::string_view what, Erro
         if (close == std::string_view::npos) return fail("unterminated '[' in the host");
         const auto inside = s.substr(1, close - 1);
         const auto ip = parse_ip(inside);
-        if (!ip || ip->family != AF_INET6) return fail("invalid IPv6 address in brackets");
+        if (!ip || !ip->v6) return fail("invalid IPv6 address in brackets");
         out.host = text::lower(inside);
         const auto rest = s.substr(close + 1);
         if (!rest.empty()) {
@@ -210,7 +208,7 @@ std::optional<NoProxyEntry> parse_no_proxy_entry(std::string_view e) {
     }
     out.ip = parse_ip(host);
     if (out.ip) {
-        if (out.prefix > (out.ip->family == AF_INET ? 32 : 128)) return std::nullopt;
+        if (out.prefix > (out.ip->v6 ? 128 : 32)) return std::nullopt;
     } else {
         if (out.prefix >= 0) return std::nullopt;
         if (host.starts_with("*.")) host.remove_prefix(2);
@@ -222,7 +220,7 @@ std::optional<NoProxyEntry> parse_no_proxy_entry(std::string_view e) {
 }
 
 bool in_block(const IpAddress& addr, const IpAddress& net, int prefix) {
-    if (addr.family != net.family) return false;
+    if (addr.v6 != net.v6) return false;
     const int whole = prefix / 8;
     const auto n = static_cast<std::size_t>(whole);
     if (!std::equal(addr.bytes.begin(), addr.bytes.begin() + whole, net.bytes.begin())) return false;

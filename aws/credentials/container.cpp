@@ -1,8 +1,6 @@
 // The container credentials endpoint (ECS, EKS Pod Identity) and EC2 instance metadata (IMDSv2).
 #include "aws/credentials/container.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <rapidjson/document.h>
 
 #include <array>
@@ -94,19 +92,13 @@ constexpr seconds container_pause{1};
 // hosts. IP literals are compared as addresses.
 bool allowed_http_host(const std::string& host) {
     if (host == "localhost") return true;
-    in_addr v4{};
-    if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-        const std::uint32_t a = ntohl(v4.s_addr);
-        return (a >> 24) == 127 || a == 0xA9FEAA02u /* 169.254.170.2 */ || a == 0xA9FEAA17u /* 169.254.170.23 */;
-    }
-    in6_addr v6{};
-    if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-        if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-        in6_addr eks{};
-        inet_pton(AF_INET6, "fd00:ec2::23", &eks);
-        return std::memcmp(&v6, &eks, sizeof v6) == 0;
-    }
-    return false;
+    const auto ip = http::parse_ip(host);
+    if (!ip) return false;
+    const auto& b = ip->bytes;
+    if (!ip->v6) return b[0] == 127 || (b[0] == 169 && b[1] == 254 && b[2] == 170 && (b[3] == 2 || b[3] == 23));
+    static constexpr std::array<unsigned char, 16> loopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static constexpr std::array<unsigned char, 16> eks{0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x23};
+    return b == loopback || b == eks;
 }
 
 Result<http::Url> container_url(const Env& env) {
