@@ -205,7 +205,7 @@ std::string_view help_line() {
     static const std::string line =
         "Write TOOL's own configuration for REPO (default: --repository); repeat, or separate with commas, "
         "for several: " +
-        names_of(", ", any_tool) + ".";
+        names_of(" or ", any_tool) + ".";
     return line;
 }
 
