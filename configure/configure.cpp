@@ -254,10 +254,8 @@ Result<std::string> default_config_path(std::string_view tool, const Env& env, s
                                         Platform platform) {
     auto t = find_tool(tool);
     if (!t) return std::move(t).error();
-    if (platform == Platform::windows) {
-        const std::string profile = env.get("USERPROFILE");
-        if (!profile.empty()) home = profile;
-    }
+    const std::string profile = platform == Platform::windows ? env.get("USERPROFILE") : std::string();
+    if (!profile.empty()) home = profile;  // `home` views it: it lives to the end of the function
     if (home.empty())
         return Error::make(ErrorKind::config, std::string(platform == Platform::windows ? "USERPROFILE" : "HOME") +
                                                   " is not set: give the file to configure with --config-file");

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/process.hpp"
+#include "core/process_common.hpp"
 #include "core/secret.hpp"
 
 namespace cat::process {
@@ -21,19 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-Error run_error(std::string message) {
-    return Error::make(ErrorKind::config, std::move(message));
-}
-
-std::string quoted(const std::string& program) {
-    return "\"" + program + "\"";
-}
-
-std::string describe_bytes(std::size_t n) {
-    constexpr std::size_t mib = std::size_t{1} << 20;
-    if (n >= mib && n % mib == 0) return std::to_string(n / mib) + " MiB";
-    return std::to_string(n) + " bytes";
-}
+using detail::describe_bytes;
+using detail::quoted;
+using detail::run_error;
 
 void close_fd(int& fd) {
     if (fd >= 0) ::close(fd);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/process.hpp"
+#include "core/process_common.hpp"
 #include "core/secret.hpp"
 #include "core/text.hpp"
 #include "core/windows.hpp"
@@ -18,19 +19,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-Error run_error(std::string message) {
-    return Error::make(ErrorKind::config, std::move(message));
-}
-
-std::string quoted(const std::string& program) {
-    return "\"" + program + "\"";
-}
-
-std::string describe_bytes(std::size_t n) {
-    constexpr std::size_t mib = std::size_t{1} << 20;
-    if (n >= mib && n % mib == 0) return std::to_string(n / mib) + " MiB";
-    return std::to_string(n) + " bytes";
-}
+using detail::describe_bytes;
+using detail::quoted;
+using detail::run_error;
 
 class Handle {
 public:
