@@ -401,8 +401,11 @@ def container_step(job, inputs):
 
 can_mount = os.geteuid() == 0 and shutil.which("unshare") and subprocess.run(
     ["unshare", "--mount", "true"], capture_output=True).returncode == 0
-if not can_mount:
-    skip("container path: the runner's mounts reproduced", "needs root and unshare --mount")
+# A sanitizer build (the ASan+UBSan run) cannot work in the chroot: LeakSanitizer needs /proc.
+sanitized = os.sep + "asan-ubsan" + os.sep in BINARY
+if not can_mount or sanitized:
+    skip("container path: the runner's mounts reproduced",
+         "not with a sanitizer build (no /proc in the chroot)" if sanitized else "needs root and unshare --mount")
 else:
     temp = tempfile.mkdtemp(prefix="cat-runner-")
     job = {"temp": os.path.join(temp, "_temp")}
