@@ -340,7 +340,8 @@ private:
                 if (hi == '\\') return false;
             }
             if (static_cast<unsigned char>(lo) >= 128 || static_cast<unsigned char>(hi) >= 128 || hi < lo) return false;
-            for (auto ch = static_cast<std::size_t>(lo); ch <= static_cast<std::size_t>(hi); ++ch) n.set[ch] = true;
+            const auto first = static_cast<unsigned char>(lo), last = static_cast<unsigned char>(hi);
+            for (std::size_t ch = first; ch <= last; ++ch) n.set[ch] = true;
         }
         if (i_ >= p_.size()) return false;
         ++i_;  // ']'
