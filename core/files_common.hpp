@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/files.hpp"
+
 namespace cat::files::detail {
 
 // ".<name>.<pid>.<n>.<ticks>.tmp": a writer's temporary file beside `name`.
@@ -40,6 +42,16 @@ inline bool is_temp_name_of(std::string_view candidate, std::string_view name) {
         }
     }
     return digit_before && numbers == 3;
+}
+
+// "standard input", "standard output", "standard error": a stream's name in messages.
+inline std::string_view std_name(Stream s) {
+    switch (s) {
+        case Stream::in: return "standard input";
+        case Stream::out: return "standard output";
+        case Stream::err: return "standard error";
+    }
+    return "standard error";
 }
 
 }  // namespace cat::files::detail

@@ -311,14 +311,7 @@ int std_fd(Stream s) {
     }
     return STDERR_FILENO;
 }
-std::string_view std_name(Stream s) {
-    switch (s) {
-        case Stream::in: return "standard input";
-        case Stream::out: return "standard output";
-        case Stream::err: return "standard error";
-    }
-    return "standard error";
-}
+using detail::std_name;
 }  // namespace
 
 Status write_all(Stream stream, std::string_view bytes) {

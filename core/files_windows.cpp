@@ -421,14 +421,7 @@ DWORD std_id(Stream s) {
     return STD_ERROR_HANDLE;
 }
 
-std::string_view std_name(Stream s) {
-    switch (s) {
-        case Stream::in: return "standard input";
-        case Stream::out: return "standard output";
-        case Stream::err: return "standard error";
-    }
-    return "standard error";
-}
+using detail::std_name;
 
 bool is_console(HANDLE h) {
     DWORD mode = 0;
