@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "core/secret.hpp"
+#include "core/utf.hpp"
 
 namespace cat::aws::xml {
 namespace {
@@ -24,25 +25,6 @@ bool name_char(char c) {
 bool xml_char(std::uint32_t cp) {
     return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
            (cp >= 0x10000 && cp <= 0x10FFFF);
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-    auto byte = [&](std::uint32_t b) { out += static_cast<char>(static_cast<unsigned char>(b)); };
-    if (cp < 0x80) {
-        byte(cp);
-    } else if (cp < 0x800) {
-        byte(0xC0 | (cp >> 6));
-        byte(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        byte(0xE0 | (cp >> 12));
-        byte(0x80 | ((cp >> 6) & 0x3F));
-        byte(0x80 | (cp & 0x3F));
-    } else {
-        byte(0xF0 | (cp >> 18));
-        byte(0x80 | ((cp >> 12) & 0x3F));
-        byte(0x80 | ((cp >> 6) & 0x3F));
-        byte(0x80 | (cp & 0x3F));
-    }
 }
 
 // "#65" or "#x41" (the part between '&' and ';'), or nothing when it is not a valid character reference.
@@ -223,7 +205,7 @@ private:
             } else if (ref == "apos") {
                 out += '\'';
             } else if (char_reference(ref, cp)) {
-                append_utf8(out, cp);
+                utf::append_utf8(out, cp);
             } else {
                 return fail("unknown entity or invalid character reference");
             }

@@ -34,6 +34,8 @@ std::pair<char32_t, std::size_t> decode(std::string_view s, std::size_t i) noexc
     return {cp, len};
 }
 
+}  // namespace
+
 void append_utf8(std::string& out, char32_t cp) {
     const auto put = [&](char32_t v) { out.push_back(static_cast<char>(static_cast<unsigned char>(v))); };
     if (cp < 0x80) {
@@ -52,8 +54,6 @@ void append_utf8(std::string& out, char32_t cp) {
         put(0x80 | (cp & 0x3F));
     }
 }
-
-}  // namespace
 
 std::u16string to_utf16(std::string_view utf8) {
     std::u16string out;

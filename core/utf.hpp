@@ -14,5 +14,7 @@ std::u16string to_utf16(std::string_view utf8);
 std::string to_utf8(std::u16string_view utf16);
 // True when `utf8` is well formed (to_utf16 changes nothing).
 bool valid_utf8(std::string_view utf8) noexcept;
+// Appends the UTF-8 form of the code point `cp` (at most U+10FFFF; the caller has checked it).
+void append_utf8(std::string& out, char32_t cp);
 
 }  // namespace cat::utf
