@@ -34,6 +34,8 @@ python = sys.executable
 tools = {name: which(name) for name in ("npm", "pnpm", "yarn", "mvn", "cargo")}
 if run([python, "-m", "pip", "--version"], os.environ).returncode == 0:
     tools["pip"] = python
+if tools["yarn"] and run([tools["yarn"], "--version"], os.environ).stdout.startswith("1."):
+    tools["yarn"] = None  # Yarn classic reads .yarnrc, not .yarnrc.yml: this test is for berry
 missing = [f"{name} (install {PACKAGES[name]})" for name in ("npm", "pnpm", "yarn", "mvn", "cargo", "pip")
            if not tools.get(name)]
 check("every package manager of this test is installed", not missing, "missing: " + ", ".join(missing))

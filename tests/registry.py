@@ -25,10 +25,12 @@ import time
 import urllib.request
 import zipfile
 
-# The Debian package that installs each tool (scripts/setup installs them all).
-PACKAGES = {"nginx": "nginx-light", "npm": "npm", "pnpm": "pnpm (npm install -g, scripts/setup)",
-            "yarn": "@yarnpkg/cli-dist (npm install -g, scripts/setup)", "mvn": "maven",
-            "keytool": "default-jre-headless", "cargo": "rustup's cargo", "pip": "python3-pip"}
+# What installs each tool: a Debian package, or an npm package (scripts/setup installs them all).
+PACKAGES = {"nginx": "Debian's nginx-light", "npm": "Debian's nodejs (or npm)",
+            "pnpm": "npm's pnpm: npm install -g pnpm@12.4.2",
+            "yarn": "npm's @yarnpkg/cli-dist (Yarn berry): npm install -g @yarnpkg/cli-dist@4.18.1",
+            "mvn": "Debian's maven", "keytool": "Debian's default-jdk-headless", "cargo": "rustup's cargo",
+            "pip": "Debian's python3-pip"}
 
 
 def run(cmd, env, cwd=None, timeout=120):
@@ -206,7 +208,7 @@ class Registry:
     def __init__(self, hosts=()):
         self.nginx = which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
         if not self.nginx:
-            raise SystemExit(f"nginx is not installed: apt-get install {PACKAGES['nginx']} (scripts/setup)")
+            raise SystemExit(f"nginx is not installed: install {PACKAGES['nginx']} (scripts/setup does)")
         self.dir = tempfile.mkdtemp(prefix="cat-registry-")
         self.ca = os.environ["CAT_TEST_CA"]
         self.endpoint = f"http://127.0.0.1:{os.environ['CAT_TEST_PORT_PLAIN']}"
@@ -294,7 +296,7 @@ def java_truststore(ca, folder):
     path = os.path.join(folder, "truststore.p12")
     keytool = which("keytool")
     if not keytool:
-        raise SystemExit(f"keytool is not installed: apt-get install {PACKAGES['keytool']}")
+        raise SystemExit(f"keytool is not installed: install {PACKAGES['keytool']} (scripts/setup does)")
     p = subprocess.run([keytool, "-importcert", "-noprompt", "-alias", "cat-test-ca", "-file", ca, "-keystore", path,
                         "-storetype", "PKCS12", "-storepass", "changeit"], capture_output=True, text=True)
     if p.returncode != 0:
