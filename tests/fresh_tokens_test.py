@@ -271,8 +271,17 @@ if tools.get("pip"):
     installs("pip through the keyring link", "/pypi/repo/", lambda n: run(pip_install(penv, n), penv), env,
              pip_installed(penv), lambda n: None)
 
+    # pip cannot expand a variable in pip.conf: --no-token-in-file says so and writes nothing; exec
+    # --configure pip hands pip the URL with the token instead (PIP_INDEX_URL).
     env = new_env()
+    conf = os.path.join(env["HOME"], ".config/pip/pip.conf")
+    p = ours(pycommon + ["--configure", "pip", "--no-token-in-file"], env)
+    check("pip --no-token-in-file: refused, pointing to --credential-helper and exec, nothing written",
+          p.returncode != 0 and "--credential-helper" in p.stderr and "exec --configure pip" in p.stderr
+          and not os.path.exists(conf), p.stderr + str(read(conf)))
     penv = dict(env, PYTHONPATH=site)
+    p = run(pip_install(penv, 0), penv)
+    check("pip: without exec the registry refuses", p.returncode != 0, p.stderr[-800:])
     installs("pip under exec --configure pip", "/pypi/repo/",
              lambda n: run([binary(), "exec"] + pycommon + ["--configure", "pip", "--"] + pip_install(penv, n), penv),
              env, pip_installed(penv), lambda n: None)
