@@ -9,6 +9,7 @@ each file back byte for byte. Nothing leaves 127.0.0.1.
 A missing tool fails the test with the package that installs it (scripts/setup installs them all).
 Run by CTest as: tests/tools/with-servers python3 tests/fresh_tokens_test.py (CAT_BINARY set).
 """
+import atexit
 import glob
 import json
 import os
@@ -41,6 +42,7 @@ missing = [f"{name} (install {PACKAGES[name]})" for name in ("npm", "pnpm", "yar
 check("every package manager of this test is installed", not missing, "missing: " + ", ".join(missing))
 
 registry = Registry(hosts=[HOST])
+atexit.register(registry.close)
 registry.serve_domain(DOMAIN)
 truststore = java_truststore(os.environ["CAT_TEST_CA"], work) if tools.get("mvn") else None
 
@@ -92,18 +94,26 @@ def served(prefix, since):
     return any(c["current"] and c["token"] and c["uri"].startswith(prefix) for c in registry.checks()[since:])
 
 
+# How each client sends the token, as CodeArtifact takes it: npm, pnpm, Yarn and cargo as a bearer token,
+# pip and Maven as the password of user aws.
+SCHEMES = {"npm": "bearer", "cargo": "bearer", "pypi": "basic", "maven": "basic"}
+
+
 def holds_no_token(text):
     return text is not None and not any(t in text for t in issued())
 
 
 def installs(label, prefix, install, env, installed, fresh_start):
-    """INSTALL (a function of a run number, returning a CompletedProcess) succeeds and the registry served it;
-    then the tokens expire, FRESH_START(n) clears what the client kept, and the next install succeeds too,
-    with a token issued after the expiry."""
+    """INSTALL (a function of a run number, returning a CompletedProcess) succeeds and the registry served it,
+    the token sent as CodeArtifact takes it from this client (SCHEMES); then the tokens expire, FRESH_START(n)
+    clears what the client kept, and the next install succeeds too, with a token issued after the expiry."""
     since = len(registry.checks())
     p = install(1)
+    schemes = {c["scheme"] for c in registry.checks()[since:] if c["current"] and c["uri"].startswith(prefix)}
     check(f"{label}: installs", p.returncode == 0 and installed(1) and served(prefix, since),
           (p.stdout + p.stderr)[-1500:])
+    want = SCHEMES[prefix.split("/")[1]]
+    check(f"{label}: the token went as {want}", schemes == {want}, schemes)
     expire(env)
     old = set(issued())
     fresh_start(2)
@@ -338,7 +348,6 @@ for tool, (rel, before) in FOREIGN.items():
                   p.returncode == 0 and after == before and len(server_log(PYDOMAIN)) == log_before,
                   f"{p.stderr}\nbefore: {before!r}\nafter: {after!r}")
 
-registry.close()
 shutil.rmtree(work, ignore_errors=True)
 print(f"# fresh_tokens_test: {time.monotonic() - started:.1f} s")
 finish()

@@ -350,7 +350,8 @@ class State:
                 token = None
         with self.lock:
             current = bool(token) and self.tokens.get(token, False)
-            self.token_checks.append({"uri": uri, "token": token, "current": current})
+            self.token_checks.append({"uri": uri, "scheme": scheme.lower() or None, "token": token,
+                                      "current": current})
         return current
 
     def expire_tokens(self):
