@@ -7,7 +7,8 @@ tokens are then expired, and the next install gets a new one with nothing done b
 each file back byte for byte. Nothing leaves 127.0.0.1.
 
 A missing tool fails the test with the package that installs it (scripts/setup installs them all).
-Run by CTest as: tests/tools/with-servers python3 tests/fresh_tokens_test.py (CAT_BINARY set).
+Run by CTest as: tests/tools/with-servers tests/tools/python-with-botocore tests/fresh_tokens_test.py
+(CAT_BINARY set). It passes inside `unshare -n` with only the loopback interface up.
 """
 import atexit
 import glob
@@ -60,7 +61,8 @@ def new_env():
     env = tool_env(example_env())
     ca = os.environ["CAT_TEST_CA"]
     # (npm: a global npmrc may name the system's bundle as cafile, which NODE_EXTRA_CA_CERTS does not extend)
-    env.update(NODE_EXTRA_CA_CERTS=ca, NPM_CONFIG_CAFILE=ca, PIP_CERT=ca, CARGO_HTTP_CAINFO=ca)
+    env.update(NODE_EXTRA_CA_CERTS=ca, NPM_CONFIG_CAFILE=ca, PIP_CERT=ca, CARGO_HTTP_CAINFO=ca,
+               NPM_CONFIG_UPDATE_NOTIFIER="false")
     if truststore:
         # Java reads user.home from the password database, not HOME (--configure maven's note says so).
         env["MAVEN_OPTS"] = (f"-Duser.home={env['HOME']} -Djavax.net.ssl.trustStore={truststore} "
@@ -185,7 +187,7 @@ if tools.get("yarn"):
 
 # --- Maven: settings.xml with ${env.CODEARTIFACT_AUTH_TOKEN}, run under exec ----------------------------
 # A build extension is resolved when the project is read, before any plugin: `validate` of a pom project
-# needs no plugin, so the only artifacts Maven fetches are the probe's POM and jar (nothing else is served).
+# needs no plugin, so Maven fetches only the probe's POM and jar, and the plexus-utils it adds to them.
 POM = ('<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
        '<groupId>g</groupId><artifactId>a</artifactId><version>1</version><packaging>pom</packaging>'
        '<build><extensions><extension><groupId>probe</groupId><artifactId>probe-ext</artifactId>'
