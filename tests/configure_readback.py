@@ -14,10 +14,10 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 
 from harness import check, finish, skip
+from registry import run, tool_env, which
 
 TOOL = sys.argv[1]
 TOKEN = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.readback-token_1"
@@ -60,12 +60,8 @@ homes = []
 
 def fresh_env():
     """The caller's environment without any package-manager setting, with its own HOME."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.upper().startswith(("PIP_", "NPM_CONFIG_", "CARGO_", "XDG_CONFIG_HOME", "UV_", "POETRY_"))
-           and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
-    env["HOME"] = tempfile.mkdtemp(prefix="cat-readback-")
+    env = tool_env()
     homes.append(env["HOME"])
-    env["RUSTUP_HOME"] = os.environ.get("RUSTUP_HOME", os.path.expanduser("~/.rustup"))
     return env
 
 
@@ -87,22 +83,8 @@ def env_form(env, tool, fmt, **extra):
     return env
 
 
-def run(cmd, env, cwd=None, timeout=120):
-    try:
-        return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        return subprocess.CompletedProcess(cmd, 124, e.stdout or "", f"timed out: {e.stderr or ''}")
-
-
 def auth_seen(prefix):
     return [a for (path, a) in Recorder.requests if path.startswith(prefix)]
-
-
-def which(name, extra_dirs=()):
-    for d in extra_dirs:
-        if os.access(os.path.join(d, name), os.X_OK):
-            return os.path.join(d, name)
-    return shutil.which(name)
 
 
 # --- npm ------------------------------------------------------------------------------------------------
@@ -187,7 +169,7 @@ def write_crate(path, package):
 
 
 # --- cargo ----------------------------------------------------------------------------------------------
-cargo = which("cargo", [os.path.expanduser("~/.cargo/bin")])
+cargo = which("cargo")
 if not cargo or run([cargo, "--version"], fresh_env()).returncode != 0:
     skip("cargo", "cargo is not installed (or has no toolchain)")
 else:

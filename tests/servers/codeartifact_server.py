@@ -243,6 +243,9 @@ class State:
         self.domain_counts = {}
         self.role_counts = {}
         self.token_counter = 0
+        self.tokens = {}  # authorization token -> still current (False once /__test/expire-tokens ran)
+        self.token_checks = []  # what /__test/token-check was asked: {"uri", "token", "current"}
+        self.registry_base = {}  # domain -> the base URL GetRepositoryEndpoint answers (/__test/registry)
         self.tls = {}  # listener -> {"handshakes_ok", "handshakes_failed", "last_error"}
 
     # -- TLS handshakes -------------------------------------------------------------------------
@@ -326,8 +329,37 @@ class State:
         with self.lock:
             self.token_counter += 1
             n = self.token_counter
-        return "eyJ" + base64.urlsafe_b64encode(secrets.token_bytes(30)).decode("ascii").rstrip("=") + \
+        token = "eyJ" + base64.urlsafe_b64encode(secrets.token_bytes(30)).decode("ascii").rstrip("=") + \
             "." + str(n)
+        with self.lock:
+            self.tokens[token] = True
+        return token
+
+    def check_token(self, uri, authorization):
+        """Whether AUTHORIZATION (Bearer TOKEN, or Basic aws:TOKEN) carries a token issued here and still
+        current; the question is logged for /__test/token-checks."""
+        scheme, _, value = (authorization or "").partition(" ")
+        token = None
+        if scheme.lower() == "bearer":
+            token = value.strip()
+        elif scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+                token = password if user == "aws" else None
+            except (ValueError, UnicodeDecodeError):
+                token = None
+        with self.lock:
+            current = bool(token) and self.tokens.get(token, False)
+            self.token_checks.append({"uri": uri, "scheme": scheme.lower() or None, "token": token,
+                                      "current": current})
+        return current
+
+    def expire_tokens(self):
+        with self.lock:
+            expired = [t for t, current in self.tokens.items() if current]
+            for t in expired:
+                self.tokens[t] = False
+        return len(expired)
 
     def add_log(self, entry):
         with self.lock:
@@ -678,6 +710,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send_json(200, {"registered": ak})
         elif path == "/__credentials/issued" and self.command == "GET":
             self._send_json(200, state.issued_snapshot())
+        # The package registry of tests/registry.py (nginx) asks here, through auth_request, whether a
+        # request's token is one this endpoint issued and has not expired since.
+        elif path == "/__test/token-check":
+            if state.check_token(self.headers.get("X-Original-URI"), self.headers.get("Authorization")):
+                self.send_response(204)
+                self.end_headers()
+            else:
+                self._send(401, b"", content_type="text/plain", request_id=False,
+                           headers={"WWW-Authenticate": 'Basic realm="codeartifact"'})
+        elif path == "/__test/token-checks" and self.command == "GET":
+            with state.lock:
+                self._send_json(200, list(state.token_checks))
+        elif path == "/__test/expire-tokens" and self.command == "POST":
+            self._send_json(200, {"expired": state.expire_tokens()})
+        elif path == "/__test/registry" and self.command == "POST":
+            try:
+                req = json.loads(body.decode("utf-8"))
+                domain, base = req["domain"], req["base"]
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+                self._send_json(400, {"error": "want {\"domain\", \"base\"}: %s" % e})
+                return
+            with state.lock:
+                state.registry_base[domain] = base.rstrip("/")
+            self._send_json(200, {"domain": domain, "base": base})
         elif path == "/__test/chunked":
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
@@ -865,6 +921,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             endpoint = "https://%s-%s.d.codeartifact.%s.amazonaws.com/%s/%s/" % (
                 domain, one("domain-owner") or DEFAULT_OWNER, entry.get("region"), one("format"),
                 one("repository"))
+            with state.lock:
+                base = state.registry_base.get(domain)
+            if base:
+                endpoint = "%s/%s/%s/" % (base, one("format"), one("repository"))
             if fault == "bigbody":
                 endpoint = "x" * BIG_BODY_SIZE
             result = {"repositoryEndpoint": endpoint}
