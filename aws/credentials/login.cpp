@@ -97,54 +97,9 @@ std::optional<LoginToken> parse_login_token(std::string_view content, std::strin
     });
 }
 
-// CreateOAuth2Token's answer.
-struct Refreshed {
-    sigv4::Credentials keys;
-    std::chrono::seconds expires_in{};
-    Secret refresh_token;
-};
-
-Result<Refreshed> parse_create_oauth2_token(std::string_view json) {
-    return detail::read_json_in_place(json, [&](const rapidjson::Document& doc) -> Result<Refreshed> {
-        std::string why;
-        const auto fail = [&] {
-            return credentials_error(std::string(operation) + ": unreadable response from AWS Sign-In (" + why + ")");
-        };
-        if (doc.HasParseError() || !doc.IsObject()) {
-            why = "not a JSON object";
-            return fail();
-        }
-        const auto access = doc.FindMember("accessToken");
-        if (access == doc.MemberEnd() || !access->value.IsObject()) {
-            why = "no accessToken object";
-            return fail();
-        }
-        Refreshed out;
-        auto ak = required(access->value, "accessKeyId", "its accessToken", why);
-        auto sk = ak ? required(access->value, "secretAccessKey", "its accessToken", why) : std::nullopt;
-        auto st = sk ? required(access->value, "sessionToken", "its accessToken", why) : std::nullopt;
-        auto refresh = st ? required(doc, "refreshToken", "it", why) : std::nullopt;
-        if (!refresh) return fail();
-        out.keys = sigv4::Credentials(std::move(*ak), std::move(*sk), std::move(*st));
-        out.refresh_token = std::move(*refresh);
-        if (!detail::header_safe(out.keys.access_key_id) || !detail::header_safe(out.keys.session_token.view())) {
-            why = "control characters in the credentials";
-            return fail();
-        }
-        const auto in = doc.FindMember("expiresIn");
-        if (in == doc.MemberEnd() || !in->value.IsInt64() || in->value.GetInt64() <= 0 ||
-            in->value.GetInt64() > 366LL * 24 * 3600) {
-            why = "no expiresIn, or out of range";
-            return fail();
-        }
-        out.expires_in = std::chrono::seconds{in->value.GetInt64()};
-        return out;
-    });
-}
-
 // The cache file with accessToken and refreshToken replaced, every other member as it was and where it
 // was (botocore updates the token's dictionary and writes it back).
-Secret rewrite_cache(std::string_view cached, const Refreshed& fresh, std::string_view account_id,
+Secret rewrite_cache(std::string_view cached, const LoginRefresh& fresh, std::string_view account_id,
                      std::string_view expires_at) {
     return detail::read_json_in_place(cached, [&](const rapidjson::Document& doc) {
         std::string text;
@@ -279,6 +234,44 @@ Result<LoginToken> refresh(const ProviderContext& ctx, const LoginSettings& logi
 }
 
 }  // namespace
+
+Result<LoginRefresh> parse_create_oauth2_token(std::string_view json) {
+    return detail::read_json_in_place(json, [&](const rapidjson::Document& doc) -> Result<LoginRefresh> {
+        std::string why;
+        const auto fail = [&] {
+            return credentials_error(std::string(operation) + ": unreadable response from AWS Sign-In (" + why + ")");
+        };
+        if (doc.HasParseError() || !doc.IsObject()) {
+            why = "not a JSON object";
+            return fail();
+        }
+        const auto access = doc.FindMember("accessToken");
+        if (access == doc.MemberEnd() || !access->value.IsObject()) {
+            why = "no accessToken object";
+            return fail();
+        }
+        LoginRefresh out;
+        auto ak = required(access->value, "accessKeyId", "its accessToken", why);
+        auto sk = ak ? required(access->value, "secretAccessKey", "its accessToken", why) : std::nullopt;
+        auto st = sk ? required(access->value, "sessionToken", "its accessToken", why) : std::nullopt;
+        auto refresh = st ? required(doc, "refreshToken", "it", why) : std::nullopt;
+        if (!refresh) return fail();
+        out.keys = sigv4::Credentials(std::move(*ak), std::move(*sk), std::move(*st));
+        out.refresh_token = std::move(*refresh);
+        if (!detail::header_safe(out.keys.access_key_id) || !detail::header_safe(out.keys.session_token.view())) {
+            why = "control characters in the credentials";
+            return fail();
+        }
+        const auto in = doc.FindMember("expiresIn");
+        if (in == doc.MemberEnd() || !in->value.IsInt64() || in->value.GetInt64() <= 0 ||
+            in->value.GetInt64() > 366LL * 24 * 3600) {
+            why = "no expiresIn, or out of range";
+            return fail();
+        }
+        out.expires_in = std::chrono::seconds{in->value.GetInt64()};
+        return out;
+    });
+}
 
 std::string login_cache_file_name(std::string_view session) {
     std::string out;

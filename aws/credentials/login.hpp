@@ -33,7 +33,14 @@ struct LoginSettings {
 // is ErrorKind::config.
 Result<AwsCredentials> credentials_from_login(const ProviderContext& ctx, const LoginSettings& login);
 
-// Exposed for tests.
+// Exposed for tests and fuzzing.
+// Sign-In CreateOAuth2Token's answer; a malformed one is ErrorKind::credentials naming what is wrong.
+struct LoginRefresh {
+    sigv4::Credentials keys;
+    std::chrono::seconds expires_in{};
+    Secret refresh_token;
+};
+Result<LoginRefresh> parse_create_oauth2_token(std::string_view json);
 std::string login_cache_file_name(std::string_view session);  // sha256 hex of the trimmed ARN + ".json"
 // https://<region>.signin.aws.amazon.com and the other partitions' hosts (botocore's signin endpoint rules
 // for CreateOAuth2Token); a region that is not a DNS label is ErrorKind::config.
