@@ -401,6 +401,7 @@ aws::ChainOptions chain_options(const Run& run) {
         auto configured = aws::configured_endpoint(service_id, ec);
         return configured ? configured->url : std::string();
     };
+    chain.region = plan.region;
     chain.imds = {plan.profile_settings.get("ec2_metadata_service_endpoint"),
                   plan.profile_settings.get("ec2_metadata_service_endpoint_mode"),
                   plan.profile_settings.get("metadata_service_timeout"),

@@ -178,7 +178,8 @@ CREDENTIALS
     2. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
     3. the profile in ~/.aws/config and ~/.aws/credentials: keys, roles
        (source_profile, credential_source), web_identity_token_file, SSO
-       (after aws sso login), credential_process
+       (after aws sso login), login_session (after aws login),
+       credential_process
     4. AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (EKS IRSA)
     5. GitHub Actions OIDC, with --role-arn (permissions: id-token: write)
     6. the ECS/EKS container endpoint (AWS_CONTAINER_CREDENTIALS_*)

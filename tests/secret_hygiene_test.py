@@ -164,11 +164,12 @@ def env_keys(**extra):
 
 
 def case(name, args, env, *, stdin=None, rc=0, stdout_token="printed", token_files=(), debug=True,
-         watch=(), fetches=True):
+         watch=(), fetches=True, credential_files=()):
     """Runs one case and checks everything above. stdout_token: 'printed' (the token is the output),
     'mask' (exactly once, as the ::add-mask:: line), 'none'. token_files: files besides cache entries that
     are meant to hold the token (and must then be 0600 if the program created them). watch: more folders
-    whose files the program may write."""
+    whose files the program may write. credential_files: files the program may rewrite with AWS secrets
+    (a refreshed `aws login` cache), which must then be 0600 and hold no CodeArtifact token."""
     roots = [env["HOME"], env["TMPDIR"], *watch]
     before = {r: snapshot(r) for r in roots}
     d = unique("hyg")
@@ -215,6 +216,11 @@ def case(name, args, env, *, stdin=None, rc=0, stdout_token="printed", token_fil
             if before[r].get(path) == data:
                 continue
             text = data.decode("utf-8", "replace")
+            if path in credential_files:
+                mode = stat.S_IMODE(os.stat(path).st_mode)
+                check(f"{name}: {shown(path, r)} is 0600 and holds no token",
+                      mode == 0o600 and not any(t in text for t in all_tokens()), oct(mode))
+                continue
             leaked = leaks(text, tokens=False)
             check(f"{name}: no AWS secret in the written file {shown(path, r)}", not leaked, leaked)
             holders = [t for t in all_tokens() if t in text]
@@ -334,6 +340,28 @@ case("SSO", ["--profile", "dev"], home_env(
            "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
     files={sso_cache: json.dumps({"accessToken": SSO_TOKEN, "expiresAt": future, "region": "us-east-1"})},
     AWS_ENDPOINT_URL_SSO=META))
+# aws login: the cached credentials, then a refresh through the loopback Sign-In endpoint (a DPoP proof).
+LOGIN_SESSION = "arn:aws:sts::111122223333:assumed-role/Admin/hygiene"
+LOGIN_AK, LOGIN_SK, LOGIN_ST = keys("login")
+SIGNIN_AK, SIGNIN_SK, SIGNIN_ST = keys("signin")
+LOGIN_REFRESH = secret("login refresh token", "loginRefresh-" + rnd())
+DPOP_KEY = subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout"], check=True,
+                          capture_output=True, text=True).stdout
+secret("DPoP private key", DPOP_KEY.splitlines()[1])
+SIGNIN = "https://127.0.0.1:%d" % start_server(WORK, "signin_server", "--ca-dir", os.environ["CAT_TEST_STATE"],
+                                               "--refresh-token", LOGIN_REFRESH, "--access-key", SIGNIN_AK,
+                                               "--secret-key", SIGNIN_SK, "--session-token", SIGNIN_ST)
+login_cache = f".aws/login/cache/{hashlib.sha256(LOGIN_SESSION.encode()).hexdigest()}.json"
+for label, expires in (("valid", future), ("refreshed", "2020-01-01T00:00:00Z")):
+    login_env = home_env(config=f"[profile console]\nlogin_session = {LOGIN_SESSION}\n", AWS_ENDPOINT_URL_SIGNIN=SIGNIN,
+                         files={login_cache: json.dumps({
+                             "accessToken": {"accessKeyId": LOGIN_AK, "secretAccessKey": LOGIN_SK,
+                                             "sessionToken": LOGIN_ST, "accountId": "111122223333",
+                                             "expiresAt": expires},
+                             "refreshToken": LOGIN_REFRESH, "clientId": "arn:aws:signin:::devtools/same-device",
+                             "dpopKey": DPOP_KEY})})
+    case(f"login_session ({label})", ["--profile", "console"], login_env,
+         credential_files=(os.path.join(login_env["HOME"], login_cache),))
 imds_env = home_env(AWS_EC2_METADATA_SERVICE_ENDPOINT=META)
 imds_env.pop("AWS_EC2_METADATA_DISABLED")
 case("instance metadata (IMDSv2)", [], imds_env)

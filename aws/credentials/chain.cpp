@@ -47,8 +47,8 @@ Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const Sha
         "explicit", [&o] { return explicit_credentials(o.access_key, o.secret_key, o.session_token); }));
     if (!o.profile_from_flag)
         chain.push_back(std::make_unique<FunctionProvider>("env", [&ctx] { return environment_credentials(ctx.env); }));
-    chain.push_back(
-        std::make_unique<ProfileProvider>(ctx, config, o.profile, o.profile_explicit, o.sts, o.sso_endpoint, o.imds));
+    chain.push_back(std::make_unique<ProfileProvider>(ctx, config, o.profile, o.profile_explicit, o.sts, o.sso_endpoint,
+                                                      o.imds, o.region));
     // Web identity and GitHub OIDC need an STS client; create it only if one of them applies.
     StsConfig lazy_sts;
     const bool web_identity = ctx.env.has("AWS_WEB_IDENTITY_TOKEN_FILE");

@@ -45,9 +45,11 @@ struct ChainOptions {
     std::string role_arn;
     std::string role_session_name;
     std::function<Result<StsConfig>()> sts;
-    // The configured endpoint URL of "SSO" (the portal) or "SSO OIDC" for a profile; empty: the regional one.
+    // The configured endpoint URL of "SSO" (the portal), "SSO OIDC" or "Signin" (login_session) for a
+    // profile; empty: the regional one.
     std::function<std::string(const IniSection&, std::string_view service_id)> sso_endpoint;
-    ImdsConfig imds;  // the profile's ec2_metadata_service_* and metadata_service_* settings
+    std::string region;  // the configured region (may be empty): AWS Sign-In's, for login_session
+    ImdsConfig imds;     // the profile's ec2_metadata_service_* and metadata_service_* settings
 };
 
 // The default chain, in botocore's order: explicit, env, profile, web identity (env), GitHub OIDC (with a

@@ -5,6 +5,7 @@
 
 #include "aws/credentials/container.hpp"
 #include "aws/credentials/environment.hpp"
+#include "aws/credentials/login.hpp"
 #include "aws/credentials/process.hpp"
 #include "aws/credentials/sso.hpp"
 #include "aws/credentials/support.hpp"
@@ -49,14 +50,15 @@ Result<AssumeRoleParams> role_params(const std::string& profile, const IniSectio
 ProfileProvider::ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
                                  bool explicitly_selected, std::function<Result<StsConfig>()> sts,
                                  std::function<std::string(const IniSection&, std::string_view)> sso_endpoint,
-                                 ImdsConfig imds)
+                                 ImdsConfig imds, std::string region)
     : ctx_(ctx),
       config_(config),
       profile_(std::move(profile)),
       explicit_(explicitly_selected),
       sts_(std::move(sts)),
       sso_endpoint_(std::move(sso_endpoint)),
-      imds_(std::move(imds)) {}
+      imds_(std::move(imds)),
+      region_(std::move(region)) {}
 
 Resolved<AwsCredentials> ProfileProvider::resolve() {
     if (config_.profile(profile_) == nullptr) {
@@ -212,6 +214,14 @@ Resolved<AwsCredentials> ProfileProvider::resolve_profile(const std::string& nam
         return creds;
     }
     if (has_keys) return static_keys();
+    if (section->has("login_session")) {  // botocore: after the credentials file's keys, before credential_process
+        LoginSettings login{name, section->get("login_session"), region_, {}};
+        if (login.session.empty()) return credentials_error(name, "login_session is empty");
+        if (sso_endpoint_) login.endpoint_url = sso_endpoint_(*section, "Signin");
+        auto creds = credentials_from_login(ctx_, login);
+        if (creds) creds->source = "profile " + name + ": login session " + login.session;
+        return creds;
+    }
     if (section->has("credential_process")) {
         auto creds = credentials_from_process(ctx_, section->get("credential_process"), name);
         if (!creds) return std::move(creds).error();

@@ -16,16 +16,18 @@ std::string missing_profile(const SharedConfig& config, std::string_view profile
 //   sso_session (with an [sso-session] section) or the legacy sso_start_url, with sso_account_id and
 //     sso_role_name;
 //   aws_access_key_id / aws_secret_access_key / aws_session_token;
+//   login_session (`aws login`: login.hpp);
 //   credential_process.
 class ProfileProvider : public CredentialsProvider {
 public:
     // `explicitly_selected`: the profile was named (--profile, AWS_PROFILE), so its absence is an error;
     // an absent "default" profile only means the provider does not apply. `sts` gives the STS client
-    // settings, asked for only when a role is assumed.
+    // settings, asked for only when a role is assumed; `sso_endpoint` a service's configured endpoint URL
+    // (SSO, SSO OIDC, Signin); `region` the configured region (AWS Sign-In's, for login_session).
     ProfileProvider(const ProviderContext& ctx, const SharedConfig& config, std::string profile,
                     bool explicitly_selected, std::function<Result<StsConfig>()> sts,
                     std::function<std::string(const IniSection&, std::string_view service_id)> sso_endpoint = {},
-                    ImdsConfig imds = {});
+                    ImdsConfig imds = {}, std::string region = {});
     std::string name() const override { return "profile " + profile_; }
     Resolved<AwsCredentials> resolve() override;
 
@@ -42,6 +44,7 @@ private:
     std::function<Result<StsConfig>()> sts_;
     std::function<std::string(const IniSection&, std::string_view service_id)> sso_endpoint_;
     ImdsConfig imds_;
+    std::string region_;  // the configured region: AWS Sign-In's, for login_session
 };
 
 // role_arn, role_session_name, external_id and duration_seconds of a profile section.

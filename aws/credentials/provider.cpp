@@ -11,6 +11,7 @@ std::string_view display_name(CredentialSource source) noexcept {
         case CredentialSource::web_identity: return "web identity";
         case CredentialSource::github_oidc: return "GitHub Actions OIDC";
         case CredentialSource::sso: return "SSO";
+        case CredentialSource::login: return "login session";
         case CredentialSource::process: return "credential_process";
         case CredentialSource::container: return "container credentials endpoint";
         case CredentialSource::instance_metadata: return "instance metadata";

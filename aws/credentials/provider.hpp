@@ -32,12 +32,13 @@ enum class CredentialSource {
     web_identity,       // AssumeRoleWithWebIdentity with a token file
     github_oidc,        // AssumeRoleWithWebIdentity with GitHub Actions' OIDC token
     sso,                // IAM Identity Center
+    login,              // `aws login` console credentials (login_session)
     process,            // credential_process
     container,          // the ECS/EKS container endpoint
     instance_metadata,  // EC2 IMDS
 };
 // "explicit keys", "environment", "profile", "assumed role", "web identity", "GitHub Actions OIDC", "SSO",
-// "credential_process", "container credentials endpoint", "instance metadata".
+// "login session", "credential_process", "container credentials endpoint", "instance metadata".
 std::string_view display_name(CredentialSource source) noexcept;
 
 struct AwsCredentials {

@@ -82,34 +82,17 @@ std::optional<CachedToken> parse_cached_token(std::string_view content, std::str
     });
 }
 
-bool host_label(std::string_view s) {
-    if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
-    for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
-    return true;
-}
-
 // `configured`, else https://<host_prefix><sso_region>.<the partition's DNS suffix>, with `path` after its
 // own path (trailing slashes and any query dropped). `what` names the endpoint in errors.
 Result<http::Url> sso_url(const std::string& configured, std::string_view host_prefix, const std::string& region,
                           std::string_view what, std::string_view path) {
     std::string base = configured;
     if (base.empty()) {
-        if (!host_label(region))
+        if (!detail::host_label(region))
             return config_error("sso_region \"" + detail::one_line(region, 64) + "\" is not a valid region");
         base = "https://" + std::string(host_prefix) + region + "." + std::string(partition_for(region).dns_suffix);
     }
-    auto url = http::parse_url(base);
-    if (!url) {
-        Error e = std::move(url).error();
-        e.kind = ErrorKind::config;
-        e.message = "the " + std::string(what) + " endpoint URL: " + e.message;
-        return e;
-    }
-    std::string own = url->target.substr(0, url->target.find('?'));
-    while (!own.empty() && own.back() == '/') own.pop_back();
-    url->target = own + std::string(path);
-    return url;
+    return detail::endpoint_with_path(base, what, path);
 }
 
 Result<http::Url> portal_url(const SsoSettings& sso) {
@@ -121,34 +104,6 @@ Result<http::Url> portal_url(const SsoSettings& sso) {
 // The SSO OIDC token endpoint: the configured one, else https://oidc.<region>.<DNS suffix>, with /token.
 Result<http::Url> oidc_token_url(const SsoSettings& sso) {
     return sso_url(sso.oidc_endpoint_url, "oidc.", sso.region, "SSO OIDC", "/token");
-}
-
-// A RapidJSON output stream into a string reserved up front, so it never reallocates (and leaves no copy
-// of a secret in a freed buffer).
-struct ReservedStringStream {
-    using Ch = char;
-    std::string* out;
-    void Put(char c) { out->push_back(c); }
-    void Flush() {}
-};
-
-// A JSON object of string members (in order), in a string reserved for the worst case (the caller holds
-// it as a Secret or sends it as a body, which the caller wipes).
-using JsonMembers = std::vector<std::pair<const char*, std::string_view>>;
-std::string json_object(const JsonMembers& members) {
-    std::size_t size = 2;
-    for (const auto& [key, value] : members) size += std::strlen(key) + value.size() * 6 + 6;
-    std::string text;
-    text.reserve(size);
-    ReservedStringStream stream{&text};
-    rapidjson::Writer<ReservedStringStream> w(stream);
-    w.StartObject();
-    for (const auto& [key, value] : members) {
-        w.Key(key);
-        w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    }
-    w.EndObject();
-    return text;
 }
 
 // botocore's expiresAt: "%Y-%m-%dT%H:%M:%SZ".
@@ -248,10 +203,10 @@ Result<CachedToken> refresh_sso_token(const ProviderContext& ctx, const SsoSetti
         req.method = "POST";
         req.url = *url;
         req.headers.emplace_back("Content-Type", "application/json");
-        req.body = json_object({{"clientId", old.client_id},
-                                {"clientSecret", old.client_secret.view()},
-                                {"grantType", "refresh_token"},
-                                {"refreshToken", old.refresh_token.view()}});
+        req.body = detail::json_object({{"clientId", old.client_id},
+                                        {"clientSecret", old.client_secret.view()},
+                                        {"grantType", "refresh_token"},
+                                        {"refreshToken", old.refresh_token.view()}});
         return req;
     };
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
@@ -279,15 +234,15 @@ Result<CachedToken> refresh_sso_token(const ProviderContext& ctx, const SsoSetti
     if (answer->refresh_token) fresh.refresh_token = std::move(*answer->refresh_token);
 
     const std::string expires = cache_time(fresh.expires_at);
-    JsonMembers members = {{"startUrl", sso.start_url},
-                           {"region", sso.region},
-                           {"accessToken", fresh.access_token.view()},
-                           {"expiresAt", expires},
-                           {"clientId", fresh.client_id},
-                           {"clientSecret", fresh.client_secret.view()},
-                           {"registrationExpiresAt", fresh.registration_expires_at}};
+    detail::JsonMembers members = {{"startUrl", sso.start_url},
+                                   {"region", sso.region},
+                                   {"accessToken", fresh.access_token.view()},
+                                   {"expiresAt", expires},
+                                   {"clientId", fresh.client_id},
+                                   {"clientSecret", fresh.client_secret.view()},
+                                   {"registrationExpiresAt", fresh.registration_expires_at}};
     if (answer->refresh_token) members.emplace_back("refreshToken", fresh.refresh_token.view());
-    const Secret file = json_object(members);
+    const Secret file = detail::json_object(members);
     auto written = ctx.write_file ? ctx.write_file(path, file.view()) : write_private_file(path, file.view());
     // The new token serves this run either way; the next run refreshes again from the old file.
     if (!written)

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <rapidjson/document.h>
+#include <rapidjson/writer.h>
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "aws/credentials/provider.hpp"
 #include "core/json.hpp"
@@ -105,6 +108,59 @@ inline bool header_safe(std::string_view s) {
 // "http://host:port/path" without the query, for messages.
 inline std::string describe_url(const http::Url& url) {
     return url.scheme + "://" + http::host_header(url) + url.target.substr(0, url.target.find('?'));
+}
+
+// A RapidJSON output stream into a string reserved up front, so it never reallocates (and leaves no copy
+// of a secret in a freed buffer).
+struct ReservedStringStream {
+    using Ch = char;
+    std::string* out;
+    void Put(char c) { out->push_back(c); }
+    void Flush() {}
+};
+
+// A JSON object of string members (in order), in a string reserved for the worst case (the caller holds
+// it as a Secret or sends it as a body, which the caller wipes).
+using JsonMembers = std::vector<std::pair<const char*, std::string_view>>;
+inline std::string json_object(const JsonMembers& members) {
+    std::size_t size = 2;
+    for (const auto& [key, value] : members) size += std::string_view(key).size() + value.size() * 6 + 6;
+    std::string text;
+    text.reserve(size);
+    ReservedStringStream stream{&text};
+    rapidjson::Writer<ReservedStringStream> w(stream);
+    w.StartObject();
+    for (const auto& [key, value] : members) {
+        w.Key(key);
+        w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    }
+    w.EndObject();
+    return text;
+}
+
+// A DNS label (letters, digits, inner hyphens): what a region must be before it goes into a host name.
+inline bool host_label(std::string_view s) {
+    if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    return true;
+}
+
+// The endpoint `base` (a configured endpoint URL or the regional one) with `path` after its own path
+// (trailing slashes and any query dropped); an invalid URL is ErrorKind::config naming `what` ("the SSO
+// OIDC endpoint URL: ...").
+inline Result<http::Url> endpoint_with_path(const std::string& base, std::string_view what, std::string_view path) {
+    auto url = http::parse_url(base);
+    if (!url) {
+        Error e = std::move(url).error();
+        e.kind = ErrorKind::config;
+        e.message = "the " + std::string(what) + " endpoint URL: " + e.message;
+        return e;
+    }
+    std::string own = url->target.substr(0, url->target.find('?'));
+    while (!own.empty() && own.back() == '/') own.pop_back();
+    url->target = own + std::string(path);
+    return url;
 }
 
 }  // namespace cat::aws::detail
