@@ -307,7 +307,9 @@ struct Run {
     std::unique_ptr<http::Transport> transport;
     std::string user_agent = std::string("codeartifact-token/") + CAT_VERSION;
 
-    Run(Plan p, const Env& e, Io& i) : plan(std::move(p)), env(e), io(i), transport(make_run_transport(plan, io)) {}
+    Run(Plan p, const Env& e, Io& i) : plan(std::move(p)), env(e), io(i), transport(make_run_transport(plan, io)) {
+        user_agent = aws::with_app_id(std::move(user_agent), plan.ua_app_id);
+    }
     Run(const Run&) = delete;  // the functions below capture `this`
     Run& operator=(const Run&) = delete;
     std::chrono::system_clock::time_point now() const { return io.now ? io.now() : std::chrono::system_clock::now(); }

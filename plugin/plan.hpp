@@ -53,6 +53,8 @@ struct Plan {
     http::Options transport;
     aws::RetryPolicy retry;
     std::chrono::milliseconds attempt_timeout{};
+    std::string defaults_mode = "legacy";  // AWS_DEFAULTS_MODE / defaults_mode, auto resolved
+    std::string ua_app_id;                 // AWS_SDK_UA_APP_ID / sdk_ua_app_id: "app/<id>" at the end of the User-Agent
 
     // --configure TOOL[:REPOSITORY],...: write each tool's configuration for its repository (or, with
     // exec, put its variables in the command's environment).

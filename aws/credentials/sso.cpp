@@ -123,14 +123,7 @@ Result<http::Url> oidc_token_url(const SsoSettings& sso) {
     return sso_url(sso.oidc_endpoint_url, "oidc.", sso.region, "SSO OIDC", "/token");
 }
 
-// A RapidJSON output stream into a string reserved up front, so it never reallocates (and leaves no copy
-// of a secret in a freed buffer).
-struct ReservedStringStream {
-    using Ch = char;
-    std::string* out;
-    void Put(char c) { out->push_back(c); }
-    void Flush() {}
-};
+using detail::ReservedStringStream;
 
 // A JSON object of string members (in order), in a string reserved for the worst case (the caller holds
 // it as a Secret or sends it as a body, which the caller wipes).
@@ -256,8 +249,10 @@ Result<CachedToken> refresh_sso_token(const ProviderContext& ctx, const SsoSetti
     };
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status == 200) return std::nullopt;
-        return parse_error(r, "CreateToken",
-                           {old.refresh_token.view(), old.client_secret.view(), old.access_token.view()});
+        Error e = parse_error(r, "CreateToken",
+                              {old.refresh_token.view(), old.client_secret.view(), old.access_token.view()});
+        e.retryable = is_retryable(e, ctx.call.retry.mode);
+        return e;
     };
     const std::array<std::string_view, 3> secrets = {old.refresh_token.view(), old.client_secret.view(),
                                                      old.access_token.view()};
@@ -394,6 +389,7 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status == 200) return std::nullopt;
         Error error = parse_error(r, operation, {token->access_token.view()});
+        error.retryable = is_retryable(error, ctx.call.retry.mode);
         if (r.status == 401 || error.code == "UnauthorizedException") {
             Error e = credentials_error("the SSO session has expired or is invalid (" + who + "): " + login);
             e.code = error.code;
