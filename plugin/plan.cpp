@@ -51,27 +51,19 @@ std::string first_of(const Params& p, std::string_view param, const Env& env,
     return setting.empty() ? std::string() : profile.get(setting);
 }
 
-struct Defaults {
-    std::string name;                                          // the mode, auto resolved
-    std::optional<std::chrono::milliseconds> connect_timeout;  // connectTimeoutInMillis
-};
-
 // The defaults mode `value` (any case; empty: legacy). auto is in-region when AWS_EXECUTION_ENV is set
-// and AWS_REGION (else AWS_DEFAULT_REGION) is the region of the call, cross-region when it is another,
-// else standard (botocore would ask instance metadata for the region first).
-Result<Defaults> defaults_mode(const std::string& value, const Env& env, const std::string& region) {
+// and AWS_REGION (else AWS_DEFAULT_REGION) is the region of the call, cross-region when it is another;
+// without them it stays "auto" here, for resolve_auto_defaults to ask instance metadata.
+Result<std::string> defaults_mode(const std::string& value, const Env& env, const std::string& region) {
     const std::string mode = text::lower(value);
-    using ms = std::chrono::milliseconds;
-    if (mode.empty() || mode == "legacy") return Defaults{"legacy", std::nullopt};
-    if (mode == "standard" || mode == "cross-region") return Defaults{mode, ms{3100}};
-    if (mode == "in-region") return Defaults{mode, ms{1100}};
-    if (mode == "mobile") return Defaults{mode, ms{30000}};
+    if (mode.empty()) return std::string("legacy");
+    for (const char* known : {"legacy", "standard", "in-region", "cross-region", "mobile"})
+        if (mode == known) return mode;
     if (mode == "auto") {
-        std::string current = env.get("AWS_EXECUTION_ENV").empty()
-                                  ? std::string()
-                                  : (env.has("AWS_REGION") ? env.get("AWS_REGION") : env.get("AWS_DEFAULT_REGION"));
-        if (current.empty()) return defaults_mode("standard", env, region);
-        return defaults_mode(current == region ? "in-region" : "cross-region", env, region);
+        if (env.get("AWS_EXECUTION_ENV").empty()) return mode;
+        const std::string current = env.has("AWS_REGION") ? env.get("AWS_REGION") : env.get("AWS_DEFAULT_REGION");
+        if (!current.empty()) return std::string(current == region ? "in-region" : "cross-region");
+        return mode;
     }
     return Error::make(ErrorKind::config,
                        std::string(env.has("AWS_DEFAULTS_MODE") ? "AWS_DEFAULTS_MODE" : "defaults_mode") + " \"" +
@@ -233,9 +225,8 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     // and sets the connect timeout unless --connect-timeout does.
     auto defaults = defaults_mode(first_of(p, "", env, {"AWS_DEFAULTS_MODE"}, prof, "defaults_mode"), env, plan.region);
     if (!defaults) return std::move(defaults).error();
-    if (defaults->connect_timeout && !p.has("connect_timeout"))
-        plan.transport.connect_timeout = *defaults->connect_timeout;
-    plan.defaults_mode = defaults->name;
+    plan.connect_timeout_from_flag = p.has("connect_timeout");
+    apply_defaults_mode(plan, *defaults);
     const std::string retry_mode = first_of(p, "", env, {"AWS_RETRY_MODE"}, prof, "retry_mode");
     if (!retry_mode.empty()) {
         auto parsed = aws::parse_retry_mode(retry_mode, env.has("AWS_RETRY_MODE") ? "AWS_RETRY_MODE" : "retry_mode");
@@ -253,6 +244,18 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
     plan.ua_app_id = first_of(p, "", env, {"AWS_SDK_UA_APP_ID"}, prof, "sdk_ua_app_id");
     plan.attempt_timeout = plan.transport.connect_timeout * 3 + plan.transport.read_timeout;
     return plan;
+}
+
+void apply_defaults_mode(Plan& plan, std::string_view mode) {
+    plan.defaults_mode = std::string(mode);
+    // connectTimeoutInMillis of botocore's sdk-default-configuration.json.
+    using ms = std::chrono::milliseconds;
+    std::optional<ms> connect;
+    if (mode == "standard" || mode == "cross-region") connect = ms{3100};
+    if (mode == "in-region") connect = ms{1100};
+    if (mode == "mobile") connect = ms{30000};
+    if (connect && !plan.connect_timeout_from_flag) plan.transport.connect_timeout = *connect;
+    plan.attempt_timeout = plan.transport.connect_timeout * 3 + plan.transport.read_timeout;
 }
 
 Result<ResolvedEndpoint> resolve_service_endpoint(const Plan& plan, std::string_view service_id) {

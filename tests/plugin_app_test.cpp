@@ -227,10 +227,13 @@ BOOST_AUTO_TEST_CASE(defaults_mode_sets_the_connect_timeout) {
     // --connect-timeout wins, as a client Config's connect_timeout does in botocore.
     vars["AWS_DEFAULTS_MODE"] = "in-region";
     BOOST_TEST((timeout({"--domain", "dm", "--connect-timeout", "7"}) == milliseconds{7000}));
-    // auto: in-region when the execution environment's region is the call's, else cross-region; standard
-    // when there is no execution environment to ask.
+    // auto: in-region when the execution environment's region is the call's, else cross-region; without
+    // one, the instance's region decides when the run starts (here instance metadata is off: standard).
     vars["AWS_DEFAULTS_MODE"] = "auto";
-    BOOST_TEST(plan({"--domain", "dm"})->defaults_mode == "standard");
+    BOOST_TEST(plan({"--domain", "dm"})->defaults_mode == "auto");
+    script_token();
+    BOOST_TEST(run({"--domain", "dm", "--debug"}) == 0);
+    BOOST_TEST(std::count(err.begin(), err.end(), "codeartifact-token: defaults mode auto: standard") == 1);
     vars["AWS_EXECUTION_ENV"] = "AWS_ECS_FARGATE";
     BOOST_TEST(plan({"--domain", "dm"})->defaults_mode == "in-region");
     BOOST_TEST((timeout({"--domain", "dm"}) == milliseconds{1100}));

@@ -5,7 +5,10 @@ sees it. What each mode retries and how long it waits is in aws_caller_test.cpp 
 
 Run by CTest as: tests/tools/with-servers tests/tools/python-with-botocore tests/sdk_settings_test.py.
 """
-from harness import EXAMPLE_AK, EXAMPLE_SK, check, example_env, finish, home_env, run, server_log, unique
+import tempfile
+
+from harness import (EXAMPLE_AK, EXAMPLE_SK, check, example_env, finish, home_env, run, server_log, start_server,
+                     unique)
 
 
 def attempts(domain):
@@ -56,6 +59,20 @@ d = unique("defaults")
 rc, out, err = fetch(d, env)
 check("an unknown defaults_mode: one line naming it, nothing sent",
       rc == 6 and err.count("\n") == 1 and "defaults_mode \"fastest\"" in err and attempts(d) == 0, err)
+
+# auto without AWS_EXECUTION_ENV: the instance's region (the loopback IMDS says eu-west-3) decides.
+meta = f"http://127.0.0.1:{start_server(tempfile.mkdtemp(prefix='cat-sdk-'), 'metadata_server')}"
+for region, expected in (("eu-west-3", "in-region"), ("us-west-2", "cross-region")):
+    env = example_env(AWS_DEFAULTS_MODE="auto", AWS_REGION=region, AWS_EC2_METADATA_SERVICE_ENDPOINT=meta)
+    env.pop("AWS_EC2_METADATA_DISABLED")
+    d = unique("defaults")
+    rc, out, err = fetch(d, env, "--debug")
+    check(f"AWS_DEFAULTS_MODE=auto, the call in {region}, the instance in eu-west-3: {expected}",
+          rc == 0 and f"defaults mode auto: {expected}" in err, err[-600:])
+d = unique("defaults")
+rc, out, err = fetch(d, example_env(AWS_DEFAULTS_MODE="auto"), "--debug")
+check("AWS_DEFAULTS_MODE=auto, instance metadata off: standard", rc == 0 and "defaults mode auto: standard" in err,
+      err[-600:])
 
 # --- the application id in the User-Agent ----------------------------------------------------------------
 d = unique("uaapp")
