@@ -58,6 +58,19 @@ Error api_error(int http_status, std::string_view operation, std::string code, s
     return e;
 }
 
+std::string with_app_id(std::string user_agent, std::string_view app_id) {
+    if (app_id.empty()) return user_agent;
+    static constexpr std::string_view punctuation = "!$%&'*+-.^_`|~,";
+    user_agent += " app/";
+    for (const char c : app_id) {
+        const auto u = static_cast<unsigned char>(c);
+        const bool allowed = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                             punctuation.find(c) != std::string_view::npos;
+        user_agent += allowed ? c : '-';
+    }
+    return user_agent;
+}
+
 void redact(std::string& text, std::string_view secret) {
     if (secret.size() < 4) return;
     for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
@@ -78,7 +91,23 @@ Result<http::Response> send_with_retries(const CallOptions& options, const CallS
         if (options.debug) options.debug(spec.operation + ": " + line);
     };
     const int max_attempts = std::max(1, options.retry.max_attempts);
+    const auto seconds = [&] { return std::chrono::duration<double>(now(options).time_since_epoch()).count(); };
+    const auto pause = [&](std::chrono::milliseconds delay) {
+        if (options.sleep)
+            options.sleep(delay);
+        else
+            std::this_thread::sleep_for(delay);
+    };
+    std::optional<RateLimiter> limiter;  // adaptive mode: botocore's client-side rate limiter
+    if (options.retry.mode == RetryMode::adaptive) limiter.emplace(seconds());
     for (int attempt = 1;; ++attempt) {
+        if (limiter) {
+            const auto wait = std::chrono::milliseconds(static_cast<long long>(limiter->before_send(seconds()) * 1000));
+            if (wait.count() > 0) {
+                debug("waiting " + std::to_string(wait.count()) + " ms for the client-side rate limiter");
+                pause(wait);
+            }
+        }
         http::Request request = build_request(attempt);
         debug("attempt " + std::to_string(attempt) + " " + request.method + " " + without_query(request.url));
         auto response = options.transport->send(request, http::Clock::now() + options.attempt_timeout);
@@ -95,8 +124,9 @@ Result<http::Response> send_with_retries(const CallOptions& options, const CallS
         } else {
             error = std::move(response).error();
             error.message = failing + ": " + error.message;
-            error.retryable = is_retryable(error);
+            error.retryable = is_retryable(error, options.retry.mode);
         }
+        if (limiter) limiter->after_response(seconds(), is_throttling_code(error.code));
         redact_error(error, spec.secrets);
         debug("attempt " + std::to_string(attempt) + " failed: " + describe(error));
         if (!error.retryable || attempt >= max_attempts) {
@@ -105,10 +135,7 @@ Result<http::Response> send_with_retries(const CallOptions& options, const CallS
         }
         const auto delay = backoff(options.retry, attempt, hint, uniform01);
         debug("retrying in " + std::to_string(delay.count()) + " ms");
-        if (options.sleep)
-            options.sleep(delay);
-        else
-            std::this_thread::sleep_for(delay);
+        pause(delay);
     }
 }
 

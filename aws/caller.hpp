@@ -70,6 +70,11 @@ std::string with_base_path(const http::Url& endpoint, std::string_view path);
 Error api_error(int http_status, std::string_view operation, std::string code, std::string_view message,
                 bool recognised, std::string_view expected);
 
+// The User-Agent with botocore's application id (AWS_SDK_UA_APP_ID / sdk_ua_app_id) appended as
+// " app/<id>", each character outside ASCII letters, digits and !$%&'*+-.^_`|~, replaced by '-'
+// (botocore's useragent.py); unchanged when the id is empty.
+std::string with_app_id(std::string user_agent, std::string_view app_id);
+
 // Replaces every occurrence of `secret` (when it has 4 characters or more) with "<redacted>".
 void redact(std::string& text, std::string_view secret);
 

@@ -273,7 +273,9 @@ Result<T> Client::call(const sigv4::Request& unsigned_request, std::string_view 
                                                      config_.credentials.secret_access_key.view()};
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status >= 200 && r.status < 300) return std::nullopt;
-        return parse_error(r, operation, {secrets[0], secrets[1]});
+        Error e = parse_error(r, operation, {secrets[0], secrets[1]});
+        e.retryable = is_retryable(e, options.retry.mode);
+        return e;
     };
     auto response = send_with_retries(options, {std::string(operation), {}, secrets}, build, classify);
     if (!response) return std::move(response).error();

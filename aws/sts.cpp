@@ -52,6 +52,11 @@ Status validate(const AssumeRoleParams& p, bool web_identity) {
     if (!id.empty() && web_identity) return usage("external_id does not apply to web identity roles");
     if (!id.empty() && (id.size() < 2 || id.size() > 1224 || !only(id, "+=,.@:/-")))
         return usage("external_id is invalid: it must be 2 to 1224 characters of A-Z, a-z, 0-9 and +=,.@:/_-");
+    if (!p.serial_number.empty() && (p.serial_number.size() < 9 || p.serial_number.size() > 256))
+        return usage("mfa_serial \"" + p.serial_number + "\" is invalid: it must be 9 to 256 characters");
+    if (!p.serial_number.empty() && p.token_code.size() != 6)
+        return usage("the MFA code is invalid: it must be the 6 digits the device shows (" +
+                     std::to_string(p.token_code.size()) + " characters were entered)");
     if (p.duration_seconds && (*p.duration_seconds < 900 || *p.duration_seconds > 43200))
         return usage("duration_seconds " + std::to_string(*p.duration_seconds) +
                      " is invalid: it must be 900 to 43200");
@@ -119,7 +124,9 @@ Result<http::Response> send(const StsConfig& config, const Call& call) {
     };
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status >= 200 && r.status < 300) return std::nullopt;
-        return parse_sts_error(r, call.operation);
+        Error e = parse_sts_error(r, call.operation);
+        if (options.retry.mode == RetryMode::legacy) e.retryable = is_retryable(e, RetryMode::legacy);
+        return e;
     };
     return send_with_retries(options, {std::string(call.operation), {}, call.secrets}, build, classify);
 }
@@ -162,6 +169,10 @@ Result<AwsCredentials> assume_role(const StsConfig& config, const AwsCredentials
         {"Action", "AssumeRole"}, {"Version", api_version}, {"RoleArn", params.role_arn}, {"RoleSessionName", session}};
     if (!params.external_id.empty()) form.emplace_back("ExternalId", params.external_id);
     if (!duration.empty()) form.emplace_back("DurationSeconds", duration);
+    if (!params.serial_number.empty()) {
+        form.emplace_back("SerialNumber", params.serial_number);
+        form.emplace_back("TokenCode", params.token_code);
+    }
     Call call{"AssumeRole",
               form_body(form),
               &source.keys,

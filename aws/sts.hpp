@@ -37,6 +37,8 @@ struct AssumeRoleParams {
     std::string role_session_name;  // empty: "codeartifact-token-<unix time>"
     std::string external_id;        // AssumeRole only
     std::optional<int> duration_seconds;
+    std::string serial_number = {};  // AssumeRole only: the profile's mfa_serial (SerialNumber)
+    std::string token_code = {};     // AssumeRole only: the MFA code the user typed (TokenCode)
 };
 
 // The result's `source` is "assumed role <requested role ARN>" (AssumeRole) or "assumed role <requested

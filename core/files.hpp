@@ -92,6 +92,13 @@ Status write_all(File& file, std::string_view bytes);
 enum class Stream { in, out, err };
 Status write_all(Stream stream, std::string_view bytes);
 bool is_terminal(Stream stream) noexcept;
+
+// Asks the user on the terminal, whatever the standard streams are (botocore's getpass does the same):
+// POSIX opens /dev/tty, Windows the console (CONIN$ and CONOUT$). Writes `prompt` there and reads one line
+// (at most 256 bytes, without its line end; the typed text is echoed). nullopt when there is no terminal
+// to ask (no controlling terminal: a CI job, a service); an error (ErrorKind::credentials) when the
+// terminal ends before a line.
+Result<std::optional<std::string>> ask_terminal(std::string_view prompt);
 // Whether reading `stream` would not block (data or end of file) within `wait`. A terminal or an open pipe
 // nobody writes to is not ready; /dev/null, a file, or a pipe with data or a closed writer is.
 bool wait_readable(Stream stream, std::chrono::milliseconds wait) noexcept;

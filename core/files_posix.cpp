@@ -333,6 +333,26 @@ bool wait_readable(Stream stream, std::chrono::milliseconds wait) noexcept {
     return n > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
 }
 
+Result<std::optional<std::string>> ask_terminal(std::string_view prompt) {
+    const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+    if (fd < 0) return std::optional<std::string>();
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    if (auto s = write_fd(fd, prompt, "/dev/tty"); !s) return s.error();
+    std::string line;
+    for (;;) {
+        char c = 0;
+        const ssize_t n = ::read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return Error::make(ErrorKind::credentials, "the terminal closed before a line was entered");
+        if (c == '\n') break;
+        if (line.size() < 256 && c != '\r') line += c;
+    }
+    return std::optional<std::string>(std::move(line));
+}
+
 void reserve_standard_streams() noexcept {
     for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
         if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;

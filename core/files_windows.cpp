@@ -481,6 +481,30 @@ bool wait_readable(Stream stream, std::chrono::milliseconds wait) noexcept {
     }
 }
 
+Result<std::optional<std::string>> ask_terminal(std::string_view prompt) {
+    const HANDLE in = ::CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                    nullptr, OPEN_EXISTING, 0, nullptr);
+    const HandleCloser close_in{in};
+    const HANDLE out = ::CreateFileW(L"CONOUT$", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                     nullptr, OPEN_EXISTING, 0, nullptr);
+    const HandleCloser close_out{out};
+    if (in == INVALID_HANDLE_VALUE || out == INVALID_HANDLE_VALUE) return std::optional<std::string>();
+    const std::wstring text = win::wide(prompt);
+    DWORD n = 0;
+    if (!::WriteConsoleW(out, text.data(), static_cast<DWORD>(text.size()), &n, nullptr))
+        return os_error("write", "CONOUT$", ::GetLastError());
+    std::wstring line;
+    for (;;) {
+        wchar_t c = 0;
+        DWORD got = 0;
+        if (!::ReadConsoleW(in, &c, 1, &got, nullptr) || got == 0)
+            return Error::make(ErrorKind::credentials, "the console closed before a line was entered");
+        if (c == L'\n') break;
+        if (line.size() < 256 && c != L'\r') line += c;
+    }
+    return std::optional<std::string>(win::narrow(line));
+}
+
 void reserve_standard_streams() noexcept {
     for (const Stream s : {Stream::in, Stream::out, Stream::err}) {
         const HANDLE h = ::GetStdHandle(std_id(s));

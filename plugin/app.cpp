@@ -307,7 +307,9 @@ struct Run {
     std::unique_ptr<http::Transport> transport;
     std::string user_agent = std::string("codeartifact-token/") + CAT_VERSION;
 
-    Run(Plan p, const Env& e, Io& i) : plan(std::move(p)), env(e), io(i), transport(make_run_transport(plan, io)) {}
+    Run(Plan p, const Env& e, Io& i) : plan(std::move(p)), env(e), io(i), transport(make_run_transport(plan, io)) {
+        user_agent = aws::with_app_id(std::move(user_agent), plan.ua_app_id);
+    }
     Run(const Run&) = delete;  // the functions below capture `this`
     Run& operator=(const Run&) = delete;
     std::chrono::system_clock::time_point now() const { return io.now ? io.now() : std::chrono::system_clock::now(); }
@@ -382,6 +384,34 @@ aws::ProviderContext provider_context(const Run& run) {
     return ctx;
 }
 
+// The profile's ec2_metadata_service_* and metadata_service_* settings.
+aws::ImdsConfig imds_config(const Plan& plan) {
+    return {plan.profile_settings.get("ec2_metadata_service_endpoint"),
+            plan.profile_settings.get("ec2_metadata_service_endpoint_mode"),
+            plan.profile_settings.get("metadata_service_timeout"),
+            plan.profile_settings.get("metadata_service_num_attempts"),
+            plan.profile_settings.get("ec2_metadata_v1_disabled"),
+            plan.profile_settings.get("imds_use_ipv6")};
+}
+
+// AWS_DEFAULTS_MODE=auto without AWS_EXECUTION_ENV, as botocore: the instance's region from instance metadata
+// (its usual budget: 1 s, 1 attempt; AWS_EC2_METADATA_DISABLED skips it) makes it in-region when it is the
+// call's region, cross-region when it is another; no answer makes it standard. A dry run asks nothing.
+void resolve_auto_defaults(Plan& plan, const Env& env, const Io& io) {
+    std::string mode = "standard";
+    if (!offline(plan)) {
+        aws::ProviderContext ctx;
+        ctx.env = env;
+        ctx.home = platform::home_dir(env);
+        ctx.transport_options = plan.transport;
+        if (plan.debug) ctx.call.debug = [&io](const std::string& line) { io.err("codeartifact-token: " + line); };
+        aws::ImdsProvider imds(ctx, imds_config(plan));
+        if (auto region = imds.region(); region) mode = *region == plan.region ? "in-region" : "cross-region";
+    }
+    apply_defaults_mode(plan, mode);
+    if (plan.debug) io.err("codeartifact-token: defaults mode auto: " + mode);
+}
+
 aws::ChainOptions chain_options(const Run& run) {
     const Plan& plan = run.plan;
     aws::ChainOptions chain;
@@ -402,12 +432,7 @@ aws::ChainOptions chain_options(const Run& run) {
         return configured ? configured->url : std::string();
     };
     chain.region = plan.region;
-    chain.imds = {plan.profile_settings.get("ec2_metadata_service_endpoint"),
-                  plan.profile_settings.get("ec2_metadata_service_endpoint_mode"),
-                  plan.profile_settings.get("metadata_service_timeout"),
-                  plan.profile_settings.get("metadata_service_num_attempts"),
-                  plan.profile_settings.get("ec2_metadata_v1_disabled"),
-                  plan.profile_settings.get("imds_use_ipv6")};
+    chain.imds = imds_config(plan);
     return chain;
 }
 
@@ -606,6 +631,7 @@ Result<Answer> execute(const Request& request, const Env& env, Io& io) {
     if (!request.params.secrets_from_argv.empty())
         io.err("codeartifact-token: warning: " + request.params.secrets_from_argv.front() +
                " was given on the command line, where other processes can read it; prefer the environment");
+    if (plan->defaults_mode == "auto") resolve_auto_defaults(*plan, env, io);
     Run run(std::move(*plan), env, io);
     if (run.plan.unconfigure) return unconfigure(run);
 

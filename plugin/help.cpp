@@ -177,20 +177,23 @@ CREDENTIALS
     1. --access-key, --secret-key, --session-token (or the same JSON keys)
     2. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
     3. the profile in ~/.aws/config and ~/.aws/credentials: keys, roles
-       (source_profile, credential_source), web_identity_token_file, SSO
-       (after aws sso login), login_session (after aws login),
+       (source_profile, credential_source; mfa_serial asks for the code on the
+       terminal), web_identity_token_file, SSO (after aws sso login),
+       login_session (after aws login),
        credential_process
     4. AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (EKS IRSA)
     5. GitHub Actions OIDC, with --role-arn (permissions: id-token: write)
-    6. the ECS/EKS container endpoint (AWS_CONTAINER_CREDENTIALS_*)
-    7. EC2 instance metadata (AWS_EC2_METADATA_DISABLED=true turns it off)
-  With --role-arn and credentials from 1-3, 6 or 7, that role is assumed.
+    6. boto 2's AWS_CREDENTIAL_FILE, BOTO_CONFIG, /etc/boto.cfg, ~/.boto
+    7. the ECS/EKS container endpoint (AWS_CONTAINER_CREDENTIALS_*)
+    8. EC2 instance metadata (AWS_EC2_METADATA_DISABLED=true turns it off)
+  With --role-arn and credentials from 1-3 or 6-8, that role is assumed.
 
 ENVIRONMENT
   AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE, AWS_CONFIG_FILE,
   AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL_CODEARTIFACT, AWS_ENDPOINT_URL,
-  AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS, AWS_USE_FIPS_ENDPOINT,
-  AWS_USE_DUALSTACK_ENDPOINT: as the AWS CLI reads them.
+  AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_DEFAULTS_MODE,
+  AWS_SDK_UA_APP_ID, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT: as the
+  AWS CLI reads them.
   HTTPS_PROXY, NO_PROXY    Proxy (CONNECT, user:password in the URL) and bypass.
   CODEARTIFACT_TOKEN_CACHE_DIR
                            The cache (default ~/.cache/codeartifact-token).

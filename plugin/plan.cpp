@@ -51,6 +51,27 @@ std::string first_of(const Params& p, std::string_view param, const Env& env,
     return setting.empty() ? std::string() : profile.get(setting);
 }
 
+// The defaults mode `value` (any case; empty: legacy). auto is in-region when AWS_EXECUTION_ENV is set
+// and AWS_REGION (else AWS_DEFAULT_REGION) is the region of the call, cross-region when it is another;
+// without them it stays "auto" here, for resolve_auto_defaults to ask instance metadata.
+Result<std::string> defaults_mode(const std::string& value, const Env& env, const std::string& region) {
+    const std::string mode = text::lower(value);
+    if (mode.empty()) return std::string("legacy");
+    for (const char* known : {"legacy", "standard", "in-region", "cross-region", "mobile"})
+        if (mode == known) return mode;
+    if (mode == "auto") {
+        if (env.get("AWS_EXECUTION_ENV").empty()) return mode;
+        const std::string current = env.has("AWS_REGION") ? env.get("AWS_REGION") : env.get("AWS_DEFAULT_REGION");
+        if (!current.empty()) return std::string(current == region ? "in-region" : "cross-region");
+        return mode;
+    }
+    return Error::make(ErrorKind::config,
+                       std::string(env.has("AWS_DEFAULTS_MODE") ? "AWS_DEFAULTS_MODE" : "defaults_mode") + " \"" +
+                           value +
+                           "\" is invalid: it must be legacy, standard, in-region, cross-region, "
+                           "mobile or auto");
+}
+
 }  // namespace
 
 Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mode) {
@@ -199,14 +220,42 @@ Result<Plan> make_plan(const Params& p, const Env& env, protocol::OutputMode mod
         *target = std::chrono::seconds{*s};
     }
     plan.transport.proxy = http::ProxySettings::from_env(env);
+    // AWS_DEFAULTS_MODE / defaults_mode (botocore's data/sdk-default-configuration.json): every mode but
+    // legacy makes standard the default retry mode (ours already), regional STS endpoints (ours already)
+    // and sets the connect timeout unless --connect-timeout does.
+    auto defaults = defaults_mode(first_of(p, "", env, {"AWS_DEFAULTS_MODE"}, prof, "defaults_mode"), env, plan.region);
+    if (!defaults) return std::move(defaults).error();
+    plan.connect_timeout_from_flag = p.has("connect_timeout");
+    apply_defaults_mode(plan, *defaults);
+    const std::string retry_mode = first_of(p, "", env, {"AWS_RETRY_MODE"}, prof, "retry_mode");
+    if (!retry_mode.empty()) {
+        auto parsed = aws::parse_retry_mode(retry_mode, env.has("AWS_RETRY_MODE") ? "AWS_RETRY_MODE" : "retry_mode");
+        if (!parsed) return std::move(parsed).error();
+        plan.retry.mode = *parsed;
+    }
+    // botocore's legacy mode makes 5 attempts unless told otherwise (its _retry.json).
+    if (plan.retry.mode == aws::RetryMode::legacy) plan.retry.max_attempts = 5;
     const std::string attempts = first_of(p, "max_attempts", env, {"AWS_MAX_ATTEMPTS"}, prof, "max_attempts");
     if (!attempts.empty()) {
         auto n = parse_int("max_attempts", attempts, 1, 20);
         if (!n) return std::move(n).error();
         plan.retry.max_attempts = static_cast<int>(*n);
     }
+    plan.ua_app_id = first_of(p, "", env, {"AWS_SDK_UA_APP_ID"}, prof, "sdk_ua_app_id");
     plan.attempt_timeout = plan.transport.connect_timeout * 3 + plan.transport.read_timeout;
     return plan;
+}
+
+void apply_defaults_mode(Plan& plan, std::string_view mode) {
+    plan.defaults_mode = std::string(mode);
+    // connectTimeoutInMillis of botocore's sdk-default-configuration.json.
+    using ms = std::chrono::milliseconds;
+    std::optional<ms> connect;
+    if (mode == "standard" || mode == "cross-region") connect = ms{3100};
+    if (mode == "in-region") connect = ms{1100};
+    if (mode == "mobile") connect = ms{30000};
+    if (connect && !plan.connect_timeout_from_flag) plan.transport.connect_timeout = *connect;
+    plan.attempt_timeout = plan.transport.connect_timeout * 3 + plan.transport.read_timeout;
 }
 
 Result<ResolvedEndpoint> resolve_service_endpoint(const Plan& plan, std::string_view service_id) {

@@ -53,6 +53,10 @@ struct Plan {
     http::Options transport;
     aws::RetryPolicy retry;
     std::chrono::milliseconds attempt_timeout{};
+    // AWS_DEFAULTS_MODE / defaults_mode; "auto" until resolve_auto_defaults (plugin/app.cpp) settles it.
+    std::string defaults_mode = "legacy";
+    bool connect_timeout_from_flag = false;  // --connect-timeout: the defaults mode leaves it
+    std::string ua_app_id;  // AWS_SDK_UA_APP_ID / sdk_ua_app_id: "app/<id>" at the end of the User-Agent
 
     // --configure TOOL[:REPOSITORY],...: write each tool's configuration for its repository (or, with
     // exec, put its variables in the command's environment).
@@ -76,6 +80,11 @@ struct Plan {
 };
 
 Result<Plan> make_plan(const protocol::Params& p, const Env& env, protocol::OutputMode mode);
+
+// Sets the plan's defaults mode (legacy, standard, in-region, cross-region, mobile; anything else is left
+// at our defaults): the connect timeout of botocore's sdk-default-configuration.json, unless
+// --connect-timeout gave one, and the attempt timeout that follows from it.
+void apply_defaults_mode(Plan& plan, std::string_view mode);
 
 // The CodeArtifact endpoint for the plan's region and settings; `source` says where it came from.
 struct ResolvedEndpoint {

@@ -2,6 +2,7 @@
 // STS AssumeRole and AssumeRoleWithWebIdentity, the SSO portal, GitHub's OIDC endpoint, the container
 // endpoint, IMDS), with the retry policy the program builds from --max-attempts or AWS_MAX_ATTEMPTS.
 #define BOOST_TEST_MODULE aws_caller_test
+#include <algorithm>
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -239,4 +240,96 @@ BOOST_AUTO_TEST_CASE(the_callers_secrets_are_redacted_and_requests_wiped) {
     BOOST_TEST(r.error().code == "<redacted>");
     for (const auto& line : lines) BOOST_TEST(line.find(secret) == std::string::npos, line);
     BOOST_TEST(lines.front() == "op: attempt 1 POST https://example.com/path");
+}
+
+// AWS_RETRY_MODE=legacy: botocore's _retry.json decides what is retried, for the SDK callers (CodeArtifact
+// here; STS and SSO classify the same way).
+BOOST_AUTO_TEST_CASE(legacy_mode_retries_botocores_list_only) {
+    struct Case {
+        int status;
+        const char* code;
+        bool standard, legacy;
+    };
+    const Case cases[] = {
+        {400, "ThrottlingException", true, true},         {400, "Throttling", true, true},
+        {503, "ServiceUnavailableException", true, true}, {500, "InternalServerException", true, true},
+        {429, "TooManyRequestsException", true, true},    {400, "RequestTimeout", true, false},
+        {400, "LimitExceededException", true, false},     {400, "TooManyRequestsException", true, false},
+        {509, "BandwidthLimitExceeded", true, true},      {509, "Other", false, true},
+        {403, "AccessDeniedException", false, false},     {400, "ValidationException", false, false},
+    };
+    for (const auto& c : cases) {
+        for (const auto mode : {aws::RetryMode::standard, aws::RetryMode::legacy}) {
+            FakeTransport transport;
+            aws::CallOptions call;
+            call.transport = &transport;
+            call.retry.max_attempts = 2;
+            call.retry.mode = mode;
+            call.sleep = [](milliseconds) {};
+            for (int i = 0; i < 2; ++i)
+                transport.replies.push_back(
+                    reply(c.status, std::string(R"({"__type":")") + c.code + R"(","message":"m"})"));
+            aws::Client client(aws::ClientConfig{call,
+                                                 url("codeartifact.us-west-2.amazonaws.com"),
+                                                 "us-west-2",
+                                                 {"AKIDEXAMPLE", "secret-key-example", ""}});
+            BOOST_TEST(!client.get_authorization_token({"my-domain", "111122223333", 900}).ok());
+            const bool retried = transport.sent.size() == 2;
+            BOOST_TEST(retried == (mode == aws::RetryMode::legacy ? c.legacy : c.standard),
+                       c.status << " " << c.code << (mode == aws::RetryMode::legacy ? " legacy" : " standard"));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(legacy_backoff_doubles_without_a_cap_and_ignores_retry_after) {
+    aws::RetryPolicy legacy;
+    legacy.mode = aws::RetryMode::legacy;
+    legacy.max_backoff = 1500ms;  // the standard mode's cap; legacy has none
+    const auto half = [] { return 0.5; };
+    BOOST_TEST((aws::backoff(legacy, 1, 0ms, half) == 500ms));
+    BOOST_TEST((aws::backoff(legacy, 2, 0ms, half) == 1000ms));
+    BOOST_TEST((aws::backoff(legacy, 4, 0ms, half) == 4000ms));
+    BOOST_TEST((aws::backoff(legacy, 1, 7000ms, half) == 500ms));
+    aws::RetryPolicy standard;
+    standard.max_backoff = 1500ms;
+    BOOST_TEST((aws::backoff(standard, 4, 0ms, half) == 750ms));
+    BOOST_TEST((aws::backoff(standard, 1, 7000ms, half) == 1500ms));
+}
+
+// AWS_RETRY_MODE=adaptive: botocore's client-side rate limiter. Off until a throttling answer; then each
+// attempt takes a token from a bucket that, for one call (a measured send rate near 0), fills at
+// botocore's floor of 0.5 tokens/s and holds 1: a 2 s wait before each later attempt.
+BOOST_AUTO_TEST_CASE(adaptive_mode_waits_for_the_rate_limiter_after_throttling) {
+    for (const bool throttling : {true, false}) {
+        FakeTransport transport;
+        std::vector<milliseconds> sleeps;
+        std::vector<std::string> lines;
+        auto clock = sys_time<milliseconds>(test_time);
+        aws::CallOptions call;
+        call.transport = &transport;
+        call.retry.max_attempts = 3;
+        call.retry.mode = aws::RetryMode::adaptive;
+        call.uniform01 = [] { return 0.0; };
+        call.now = [&] { return system_clock::time_point(clock); };
+        call.sleep = [&](milliseconds d) {
+            sleeps.push_back(d);
+            clock += d;
+        };
+        call.debug = [&](const std::string& line) { lines.push_back(line); };
+        for (int i = 0; i < 3; ++i)
+            transport.replies.push_back(throttling ? reply(400, R"({"__type":"ThrottlingException"})")
+                                                   : reply(500, R"({"__type":"InternalServerException"})"));
+        aws::Client client(aws::ClientConfig{
+            call, url("codeartifact.us-west-2.amazonaws.com"), "us-west-2", {"AKIDEXAMPLE", "secret-key-example", ""}});
+        BOOST_TEST(!client.get_authorization_token({"my-domain", "111122223333", 900}).ok());
+        BOOST_TEST(transport.sent.size() == 3u);
+        if (throttling) {
+            BOOST_TEST((sleeps == std::vector<milliseconds>{0ms, 2000ms, 0ms, 2000ms}));
+            BOOST_TEST(std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+                           return l.find("client-side rate limiter") != std::string::npos;
+                       }) == 2);
+        } else {
+            BOOST_TEST((sleeps == std::vector<milliseconds>{0ms, 0ms}));  // backoff only: never enabled
+        }
+    }
 }

@@ -352,8 +352,74 @@ check("environment: AWS_SECURITY_TOKEN is the session token when AWS_SESSION_TOK
 env = home_env(config="[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/mfa\nsource_profile = mfa\n"
                       f"aws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n"
                       "mfa_serial = arn:aws:iam::111122223333:mfa/user\n")
-rc, out, err, log = fetch(env, "--profile", "mfa")
-check("mfa_serial: one clear line, no AssumeRole without the code", rc == 3 and "mfa_serial" in err and not log, err)
+# Without a terminal to ask for the code (a new session has none; tests/mfa_prompt_test.py has one).
+d = unique("chain")
+p = subprocess.run([binary(), "--domain", d, "--no-cache", "--profile", "mfa"], env=env, stdin=subprocess.DEVNULL,
+                   capture_output=True, text=True, timeout=60, start_new_session=True)
+check("mfa_serial: one clear line, no AssumeRole without the code",
+      p.returncode == 3 and "mfa_serial" in p.stderr and "no terminal" in p.stderr and not server_log(d), p.stderr)
+
+# --- the boto 2 files: AWS_CREDENTIAL_FILE, BOTO_CONFIG, ~/.boto (after the profile, before the container)
+EC2_AK, EC2_SK = "AKIAEC2FILEEXAMPLE01", "ec2CredentialFileSecretEXAMPLE0123456789"
+BOTO_AK, BOTO_SK = "AKIABOTOCONFIGEXAMPL", "botoConfigSecretEXAMPLE0123456789abcdefg"
+for ak, sk in ((EC2_AK, EC2_SK), (BOTO_AK, BOTO_SK)):
+    post_json("/__credentials", {"access_key": ak, "secret_key": sk})
+SECRETS += [EC2_SK, BOTO_SK]
+EC2_FILE = f"# the EC2 API tools' file\nAWSAccessKeyId = {EC2_AK}\nAWSSecretKey={EC2_SK}\n"
+BOTO_FILE = f"[Boto]\nhttps_validate_certificates = True\n[Credentials]\naws_access_key_id = {BOTO_AK}\n" \
+            f"aws_secret_access_key = {BOTO_SK}\n"
+
+
+def botocore_key(env):
+    """The access key botocore's own default chain finds in `env` (None: none)."""
+    code = ("import botocore.session\nc = botocore.session.Session().get_credentials()\n"
+            "print(c.access_key if c else '')")
+    p = subprocess.run([os.environ.get("CAT_PYTHON", "python3"), "-c", code], env=env, capture_output=True,
+                       text=True, timeout=60)
+    return p.stdout.strip() or None
+
+
+def boto_case(name, env, expected):
+    rc, out, err, log = fetch(env)
+    check(f"boto 2 files: {name}", rc == 0 and signer(log) == expected, (rc, err[-400:]))
+    check(f"boto 2 files: {name}: botocore agrees", botocore_key(env) == expected, botocore_key(env))
+    no_secret(name, err)
+
+
+env = home_env(files={"ec2-creds.txt": EC2_FILE})
+env["AWS_CREDENTIAL_FILE"] = "~/ec2-creds.txt"
+boto_case("AWS_CREDENTIAL_FILE (AWSAccessKeyId/AWSSecretKey lines, ~ expanded)", env, EC2_AK)
+env = home_env(credentials=f"[default]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n",
+               files={"ec2-creds.txt": EC2_FILE})
+env["AWS_CREDENTIAL_FILE"] = os.path.join(env["HOME"], "ec2-creds.txt")
+boto_case("the shared credentials file comes first", env, EXAMPLE_AK)
+env = home_env(files={"ec2-creds.txt": EC2_FILE, "boto.cfg": BOTO_FILE})
+env.update(AWS_CREDENTIAL_FILE=os.path.join(env["HOME"], "ec2-creds.txt"),
+           BOTO_CONFIG=os.path.join(env["HOME"], "boto.cfg"))
+boto_case("AWS_CREDENTIAL_FILE comes before BOTO_CONFIG", env, EC2_AK)
+env = home_env(files={"boto.cfg": BOTO_FILE, "ec2-creds.txt": "AWSSecretKey=only-a-secret\n"})
+env.update(AWS_CREDENTIAL_FILE=os.path.join(env["HOME"], "ec2-creds.txt"),
+           BOTO_CONFIG=os.path.join(env["HOME"], "boto.cfg"))
+boto_case("BOTO_CONFIG's [Credentials] (an AWS_CREDENTIAL_FILE without AWSAccessKeyId is passed over)", env,
+          BOTO_AK)
+env = home_env(files={".boto": BOTO_FILE})
+env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{META}/container/creds",
+           AWS_CONTAINER_AUTHORIZATION_TOKEN="container-test-token")
+boto_case("~/.boto, before the container endpoint", env, BOTO_AK)
+env = home_env(files={".boto": BOTO_FILE})
+env["BOTO_CONFIG"] = os.path.join(env["HOME"], "absent.cfg")
+rc, out, err, log = fetch(env)
+check("boto 2 files: BOTO_CONFIG replaces ~/.boto, even when absent",
+      rc == 3 and "boto config" in err and botocore_key(env) is None, err)
+env = home_env()
+env["AWS_CREDENTIAL_FILE"] = os.path.join(env["HOME"], "absent.txt")
+rc, out, err, log = fetch(env)
+check("boto 2 files: an AWS_CREDENTIAL_FILE that is not there is an error naming it",
+      rc == 3 and "AWS_CREDENTIAL_FILE" in err and "absent.txt" in err and not log, err)
+env = home_env(files={".boto": f"[Credentials]\naws_access_key_id = {BOTO_AK}\n"})
+rc, out, err, log = fetch(env)
+check("boto 2 files: a key without its secret is an error",
+      rc == 3 and "aws_secret_access_key" in err and ".boto" in err and not log, err)
 
 # --- container and instance metadata ------------------------------------------------------------------
 env = home_env()

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "aws/caller.hpp"
 #include "core/process.hpp"
 #include "fake_transport.hpp"
 #include "plugin/app.hpp"
@@ -71,7 +72,9 @@ struct App {
         fs::create_directories(root / "home/.aws");
         std::ofstream(root / "home/.aws/config") << "[default]\nregion = eu-west-1\nmax_attempts = 7\n"
                                                     "[profile ci]\nregion = ap-south-1\nmax_attempts = 4\n"
-                                                    "endpoint_url = https://profile.example\n";
+                                                    "endpoint_url = https://profile.example\n"
+                                                    "[profile modes]\nretry_mode = legacy\ndefaults_mode = Mobile\n"
+                                                    "sdk_ua_app_id = team tools/1\n";
         vars = {{"HOME", (root / "home").string()},   {"CODEARTIFACT_TOKEN_CACHE_DIR", (root / "cache").string()},
                 {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", std::string(secret_key)},
                 {"AWS_REGION", "us-west-2"},          {"AWS_EC2_METADATA_DISABLED", "true"}};
@@ -187,6 +190,70 @@ BOOST_AUTO_TEST_CASE(max_attempts_flag_then_environment_then_profile) {
     auto bad = plan({"--domain", "dm"});
     BOOST_REQUIRE(!bad.ok());
     BOOST_TEST(bad.error().message.starts_with("max_attempts \"21\" is invalid"));
+}
+
+BOOST_AUTO_TEST_CASE(retry_mode_environment_then_profile) {
+    using cat::aws::RetryMode;
+    const auto mode = [&](Args args) { return plan(std::move(args)).value().retry.mode; };
+    BOOST_TEST((mode({"--domain", "dm"}) == RetryMode::standard));  // the AWS CLI v2's default
+    BOOST_TEST(attempts({"--domain", "dm", "--profile", "ci"}) == "4");
+    // legacy: botocore's 5 attempts, unless max_attempts says otherwise.
+    BOOST_TEST((mode({"--domain", "dm", "--profile", "modes"}) == RetryMode::legacy));
+    BOOST_TEST(attempts({"--domain", "dm", "--profile", "modes"}) == "5");
+    BOOST_TEST(attempts({"--domain", "dm", "--profile", "modes", "--max-attempts", "2"}) == "2");
+    vars["AWS_RETRY_MODE"] = "adaptive";
+    BOOST_TEST((mode({"--domain", "dm", "--profile", "modes"}) == RetryMode::adaptive));
+    BOOST_TEST(attempts({"--domain", "dm"}) == "7");
+    vars["AWS_RETRY_MODE"] = "Legacy";  // botocore compares exactly
+    auto bad = plan({"--domain", "dm"});
+    BOOST_REQUIRE(!bad.ok());
+    BOOST_TEST(bad.error().message == "AWS_RETRY_MODE \"Legacy\" is invalid: it must be standard, legacy or adaptive");
+    BOOST_TEST(exit_code(bad.error().kind) == 6);
+}
+
+BOOST_AUTO_TEST_CASE(defaults_mode_sets_the_connect_timeout) {
+    using std::chrono::milliseconds;
+    const auto timeout = [&](Args args) { return plan(std::move(args)).value().transport.connect_timeout; };
+    const milliseconds ours = timeout({"--domain", "dm"});  // legacy: no smart defaults
+    BOOST_TEST(plan({"--domain", "dm"})->defaults_mode == "legacy");
+    BOOST_TEST((timeout({"--domain", "dm", "--profile", "modes"}) == milliseconds{30000}));  // Mobile, any case
+    for (const auto& [mode, ms] :
+         {std::pair{"standard", 3100}, std::pair{"in-region", 1100}, std::pair{"cross-region", 3100},
+          std::pair{"mobile", 30000}, std::pair{"legacy", static_cast<int>(ours.count())}}) {
+        vars["AWS_DEFAULTS_MODE"] = mode;
+        BOOST_TEST((timeout({"--domain", "dm"}) == milliseconds{ms}), mode);
+        BOOST_TEST((plan({"--domain", "dm"})->retry.mode == cat::aws::RetryMode::standard), mode);
+    }
+    // --connect-timeout wins, as a client Config's connect_timeout does in botocore.
+    vars["AWS_DEFAULTS_MODE"] = "in-region";
+    BOOST_TEST((timeout({"--domain", "dm", "--connect-timeout", "7"}) == milliseconds{7000}));
+    // auto: in-region when the execution environment's region is the call's, else cross-region; without
+    // one, the instance's region decides when the run starts (here instance metadata is off: standard).
+    vars["AWS_DEFAULTS_MODE"] = "auto";
+    BOOST_TEST(plan({"--domain", "dm"})->defaults_mode == "auto");
+    script_token();
+    BOOST_TEST(run({"--domain", "dm", "--debug"}) == 0);
+    BOOST_TEST(std::count(err.begin(), err.end(), "codeartifact-token: defaults mode auto: standard") == 1);
+    vars["AWS_EXECUTION_ENV"] = "AWS_ECS_FARGATE";
+    BOOST_TEST(plan({"--domain", "dm"})->defaults_mode == "in-region");
+    BOOST_TEST((timeout({"--domain", "dm"}) == milliseconds{1100}));
+    BOOST_TEST(plan({"--domain", "dm", "--region", "eu-central-1"})->defaults_mode == "cross-region");
+    vars["AWS_DEFAULTS_MODE"] = "fast";
+    auto bad = plan({"--domain", "dm"});
+    BOOST_REQUIRE(!bad.ok());
+    BOOST_TEST(bad.error().message ==
+               "AWS_DEFAULTS_MODE \"fast\" is invalid: it must be legacy, standard, "
+               "in-region, cross-region, mobile or auto");
+}
+
+BOOST_AUTO_TEST_CASE(sdk_ua_app_id_environment_then_profile) {
+    BOOST_TEST(plan({"--domain", "dm"})->ua_app_id.empty());
+    BOOST_TEST(plan({"--domain", "dm", "--profile", "modes"})->ua_app_id == "team tools/1");
+    vars["AWS_SDK_UA_APP_ID"] = "ci-app";
+    BOOST_TEST(plan({"--domain", "dm", "--profile", "modes"})->ua_app_id == "ci-app");
+    BOOST_TEST(cat::aws::with_app_id("codeartifact-token/1.0.0", "team tools/1") ==
+               "codeartifact-token/1.0.0 app/team-tools-1");
+    BOOST_TEST(cat::aws::with_app_id("codeartifact-token/1.0.0", "") == "codeartifact-token/1.0.0");
 }
 
 BOOST_AUTO_TEST_CASE(endpoint_url_flag_then_environment_then_profile) {

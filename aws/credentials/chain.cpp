@@ -1,5 +1,6 @@
 #include "aws/credentials/chain.hpp"
 
+#include "aws/credentials/boto.hpp"
 #include "aws/credentials/container.hpp"
 #include "aws/credentials/environment.hpp"
 #include "aws/credentials/profile.hpp"
@@ -61,6 +62,10 @@ Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const Sha
     chain.push_back(std::make_unique<WebIdentityEnvProvider>(ctx, lazy_sts));
     AssumeRoleParams role{o.role_arn, o.role_session_name, {}, {}};
     if (!o.role_arn.empty()) chain.push_back(std::make_unique<GitHubOidcProvider>(ctx, lazy_sts, role));
+    // The boto 2 files come after the shared files' providers and before the container (botocore).
+    chain.push_back(
+        std::make_unique<FunctionProvider>("AWS_CREDENTIAL_FILE", [&ctx] { return ec2_credential_file(ctx); }));
+    chain.push_back(std::make_unique<FunctionProvider>("boto config", [&ctx] { return boto_config(ctx); }));
     chain.push_back(std::make_unique<ContainerProvider>(ctx));
     chain.push_back(std::make_unique<ImdsProvider>(ctx, o.imds));
 

@@ -53,7 +53,8 @@ struct ChainOptions {
 };
 
 // The default chain, in botocore's order: explicit, env, profile, web identity (env), GitHub OIDC (with a
-// role), container, instance metadata; then, with a role that was not assumed yet, AssumeRole.
+// role), AWS_CREDENTIAL_FILE, the boto config, container, instance metadata; then, with a role that was not assumed
+// yet, AssumeRole.
 Result<AwsCredentials> resolve_credentials(const ProviderContext& ctx, const SharedConfig& config,
                                            const ChainOptions& options);
 

@@ -7,9 +7,12 @@
 #include "aws/credentials/environment.hpp"
 #include "aws/credentials/login.hpp"
 #include "aws/credentials/process.hpp"
+#include "aws/credentials/role_cache.hpp"
 #include "aws/credentials/sso.hpp"
 #include "aws/credentials/support.hpp"
 #include "aws/credentials/web_identity.hpp"
+#include "core/files.hpp"
+#include "core/text.hpp"
 
 namespace cat::aws {
 
@@ -95,11 +98,31 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
                                                const AwsCredentials& source) {
     auto params = role_params(profile, section);
     if (!params) return std::move(params).error();
-    // botocore asks the terminal for the code; a program run by Terraform or CI has no one to ask.
-    if (section.has("mfa_serial"))
-        return credentials_error(profile,
-                                 "mfa_serial is set: an MFA code cannot be asked for here; use a "
-                                 "credential_process that caches an MFA session, or a role without MFA");
+    // mfa_serial: as the AWS CLI, the credentials cached in ~/.aws/cli/cache while they last, else the code
+    // asked for on the terminal (botocore's getpass); a program run by CI has no one to ask.
+    std::string cache_path;
+    if (section.has("mfa_serial")) {
+        params->serial_number = section.get("mfa_serial");
+        const std::string name = role_cache_file_name(*params);
+        if (!name.empty() && !ctx_.home.empty()) cache_path = ctx_.home + "/.aws/cli/cache/" + name;
+        if (!cache_path.empty()) {
+            if (auto cached = read_role_cache(ctx_, cache_path, now(ctx_.call))) {
+                detail::debug(ctx_,
+                              "profile " + profile + ": credentials for " + params->role_arn + " from " + cache_path);
+                cached->source = "profile " + profile + ": role " + params->role_arn + " (AWS CLI cache)";
+                return std::move(*cached);
+            }
+        }
+        const std::string prompt = "Enter MFA code for " + params->serial_number + ": ";
+        auto code = ctx_.ask ? ctx_.ask(prompt) : files::ask_terminal(prompt);
+        if (!code) return credentials_error(profile, "mfa_serial: " + code.error().message);
+        if (!*code)
+            return credentials_error(profile,
+                                     "mfa_serial is set and there is no terminal to ask for the MFA code; run "
+                                     "it in a terminal once (the AWS CLI's cache then serves the role), use a "
+                                     "credential_process that caches an MFA session, or a role without MFA");
+        params->token_code = text::trim(**code);
+    }
     auto sts = sts_();
     if (!sts) return std::move(sts).error();
     detail::debug(ctx_,
@@ -112,6 +135,10 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
     }
     creds->source = "profile " + profile + ": role " + params->role_arn;
     creds->kind = CredentialSource::assume_role;
+    if (!cache_path.empty()) {
+        if (auto s = write_role_cache(ctx_, cache_path, *creds); !s)
+            detail::debug(ctx_, "profile " + profile + ": not cached: " + s.error().message);
+    }
     return creds;
 }
 

@@ -13,6 +13,7 @@ std::string_view display_name(CredentialSource source) noexcept {
         case CredentialSource::sso: return "SSO";
         case CredentialSource::login: return "login session";
         case CredentialSource::process: return "credential_process";
+        case CredentialSource::boto: return "boto 2 file";
         case CredentialSource::container: return "container credentials endpoint";
         case CredentialSource::instance_metadata: return "instance metadata";
     }

@@ -34,11 +34,12 @@ enum class CredentialSource {
     sso,                // IAM Identity Center
     login,              // `aws login` console credentials (login_session)
     process,            // credential_process
+    boto,               // AWS_CREDENTIAL_FILE, BOTO_CONFIG, /etc/boto.cfg, ~/.boto (boto 2's files)
     container,          // the ECS/EKS container endpoint
     instance_metadata,  // EC2 IMDS
 };
 // "explicit keys", "environment", "profile", "assumed role", "web identity", "GitHub Actions OIDC", "SSO",
-// "login session", "credential_process", "container credentials endpoint", "instance metadata".
+// "login session", "credential_process", "boto 2 file", "container credentials endpoint", "instance metadata".
 std::string_view display_name(CredentialSource source) noexcept;
 
 struct AwsCredentials {
@@ -66,6 +67,11 @@ struct ProviderContext {
     http::Options transport_options;  // CA bundle, proxy, timeouts (for providers that make their own)
     // Reads a whole file; the error names the path. Default: the real file system.
     std::function<Result<std::string>(const std::string& path)> read_file;
+    // Reads a file that may be absent (nullopt); an error names the path. Default: read_optional_file.
+    std::function<Result<std::optional<std::string>>(const std::string& path)> read_if_exists;
+    // Asks the user on the terminal (the MFA code of a role with mfa_serial): the line typed, nullopt when
+    // there is no terminal. Default: files::ask_terminal.
+    std::function<Result<std::optional<std::string>>(std::string_view prompt)> ask;
     // Replaces a file atomically with mode 0600 (the refreshed SSO token); default: write_private_file.
     std::function<Status(const std::string& path, std::string_view bytes)> write_file;
     // Runs argv (no shell) with our environment, killed after `timeout` (nullopt: no limit); default:

@@ -211,8 +211,10 @@ Result<CachedToken> refresh_sso_token(const ProviderContext& ctx, const SsoSetti
     };
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status == 200) return std::nullopt;
-        return parse_error(r, "CreateToken",
-                           {old.refresh_token.view(), old.client_secret.view(), old.access_token.view()});
+        Error e = parse_error(r, "CreateToken",
+                              {old.refresh_token.view(), old.client_secret.view(), old.access_token.view()});
+        e.retryable = is_retryable(e, ctx.call.retry.mode);
+        return e;
     };
     const std::array<std::string_view, 3> secrets = {old.refresh_token.view(), old.client_secret.view(),
                                                      old.access_token.view()};
@@ -349,6 +351,7 @@ Result<AwsCredentials> credentials_from_sso(const ProviderContext& ctx, const Ss
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status == 200) return std::nullopt;
         Error error = parse_error(r, operation, {token->access_token.view()});
+        error.retryable = is_retryable(error, ctx.call.retry.mode);
         if (r.status == 401 || error.code == "UnauthorizedException") {
             Error e = credentials_error("the SSO session has expired or is invalid (" + who + "): " + login);
             e.code = error.code;

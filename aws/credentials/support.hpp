@@ -76,6 +76,27 @@ auto read_json_in_place(std::string_view json, Read&& read) {
     return read(static_cast<const rapidjson::Document&>(doc));
 }
 
+// A file a credential source names (a token file, a credentials file), read with ctx.read_file: a failure
+// is ErrorKind::credentials, its message "<what>: <why, naming the path>".
+inline Result<std::string> read_source_file(const ProviderContext& ctx, const std::string& path,
+                                            std::string_view what) {
+    auto content = ctx.read_file ? ctx.read_file(path) : read_whole_file(path);
+    if (content) return content;
+    Error e = std::move(content).error();
+    e.kind = ErrorKind::credentials;
+    e.message = std::string(what) + ": " + e.message;
+    return e;
+}
+
+// A RapidJSON output stream into a string reserved up front, so it never reallocates (and leaves no copy
+// of a secret in a freed buffer).
+struct ReservedStringStream {
+    using Ch = char;
+    std::string* out;
+    void Put(char c) { out->push_back(c); }
+    void Flush() {}
+};
+
 // A rapidjson string member, or nullopt when absent or not a string.
 template <class Value>
 std::optional<std::string> string_member(const Value& obj, const char* name) {
@@ -109,15 +130,6 @@ inline bool header_safe(std::string_view s) {
 inline std::string describe_url(const http::Url& url) {
     return url.scheme + "://" + http::host_header(url) + url.target.substr(0, url.target.find('?'));
 }
-
-// A RapidJSON output stream into a string reserved up front, so it never reallocates (and leaves no copy
-// of a secret in a freed buffer).
-struct ReservedStringStream {
-    using Ch = char;
-    std::string* out;
-    void Put(char c) { out->push_back(c); }
-    void Flush() {}
-};
 
 // A JSON object of string members (in order), in a string reserved for the worst case (the caller holds
 // it as a Secret or sends it as a body, which the caller wipes).

@@ -84,13 +84,8 @@ Result<Secret> github_id_token(const ProviderContext& ctx, const StsConfig& sts,
 Result<AwsCredentials> credentials_from_web_identity_file(const ProviderContext& ctx, const StsConfig& sts,
                                                           const std::string& token_file, const AssumeRoleParams& role) {
     detail::debug(ctx, "web identity: reading the token from " + token_file);
-    auto content = ctx.read_file ? ctx.read_file(token_file) : read_whole_file(token_file);
-    if (!content) {
-        Error e = std::move(content).error();
-        e.kind = ErrorKind::credentials;
-        e.message = "web identity token file: " + e.message;
-        return e;
-    }
+    auto content = detail::read_source_file(ctx, token_file, "web identity token file");
+    if (!content) return std::move(content).error();
     const Secret whole = std::move(*content);
     const Secret token = text::trim(whole.view());
     if (token.empty()) return credentials_error("web identity token file " + token_file + " is empty");

@@ -813,6 +813,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "role_session_name": None,
             "external_id": None,
             "duration_seconds": None,
+            "serial_number": None,
+            "token_code": None,
             "source_access_key": None,
             "issued_access_key": None,
             "web_identity_token_sha256": None,
@@ -964,7 +966,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         logged_query = {k: ["REDACTED"] * len(v) if k == "WebIdentityToken" else v for k, v in query_params.items()}
         entry = self._new_entry(path, logged_query, None, STS_SERVICE, action)
         entry.update(role_arn=one("RoleArn"), role_session_name=one("RoleSessionName"),
-                     external_id=one("ExternalId"),
+                     external_id=one("ExternalId"), serial_number=one("SerialNumber"), token_code=one("TokenCode"),
                      duration_seconds=int(duration_param) if DIGITS_RE.fullmatch(duration_param or "")
                      else duration_param,
                      web_identity_token_sha256=hashlib.sha256(token.encode("utf-8")).hexdigest()
