@@ -274,8 +274,9 @@ Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std
     const detail::Where where{env, home, std::move(*main_path), !in.config_file.empty()};
     if (auto s = c.tool->plan(c, where, files); !s) return std::move(s).error();
     auto edits = files.take();
-    // --unconfigure leaves an absent file absent.
+    // --unconfigure leaves an absent file absent, and takes away a file left with nothing in it.
     if (in.remove) std::erase_if(edits, [](const FileEdit& e) { return !e.exists && e.after.empty(); });
+    for (auto& e : edits) e.remove = in.remove && !e.before.empty() && e.after.empty();
     for (auto& e : edits) {
         e.secrets = {in.token};
         if (const auto enc = percent_encode(in.token); enc != in.token) e.secrets.push_back(enc);
@@ -293,7 +294,12 @@ std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token) 
                 for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 4))
                     text.replace(at, secret.size(), "****");
             }
-        out += "# " + e.path + (!e.exists ? " (create)" : e.changed() ? " (update)" : " (unchanged)") + "\n";
+        out += "# " + e.path +
+               (e.remove      ? " (remove)"
+                : !e.exists   ? " (create)"
+                : e.changed() ? " (update)"
+                              : " (unchanged)") +
+               "\n";
         out += text;
         if (!text.empty() && text.back() != '\n') out += '\n';
     }

@@ -31,7 +31,8 @@ constexpr std::array table{
          .windows_path = yarn::windows_path,
          .plan = yarn::plan,
          .env_vars = yarn::env_vars,
-         .notes = yarn::notes},
+         .notes = yarn::notes,
+         .unconfigure = true},
     Tool{.name = "pip",
          .format = "pypi",
          .extra_index = true,
@@ -80,7 +81,8 @@ constexpr std::array table{
          .windows_path = maven::windows_path,
          .plan = maven::plan,
          .env_vars = maven::env_vars,
-         .notes = maven::notes},
+         .notes = maven::notes,
+         .unconfigure = true},
     Tool{.name = "gradle",
          .format = "maven",
          .posix_path = gradle::path,
@@ -96,7 +98,8 @@ constexpr std::array table{
          .windows_path = nuget::windows_path,
          .plan = nuget::plan,
          .env_vars = nuget::env_vars,
-         .notes = nuget::notes},
+         .notes = nuget::notes,
+         .unconfigure = true},
     Tool{.name = "cargo",
          .format = "cargo",
          .extra_index = true,
@@ -115,7 +118,8 @@ constexpr std::array table{
          .plan = swift::plan,
          .notes = swift::notes,
          .no_reference = "SwiftPM reads the token only from .netrc or the keychain, which cannot refer to a "
-                         "variable"},
+                         "variable",
+         .unconfigure = true},
     Tool{.name = "bundler",
          .format = "ruby",
          .extra_index = true,
@@ -123,7 +127,8 @@ constexpr std::array table{
          .windows_path = bundler::windows_path,
          .plan = bundler::plan,
          .env_vars = bundler::env_vars,
-         .notes = bundler::notes},
+         .notes = bundler::notes,
+         .unconfigure = true},
 };
 
 }  // namespace
@@ -192,6 +197,13 @@ Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_vie
                std::string_view root) {
     return apply_edit(f, attr.empty() ? edit::xml_set_text(f.after, path, value, root, f.path)
                                       : edit::xml_set_attr(f.after, path, attr, value, root, f.path));
+}
+
+Status remove_xml(FileEdit& f, const std::vector<std::vector<edit::XmlStep>>& paths, std::string_view root) {
+    for (const auto& path : paths)
+        if (auto s = apply_edit(f, edit::xml_remove(f.after, path, f.path)); !s) return s;
+    if (f.after == root) f.after.clear();
+    return Ok{};
 }
 
 Status Files::edit(const std::string& path, const std::function<Status(FileEdit&)>& fn) {

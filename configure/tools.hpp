@@ -131,6 +131,10 @@ Status remove_toml(FileEdit& f, const edit::TomlTable& t, std::initializer_list<
 Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_view attr, std::string_view value,
                std::string_view root);
 
+// Removes the elements at `paths`, in order (each parent that holds only what identifies it goes too); a
+// file left as `root` (what set_xml starts an empty file with) is left empty.
+Status remove_xml(FileEdit& f, const std::vector<std::vector<edit::XmlStep>>& paths, std::string_view root);
+
 // ---- the families (one file each) --------------------------------------------------------------------------
 
 // A tool's functions, in the namespace named after it; each defines those its record names.

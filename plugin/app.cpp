@@ -155,7 +155,7 @@ Result<std::string> configure_tools(const Plan& plan, const protocol::Outcome& o
                     out += std::string(!e.changed() ? "unchanged "
                                        : in.remove  ? "unconfigured "
                                                     : "configured ") +
-                           in.tool + ": " + e.path + "\n";
+                           in.tool + ": " + e.path + (e.remove ? " (removed: nothing else was in it)" : "") + "\n";
             }
             for (auto& n : configure::notes(in, false)) notes.push_back(std::move(n));
             const auto format = configure::repository_format(in.tool);
