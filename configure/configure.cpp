@@ -223,9 +223,25 @@ Result<std::vector<Target>> parse_targets(std::string_view spec, std::string_vie
         const std::string_view item = spec.substr(start, end - start);
         start = end + 1;
         if (item.empty()) continue;
-        const auto colon = item.find(':');
-        Target t{std::string(item.substr(0, colon)), std::string(repository), ""};
-        if (colon != std::string_view::npos) t.repository = std::string(item.substr(colon + 1));
+        std::string_view rest = item;
+        Target t;
+        for (auto plus = rest.rfind('+'); plus != std::string_view::npos; plus = rest.rfind('+')) {
+            const auto option = rest.substr(plus + 1);
+            if (option != "extra-index")
+                return usage("configure item \"" + std::string(item) + "\": unknown option +" + std::string(option) +
+                             " (the one there is: +extra-index)");
+            t.extra_index = true;
+            rest = rest.substr(0, plus);
+        }
+        if (const auto at = rest.find('@'); at != std::string_view::npos) {
+            t.namespace_ = std::string(rest.substr(at + 1));
+            rest = rest.substr(0, at);
+            if (t.namespace_.empty())
+                return usage("configure item \"" + std::string(item) + "\" has no namespace after the @");
+        }
+        const auto colon = rest.find(':');
+        t.tool = std::string(rest.substr(0, colon));
+        t.repository = colon != std::string_view::npos ? std::string(rest.substr(colon + 1)) : std::string(repository);
         auto tool = find_tool(t.tool);
         if (!tool) return std::move(tool).error();
         if (std::find(seen.begin(), seen.end(), *tool) != seen.end())

@@ -63,16 +63,21 @@ struct FileEdit {
 
 // One tool and the repository to configure it for: an item of --configure.
 struct Target {
-    std::string tool;        // as given (an alias stays an alias)
-    std::string repository;  // TOOL:REPOSITORY, or --repository for a bare TOOL
-    std::string format;      // the tool's repository format
+    std::string tool;          // as given (an alias stays an alias)
+    std::string repository;    // TOOL:REPOSITORY, or --repository for a bare TOOL
+    std::string format;        // the tool's repository format
+    std::string namespace_;    // TOOL...@NAMESPACE: this item's --namespace (empty: the run's)
+    bool extra_index = false;  // TOOL...+extra-index: this item's --extra-index (or the run's)
 };
 
-// --configure's value: items TOOL or TOOL:REPOSITORY separated by commas, spaces or newlines (the flag
-// given several times arrives joined by commas; Terraform and the action give one string). A bare TOOL
-// takes `repository` (--repository); without one it is a usage error. A tool named twice (an alias counts
-// as its tool: npm and pnpm share .npmrc) is a usage error, as two items would write the same entries.
-// The names are checked here; the repositories by the caller (aws::validate).
+// --configure's value: items TOOL[:REPOSITORY][@NAMESPACE][+extra-index] separated by commas, spaces or
+// newlines (the flag given several times arrives joined by commas; Terraform and the action give one
+// string), e.g. "npm:npm-store@corp,swift:swift-store@mona,pip:pypi-store+extra-index": the namespace and
+// the extra index of that item alone (--namespace and --extra-index apply to every item that names none).
+// A bare TOOL takes `repository` (--repository); without one it is a usage error. A tool named twice (an
+// alias counts as its tool: npm and pnpm share .npmrc) is a usage error, as two items would write the same
+// entries. The names are checked here (a namespace by the tool, in validate()); the repositories by the
+// caller (aws::validate).
 Result<std::vector<Target>> parse_targets(std::string_view spec, std::string_view repository);
 
 // The tools, in the order --help lists them (tools.cpp has their table).

@@ -49,6 +49,7 @@ Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         if (c.in.remove) {
             std::vector<std::vector<S>> paths;
+            paths.reserve(values.size());
             for (const auto& [path, value] : values) paths.push_back(path);
             return remove_xml(f, paths, nuget_root);
         }

@@ -59,6 +59,27 @@ rc, out, err = run(["--domain", d, "--repository", "crates", "--configure", "car
 check("cargo --output env: export lines", rc == 0 and "export CARGO_REGISTRIES_" in out and "_TOKEN='Bearer eyJ" in out, out)
 check("cargo --output env: no files", not os.path.exists(os.path.join(home, ".cargo")), os.listdir(home))
 
+# Items with their own namespace and extra index (TOOL:REPOSITORY@NAMESPACE, +extra-index), one run; the
+# same items unconfigure them (the created files go).
+ihome = os.path.join(home, "items")
+ienv = dict(env, HOME=ihome)
+items = "npm:npm-store@corp,pip:pypi-store+extra-index"
+rc, out, err = run(["--domain", d, "--configure", items], ienv)
+npmrc_items = os.path.join(ihome, ".npmrc")
+pipconf = os.path.join(ihome, ".config/pip/pip.conf")
+text = open(npmrc_items).read() if os.path.exists(npmrc_items) else ""
+check("items: npm gets the scope of its item only", rc == 0 and "@corp:registry=https://" in text and
+      "\nregistry=" not in "\n" + text, (text, err))
+pip_text = open(pipconf).read() if os.path.exists(pipconf) else ""
+check("items: pip gets an extra index", "extra-index-url = https://aws:" in pip_text and "\nindex-url" not in pip_text,
+      pip_text)
+if shutil.which("npm"):
+    reg = subprocess.run(["npm", "config", "get", "@corp:registry"], capture_output=True, text=True, env=ienv)
+    check("npm reads back the item's scope", reg.stdout.strip().endswith("/npm/npm-store/"), reg.stdout + reg.stderr)
+rc, out, err = run(["--domain", d, "--domain-owner", "111122223333", "--unconfigure", items], ienv)
+check("items: --unconfigure with the same items removes both files",
+      rc == 0 and not os.path.exists(npmrc_items) and not os.path.exists(pipconf), (out, err))
+
 # --unconfigure for the tools of every format: configure beside the user's own entries (CRLF kept), then
 # unconfigure: the user's file comes back byte for byte, a file configure created is deleted, and nothing
 # is sent (no credentials are needed). yarn and mvn read the result back.
