@@ -167,9 +167,6 @@ Result<Context> context(const ConfigureInput& in) {
         if (!name_ok(c.scope, rule.upper_case, rule.punctuation) || c.scope.front() == '.' || c.scope.front() == '_')
             return usage("namespace \"" + in.namespace_ + "\" is invalid for " + in.tool);
     }
-    if (in.remove && !c.tool->unconfigure)
-        return usage("--unconfigure " + in.tool + " is not supported yet: remove the entries for " + c.ep.url() +
-                     " by hand");
     if (in.token_reference && !c.tool->no_reference.empty())
         return usage("--no-token-in-file: " + std::string(c.tool->no_reference));
     if (in.credential_helper && !c.tool->credential_helper)

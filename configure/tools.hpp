@@ -76,6 +76,7 @@ private:
 };
 
 using PathFn = std::string (*)(const Env& env, std::string_view home);
+// The files and their new text; with c.in.remove (--unconfigure), the same files with our entries taken out.
 using PlanFn = Status (*)(const Context& c, const Where& w, Files& files);
 using Vars = std::vector<std::pair<std::string, std::string>>;
 using VarsFn = void (*)(const Context& c, Vars& out);
@@ -104,7 +105,6 @@ struct Tool {
     // variable the tool reads), else why not and what to use instead (the usage error's text).
     std::string_view no_reference = {};
     bool credential_helper = false;  // --credential-helper: the tool runs us for the token (cargo, pip, uv)
-    bool unconfigure = false;        // --unconfigure: its plan can remove our entries (in.remove)
 };
 
 std::span<const Tool> tools();
