@@ -277,10 +277,11 @@ function binaryEnv(extra = {}) {
 
 // The configure input's entries: "npm" (the repository input's), or "npm:npm-store pip:pypi-store"
 // (separated by spaces, commas or new lines).
+// The items of the configure input, TOOL[:REPOSITORY][@NAMESPACE][+extra-index], each whole and its parts.
 function configureEntries(value) {
-  return value.split(/[\s,]+/).filter(Boolean).map((t) => {
-    const [tool, repository] = t.split(":");
-    return { tool, repository: repository || "" };
+  return value.split(/[\s,]+/).filter(Boolean).map((item) => {
+    const [tool, repository] = item.split(/[@+]/)[0].split(":");
+    return { item, tool, repository: repository || "" };
   });
 }
 

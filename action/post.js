@@ -16,8 +16,8 @@ function main() {
   for (const [k, v] of Object.entries(process.env)) if (!k.toUpperCase().startsWith("INPUT_")) base[k] = v;
   for (const [name, value] of Object.entries(inputs))
     if (name !== "configure") base["INPUT_" + name.toUpperCase()] = value;
-  for (const { tool, repository } of lib.configureEntries(inputs.configure || "")) {
-    const env = Object.assign({}, base, { "INPUT_UNCONFIGURE": tool });
+  for (const { item, tool, repository } of lib.configureEntries(inputs.configure || "")) {
+    const env = Object.assign({}, base, { "INPUT_UNCONFIGURE": item });
     if (repository) env["INPUT_REPOSITORY"] = repository;
     const r = spawnSync(binary, ["--output", "github"], { env, encoding: "utf8" });
     const said = ((r.stderr || "") + (r.error ? r.error.message : "")).trim();

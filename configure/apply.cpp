@@ -79,6 +79,12 @@ Status apply(const std::vector<FileEdit>& edits, const FileReader& read) {
     }
     for (std::size_t i = 0; i < edits.size(); ++i) {
         if (!edits[i].changed()) continue;
+        if (edits[i].remove) {
+            std::error_code ec;
+            if (!fs::remove(targets[i], ec) && ec)
+                return config_error("cannot remove " + edits[i].path + ": " + ec.message());
+            continue;
+        }
         if (auto s = files::make_directories(fs::path(targets[i]).parent_path().string()); !s) return s;
         if (auto s = files::replace_user_file(targets[i], edits[i].after); !s) return s;
     }

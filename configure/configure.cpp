@@ -167,9 +167,6 @@ Result<Context> context(const ConfigureInput& in) {
         if (!name_ok(c.scope, rule.upper_case, rule.punctuation) || c.scope.front() == '.' || c.scope.front() == '_')
             return usage("namespace \"" + in.namespace_ + "\" is invalid for " + in.tool);
     }
-    if (in.remove && !c.tool->unconfigure)
-        return usage("--unconfigure " + in.tool + " is not supported yet: remove the entries for " + c.ep.url() +
-                     " by hand");
     if (in.token_reference && !c.tool->no_reference.empty())
         return usage("--no-token-in-file: " + std::string(c.tool->no_reference));
     if (in.credential_helper && !c.tool->credential_helper)
@@ -223,9 +220,25 @@ Result<std::vector<Target>> parse_targets(std::string_view spec, std::string_vie
         const std::string_view item = spec.substr(start, end - start);
         start = end + 1;
         if (item.empty()) continue;
-        const auto colon = item.find(':');
-        Target t{std::string(item.substr(0, colon)), std::string(repository), ""};
-        if (colon != std::string_view::npos) t.repository = std::string(item.substr(colon + 1));
+        std::string_view rest = item;
+        Target t;
+        for (auto plus = rest.rfind('+'); plus != std::string_view::npos; plus = rest.rfind('+')) {
+            const auto option = rest.substr(plus + 1);
+            if (option != "extra-index")
+                return usage("configure item \"" + std::string(item) + "\": unknown option +" + std::string(option) +
+                             " (the one there is: +extra-index)");
+            t.extra_index = true;
+            rest = rest.substr(0, plus);
+        }
+        if (const auto at = rest.find('@'); at != std::string_view::npos) {
+            t.namespace_ = std::string(rest.substr(at + 1));
+            rest = rest.substr(0, at);
+            if (t.namespace_.empty())
+                return usage("configure item \"" + std::string(item) + "\" has no namespace after the @");
+        }
+        const auto colon = rest.find(':');
+        t.tool = std::string(rest.substr(0, colon));
+        t.repository = colon != std::string_view::npos ? std::string(rest.substr(colon + 1)) : std::string(repository);
         auto tool = find_tool(t.tool);
         if (!tool) return std::move(tool).error();
         if (std::find(seen.begin(), seen.end(), *tool) != seen.end())
@@ -274,8 +287,9 @@ Result<std::vector<FileEdit>> plan(const ConfigureInput& in, const Env& env, std
     const detail::Where where{env, home, std::move(*main_path), !in.config_file.empty()};
     if (auto s = c.tool->plan(c, where, files); !s) return std::move(s).error();
     auto edits = files.take();
-    // --unconfigure leaves an absent file absent.
+    // --unconfigure leaves an absent file absent, and takes away a file left with nothing in it.
     if (in.remove) std::erase_if(edits, [](const FileEdit& e) { return !e.exists && e.after.empty(); });
+    for (auto& e : edits) e.remove = in.remove && !e.before.empty() && e.after.empty();
     for (auto& e : edits) {
         e.secrets = {in.token};
         if (const auto enc = percent_encode(in.token); enc != in.token) e.secrets.push_back(enc);
@@ -293,7 +307,12 @@ std::string render_dry_run(const std::vector<FileEdit>& edits, bool show_token) 
                 for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 4))
                     text.replace(at, secret.size(), "****");
             }
-        out += "# " + e.path + (!e.exists ? " (create)" : e.changed() ? " (update)" : " (unchanged)") + "\n";
+        out += "# " + e.path +
+               (e.remove      ? " (remove)"
+                : !e.exists   ? " (create)"
+                : e.changed() ? " (update)"
+                              : " (unchanged)") +
+               "\n";
         out += text;
         if (!text.empty() && text.back() != '\n') out += '\n';
     }

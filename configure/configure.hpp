@@ -54,22 +54,30 @@ struct FileEdit {
     std::string after;   // the content to write
     bool exists = false;
     std::vector<std::string> secrets;  // the token as it appears in `after` (raw, URL-encoded): for redaction
+    // --unconfigure: the file held nothing but our entries (and what we create with them), so it goes, as
+    // before --configure created it.
+    bool remove = false;
 
-    bool changed() const { return !exists || before != after; }
+    bool changed() const { return !exists || before != after || remove; }
 };
 
 // One tool and the repository to configure it for: an item of --configure.
 struct Target {
-    std::string tool;        // as given (an alias stays an alias)
-    std::string repository;  // TOOL:REPOSITORY, or --repository for a bare TOOL
-    std::string format;      // the tool's repository format
+    std::string tool;          // as given (an alias stays an alias)
+    std::string repository;    // TOOL:REPOSITORY, or --repository for a bare TOOL
+    std::string format;        // the tool's repository format
+    std::string namespace_;    // TOOL...@NAMESPACE: this item's --namespace (empty: the run's)
+    bool extra_index = false;  // TOOL...+extra-index: this item's --extra-index (or the run's)
 };
 
-// --configure's value: items TOOL or TOOL:REPOSITORY separated by commas, spaces or newlines (the flag
-// given several times arrives joined by commas; Terraform and the action give one string). A bare TOOL
-// takes `repository` (--repository); without one it is a usage error. A tool named twice (an alias counts
-// as its tool: npm and pnpm share .npmrc) is a usage error, as two items would write the same entries.
-// The names are checked here; the repositories by the caller (aws::validate).
+// --configure's value: items TOOL[:REPOSITORY][@NAMESPACE][+extra-index] separated by commas, spaces or
+// newlines (the flag given several times arrives joined by commas; Terraform and the action give one
+// string), e.g. "npm:npm-store@corp,swift:swift-store@mona,pip:pypi-store+extra-index": the namespace and
+// the extra index of that item alone (--namespace and --extra-index apply to every item that names none).
+// A bare TOOL takes `repository` (--repository); without one it is a usage error. A tool named twice (an
+// alias counts as its tool: npm and pnpm share .npmrc) is a usage error, as two items would write the same
+// entries. The names are checked here (a namespace by the tool, in validate()); the repositories by the
+// caller (aws::validate).
 Result<std::vector<Target>> parse_targets(std::string_view spec, std::string_view repository);
 
 // The tools, in the order --help lists them (tools.cpp has their table).
@@ -124,9 +132,9 @@ std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& 
 // variables (env_output true): e.g. the build-script lines that read Gradle's properties.
 std::vector<std::string> notes(const ConfigureInput& in, bool env_output);
 
-// Writes each changed file atomically (a temporary file in the same folder, fsync, rename), creating
-// missing parent folders with mode 0700; a file that would not change is not touched. A new file is 0600;
-// an existing one keeps its owner and group and its mode, made 0600 when it was wider
+// Writes each changed file atomically (a file to `remove` is deleted instead) (a temporary file in the same folder,
+// fsync, rename), creating missing parent folders with mode 0700; a file that would not change is not touched. A new
+// file is 0600; an existing one keeps its owner and group and its mode, made 0600 when it was wider
 // (files::replace_user_file: a read-only file, or another user's file for a normal user, is refused). A
 // file that changed since plan() read it is an error (nothing of it is written). Only a regular file or an
 // absent one is replaced: a FIFO, device, socket or folder is refused, exit 6. A symbolic link to a regular

@@ -136,6 +136,92 @@ std::string line_indent(std::string_view t, std::size_t at) {
     return std::string(t.substr(s, e - s));
 }
 
+// The objects along `path`: objects[k] holds the member path[k] (as far as they exist: the last one found
+// may lack the next key), and that member's index in it.
+struct Chain {
+    std::vector<std::size_t> objects;
+    std::vector<std::size_t> members;
+    bool complete = false;
+};
+
+Chain find_chain(const Parser& p, std::size_t root, std::span<const std::string> path) {
+    Chain c;
+    std::size_t cur = root;
+    for (std::size_t k = 0; k < path.size(); ++k) {
+        if (!p.values[cur].object) return c;
+        const auto& ms = p.values[cur].members;
+        std::optional<std::size_t> found;
+        for (std::size_t m = 0; m < ms.size(); ++m)
+            if (ms[m].key == path[k]) found = m;  // the last one wins, as json_set finds it
+        if (!found) return c;
+        c.objects.push_back(cur);
+        c.members.push_back(*found);
+        cur = ms[*found].value;
+    }
+    c.complete = true;
+    return c;
+}
+
+Result<std::pair<std::string, Chain>> parse_chain(std::string_view text, std::span<const std::string> path,
+                                                  std::string_view file, std::vector<JValue>& values) {
+    std::string t(text.find_first_not_of(" \t\r\n") == std::string_view::npos ? std::string_view("{}") : text);
+    Parser p(t, file);
+    auto root = p.parse_document();
+    if (!root) return std::move(root).error();
+    auto chain = find_chain(p, *root, path);
+    values = std::move(p.values);
+    return std::pair{std::move(t), std::move(chain)};
+}
+
+struct NetrcToken {
+    std::size_t begin, end;
+    std::string_view text;
+};
+
+// The tokens of a .netrc (comments skipped; a macro's body is one token with empty text); `open_macro`:
+// the last macro runs to the end of the text.
+std::vector<NetrcToken> netrc_tokens(std::string_view text, bool& open_macro) {
+    using Tok = NetrcToken;
+    std::vector<Tok> toks;
+    open_macro = false;
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
+            ++i;
+            continue;
+        }
+        if (text[i] == '#') {  // a comment to the end of the line (as most readers take it)
+            while (i < text.size() && text[i] != '\n') ++i;
+            continue;
+        }
+        const std::size_t b = i;
+        while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') ++i;
+        toks.push_back({b, i, text.substr(b, i - b)});
+        if (toks.back().text == "macdef") {  // a macro: its name, then lines up to an empty line
+            const auto blank = text.find("\n\n", i);
+            const auto blank_crlf = text.find("\n\r\n", i);
+            const auto stop = std::min(blank, blank_crlf);
+            toks.push_back({i, stop == std::string_view::npos ? text.size() : stop, {}});
+            open_macro = stop == std::string_view::npos;
+            i = stop == std::string_view::npos ? text.size() : stop;
+        }
+    }
+    return toks;
+}
+
+// The entry of `machine` in the tokens: [first, last] token indices.
+std::optional<std::pair<std::size_t, std::size_t>> netrc_entry(const std::vector<NetrcToken>& toks,
+                                                               std::string_view machine) {
+    for (std::size_t k = 0; k + 1 < toks.size(); ++k) {
+        if (toks[k].text != "machine" || toks[k + 1].text != machine) continue;
+        std::size_t last = k + 1;
+        for (std::size_t m = k + 2; m < toks.size(); ++m) {
+            if (toks[m].text == "machine" || toks[m].text == "default" || toks[m].text == "macdef") break;
+            last = m;
+        }
+        return std::pair{k, last};
+    }
+    return std::nullopt;
+}
 }  // namespace
 
 std::string json_string(std::string_view s) {
@@ -214,46 +300,60 @@ Result<std::string> json_set(std::string_view text, std::span<const std::string>
     return t;
 }
 
+Result<std::optional<std::string>> json_get(std::string_view text, std::span<const std::string> path,
+                                            std::string_view file) {
+    std::vector<JValue> values;
+    auto r = parse_chain(text, path, file, values);
+    if (!r) return std::move(r).error();
+    const auto& [t, c] = *r;
+    if (!c.complete) return std::optional<std::string>();
+    const auto& v = values[values[c.objects.back()].members[c.members.back()].value];
+    return std::optional<std::string>(t.substr(v.begin, v.end - v.begin));
+}
+
+Result<std::vector<std::string>> json_keys(std::string_view text, std::span<const std::string> path,
+                                           std::string_view file) {
+    std::vector<JValue> values;
+    auto r = parse_chain(text, path, file, values);
+    if (!r) return std::move(r).error();
+    const auto& c = r->second;
+    std::vector<std::string> keys;
+    if (!c.complete) return keys;
+    const auto& v = path.empty() ? values.back() : values[values[c.objects.back()].members[c.members.back()].value];
+    for (const auto& m : v.members) keys.push_back(m.key);
+    return keys;
+}
+
+Result<std::string> json_remove(std::string_view text, std::span<const std::string> path, std::string_view file) {
+    std::vector<JValue> values;
+    auto r = parse_chain(text, path, file, values);
+    if (!r) return std::move(r).error();
+    auto& [t, c] = *r;
+    if (!c.complete || path.empty()) return std::string(text);
+    // Up to the object that holds another member, everything on the way goes.
+    std::size_t level = path.size() - 1;
+    while (level > 0 && values[c.objects[level]].members.size() == 1) --level;
+    const auto& obj = values[c.objects[level]];
+    const auto i = c.members[level];
+    const auto& ms = obj.members;
+    if (ms.size() == 1)
+        t.erase(obj.begin + 1, obj.end - 1 - (obj.begin + 1));
+    else if (i + 1 == ms.size())
+        t.erase(values[ms[i - 1].value].end, values[ms[i].value].end - values[ms[i - 1].value].end);
+    else
+        t.erase(ms[i].key_begin, ms[i + 1].key_begin - ms[i].key_begin);
+    return std::move(t);
+}
+
 Result<std::string> netrc_set(std::string_view text, std::string_view machine, std::string_view login,
                               std::string_view password, std::string_view file) {
-    struct Tok {
-        std::size_t begin, end;
-        std::string_view text;
-    };
-    std::vector<Tok> toks;
-    bool open_macro = false;  // the last macro runs to the end of the text
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
-            ++i;
-            continue;
-        }
-        if (text[i] == '#') {  // a comment to the end of the line (as most readers take it)
-            while (i < text.size() && text[i] != '\n') ++i;
-            continue;
-        }
-        const std::size_t b = i;
-        while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') ++i;
-        toks.push_back({b, i, text.substr(b, i - b)});
-        if (toks.back().text == "macdef") {  // a macro: its name, then lines up to an empty line
-            const auto blank = text.find("\n\n", i);
-            const auto blank_crlf = text.find("\n\r\n", i);
-            const auto stop = std::min(blank, blank_crlf);
-            toks.push_back({i, stop == std::string_view::npos ? text.size() : stop, {}});
-            open_macro = stop == std::string_view::npos;
-            i = stop == std::string_view::npos ? text.size() : stop;
-        }
-    }
+    bool open_macro = false;
+    const auto toks = netrc_tokens(text, open_macro);
     const std::string entry =
         "machine " + std::string(machine) + " login " + std::string(login) + " password " + std::string(password);
-    for (std::size_t k = 0; k + 1 < toks.size(); ++k) {
-        if (toks[k].text != "machine" || toks[k + 1].text != machine) continue;
-        std::size_t last = k + 1;
-        for (std::size_t m = k + 2; m < toks.size(); ++m) {
-            if (toks[m].text == "machine" || toks[m].text == "default" || toks[m].text == "macdef") break;
-            last = m;
-        }
+    if (const auto e = netrc_entry(toks, machine)) {
         std::string out(text);
-        out.replace(toks[k].begin, toks[last].end - toks[k].begin, entry);
+        out.replace(toks[e->first].begin, toks[e->second].end - toks[e->first].begin, entry);
         return out;
     }
     std::string out(text);
@@ -280,6 +380,30 @@ Result<std::string> netrc_set(std::string_view text, std::string_view machine, s
     if (open_macro) out += nl;  // a macro runs to an empty line: end it, or our entry would be its text
     out += entry + nl;
     (void)file;
+    return out;
+}
+
+std::string netrc_remove(std::string_view text, std::string_view machine, std::string_view login) {
+    bool open_macro = false;
+    const auto toks = netrc_tokens(text, open_macro);
+    const auto e = netrc_entry(toks, machine);
+    if (!e) return std::string(text);
+    bool ours = false;
+    for (std::size_t k = e->first + 2; k + 1 <= e->second; ++k)
+        if (toks[k].text == "login") ours = toks[k + 1].text == login;
+    if (!ours) return std::string(text);
+    // The entry, and the line it stood on when it had one to itself (as netrc_set writes it).
+    std::size_t b = toks[e->first].begin;
+    std::size_t end = toks[e->second].end;
+    while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '\t')) --b;
+    std::size_t after = end;
+    while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r')) ++after;
+    if ((b == 0 || text[b - 1] == '\n') && (after == text.size() || text[after] == '\n'))
+        end = after < text.size() ? after + 1 : after;
+    else
+        b = toks[e->first].begin;
+    std::string out(text);
+    out.erase(b, end - b);
     return out;
 }
 

@@ -301,6 +301,49 @@ Result<Located> locate(std::string_view text, std::span<const XmlStep> path, std
     }
 }
 
+// The elements along `path` from the root, as far as they exist (fewer than path.size() when one is missing;
+// none when the root is another element).
+std::vector<std::size_t> find_chain(std::string_view t, const Doc& d, std::span<const XmlStep> path) {
+    std::vector<std::size_t> chain;
+    if (d.elems.empty() || d.elems[0].name != path.front().name) return chain;
+    chain.push_back(0);
+    for (std::size_t k = 1; k < path.size(); ++k) {
+        std::optional<std::size_t> next;
+        for (auto c : d.elems[chain.back()].children)
+            if (matches(t, d, d.elems[c], path[k])) {
+                next = c;
+                break;
+            }
+        if (!next) break;
+        chain.push_back(*next);
+    }
+    return chain;
+}
+
+// True when `e` holds nothing but `going` and the children that identify it (named `identity`): no other
+// element, text or comment.
+bool only_identity(std::string_view t, const Doc& d, const Elem& e, std::string_view identity, std::size_t going) {
+    std::size_t at = e.open_end;
+    for (auto c : e.children) {
+        const auto& child = d.elems[c];
+        if (c != going && (identity.empty() || child.name != identity)) return false;
+        if (!blank(t.substr(at, child.start - at))) return false;
+        at = child.end;
+    }
+    return blank(t.substr(at, e.close_start - at));
+}
+
+// The span of `e` in the text, with the indentation before it and the line end before that when it starts
+// its line: what insert_child added.
+std::pair<std::size_t, std::size_t> element_span(std::string_view t, const Elem& e) {
+    std::size_t b = e.start;
+    while (b > 0 && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
+    if (b == 0 || t[b - 1] != '\n') return {e.start, e.end};
+    --b;
+    if (b > 0 && t[b - 1] == '\r') --b;
+    return {b, e.end};
+}
+
 }  // namespace
 
 std::string xml_escape(std::string_view s) {
@@ -358,6 +401,21 @@ Result<std::string> xml_set_attr(std::string_view text, std::span<const XmlStep>
         }
     t.insert(insert_at, " " + std::string(attr) + "=\"" + xml_escape(value) + "\"");
     return std::move(t);
+}
+
+Result<std::string> xml_remove(std::string_view text, std::span<const XmlStep> path, std::string_view file) {
+    std::string t(text);
+    if (blank(t)) return t;
+    auto d = scan(t, file);
+    if (!d) return std::move(d).error();
+    const auto chain = find_chain(t, *d, path);
+    if (chain.size() < path.size() || chain.size() < 2) return t;
+    // Up to the element that holds something else, everything on the way goes.
+    std::size_t level = chain.size() - 1;
+    while (level > 1 && only_identity(t, *d, d->elems[chain[level - 1]], path[level - 1].child, chain[level])) --level;
+    const auto [b, e] = element_span(t, d->elems[chain[level]]);
+    t.erase(b, e - b);
+    return t;
 }
 
 }  // namespace cat::configure::edit

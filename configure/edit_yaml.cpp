@@ -116,70 +116,144 @@ Error cannot(std::string_view file, std::size_t line, std::string_view why) {
                                               std::string(why) + "; edit it by hand or use --config-file");
 }
 
+struct Found {
+    std::size_t line = 0;
+    KeyLine key;
+    std::size_t block_end = 0;  // after the last line of the block under the key
+};
+
+// The keys of `path` found in turn (fewer than path.size() when one is missing); for a missing one, where
+// it was looked for: the block [begin, end) and the indentation of its keys (none: an empty block).
+struct Walk {
+    std::vector<Found> found;
+    std::size_t end = 0;
+    std::optional<std::size_t> child_indent;
+};
+
+Result<Walk> walk(const Lines& lines, std::span<const std::string> path, std::string_view file) {
+    Walk w;
+    std::size_t begin = 0;
+    w.end = lines.size();
+    for (std::size_t level = 0; level < path.size(); ++level) {
+        w.child_indent.reset();
+        std::optional<Found> found;
+        for (std::size_t i = begin; i < w.end && !found; ++i) {
+            if (!content(lines[i])) continue;
+            const auto ind = indent_of(lines[i]);
+            if (!w.child_indent) w.child_indent = ind;
+            if (ind != *w.child_indent) continue;
+            if (auto k = key_line(lines[i]); k && k->key == path[level]) found = Found{i, std::move(*k), 0};
+        }
+        if (!found) return w;
+        // The block under the key: the following lines more indented than it.
+        found->block_end = found->line + 1;
+        for (std::size_t i = found->line + 1; i < w.end; ++i) {
+            if (!content(lines[i])) continue;
+            if (indent_of(lines[i]) <= found->key.indent) break;
+            found->block_end = i + 1;
+        }
+        const bool last = level + 1 == path.size();
+        if (!last && !found->key.value.empty())
+            return cannot(file, found->line, "\"" + path[level] + "\" is not written as an indented block");
+        begin = found->line + 1;
+        w.end = found->block_end;
+        w.found.push_back(std::move(*found));
+    }
+    return w;
+}
+
+// A scalar as written, without its quotes (double quotes: the escapes of quoted() undone).
+std::string unquote(std::string_view v) {
+    if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') {
+        std::string out;
+        for (std::size_t i = 1; i + 1 < v.size(); ++i) {
+            out += v[i];
+            if (v[i] == '\'' && v[i + 1] == '\'') ++i;
+        }
+        return out;
+    }
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
+        std::string out;
+        for (std::size_t i = 1; i + 1 < v.size(); ++i) {
+            if (v[i] == '\\' && i + 2 < v.size()) ++i;
+            out += v[i];
+        }
+        return out;
+    }
+    return std::string(v);
+}
+
 }  // namespace
 
 Result<std::string> yaml_set(std::string_view text, std::span<const std::string> path, std::string_view value,
                              bool raw_keys, std::string_view file) {
     Lines lines(text);
-    std::size_t begin = 0;
-    std::size_t end = lines.size();
-    std::optional<std::size_t> parent_indent;  // none: the top level
-    for (std::size_t level = 0; level < path.size(); ++level) {
-        const bool last = level + 1 == path.size();
-        std::optional<std::size_t> child_indent;
-        std::optional<std::size_t> found;
-        std::optional<KeyLine> found_key;
-        for (std::size_t i = begin; i < end; ++i) {
-            if (!content(lines[i])) continue;
-            const auto ind = indent_of(lines[i]);
-            if (!child_indent) child_indent = ind;
-            if (ind != *child_indent) continue;
-            auto k = key_line(lines[i]);
-            if (k && k->key == path[level]) {
-                found = i;
-                found_key = std::move(k);
-                break;
-            }
+    auto w = walk(lines, path, file);
+    if (!w) return std::move(w).error();
+    if (w->found.size() < path.size()) {
+        const auto level = w->found.size();
+        std::size_t ind = w->child_indent ? *w->child_indent : (level > 0 ? w->found.back().key.indent + 2 : 0);
+        std::size_t at = w->end;
+        for (std::size_t j = level; j < path.size(); ++j, ind += 2) {
+            std::string line(ind, ' ');
+            line += write_key(path[j], raw_keys) + ":";
+            if (j + 1 == path.size()) line += " " + std::string(value);
+            lines.insert(at++, std::move(line));
         }
-        if (!found) {
-            std::size_t ind = child_indent ? *child_indent : (parent_indent ? *parent_indent + 2 : 0);
-            std::size_t at = end;
-            for (std::size_t j = level; j < path.size(); ++j, ind += 2) {
-                std::string line(ind, ' ');
-                line += write_key(path[j], raw_keys) + ":";
-                if (j + 1 == path.size()) line += " " + std::string(value);
-                lines.insert(at++, std::move(line));
-            }
-            return lines.join();
-        }
-        // The block under the key: the following lines more indented than it.
-        std::size_t block_end = *found + 1;
-        for (std::size_t i = *found + 1; i < end; ++i) {
-            if (!content(lines[i])) continue;
-            if (indent_of(lines[i]) <= found_key->indent) break;
-            block_end = i + 1;
-        }
-        if (last) {
-            if (block_end > *found + 1) return cannot(file, *found, "\"" + path[level] + "\" is not a single value");
-            // Only the value changes: a comment after it stays.
-            const std::string& line = lines[*found];
-            std::string out;
-            if (found_key->value_begin == found_key->value_end) {
-                out = line.substr(0, found_key->colon + 1) + " " + std::string(value);
-                if (found_key->value_begin < line.size()) out += " " + line.substr(found_key->value_begin);
-            } else {
-                out = line.substr(0, found_key->value_begin) + std::string(value) + line.substr(found_key->value_end);
-            }
-            lines.replace(*found, std::move(out));
-            return lines.join();
-        }
-        if (!found_key->value.empty())
-            return cannot(file, *found, "\"" + path[level] + "\" is not written as an indented block");
-        begin = *found + 1;
-        end = block_end;
-        parent_indent = found_key->indent;
+        return lines.join();
     }
+    const auto& last = w->found.back();
+    if (last.block_end > last.line + 1) return cannot(file, last.line, "\"" + path.back() + "\" is not a single value");
+    // Only the value changes: a comment after it stays.
+    const std::string& line = lines[last.line];
+    std::string out;
+    if (last.key.value_begin == last.key.value_end) {
+        out = line.substr(0, last.key.colon + 1) + " " + std::string(value);
+        if (last.key.value_begin < line.size()) out += " " + line.substr(last.key.value_begin);
+    } else {
+        out = line.substr(0, last.key.value_begin) + std::string(value) + line.substr(last.key.value_end);
+    }
+    lines.replace(last.line, std::move(out));
     return lines.join();
+}
+
+std::optional<std::string> yaml_get(std::string_view text, std::span<const std::string> path) {
+    const Lines lines(text);
+    auto w = walk(lines, path, "");
+    if (!w || w->found.size() < path.size()) return std::nullopt;
+    const auto& last = w->found.back();
+    if (last.block_end > last.line + 1) return std::nullopt;
+    return unquote(last.key.value);
+}
+
+Result<std::string> yaml_remove(std::string_view text, std::span<const std::string> path, std::string_view file) {
+    Lines lines(text);
+    auto w = walk(lines, path, file);
+    if (!w) return std::move(w).error();
+    if (w->found.size() < path.size()) return std::string(text);
+    // The deepest mapping on the way that holds anything besides what goes: up to it, everything goes.
+    std::size_t level = path.size() - 1;
+    while (level > 0) {
+        const auto& parent = w->found[level - 1];
+        const auto& child = w->found[level];
+        bool other = false;
+        for (std::size_t i = parent.line + 1; i < parent.block_end && !other; ++i)
+            if ((i < child.line || i >= child.block_end) && !trim(lines[i]).empty()) other = true;
+        if (other) break;
+        --level;
+    }
+    const auto& gone = w->found[level];
+    lines.erase(gone.line, gone.block_end);
+    return lines.join();
+}
+
+bool yaml_empty(std::string_view text) {
+    const Lines lines(text);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto t = trim(lines[i]);
+        if (!t.empty() && t != "---" && t != "...") return false;
+    }
+    return true;
 }
 
 }  // namespace cat::configure::edit

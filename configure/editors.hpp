@@ -78,6 +78,14 @@ bool ini_has(std::string_view text, const IniDialect& d, std::string_view sectio
 // A mapping written in flow style ({...}) on the way is a config error.
 Result<std::string> yaml_set(std::string_view text, std::span<const std::string> path, std::string_view value,
                              bool raw_keys, std::string_view file);
+// The scalar at `path`, unquoted (nullopt when there is none, or it is not a scalar).
+std::optional<std::string> yaml_get(std::string_view text, std::span<const std::string> path);
+// Removes the key at `path` (with any block under it); each mapping on the way that is left with nothing
+// (no key, no comment) goes too. The text as it is when there is no such key; a mapping on the way written
+// in flow style is a config error, as for yaml_set.
+Result<std::string> yaml_remove(std::string_view text, std::span<const std::string> path, std::string_view file);
+// True when the text holds no key and no comment (blank lines and document markers only).
+bool yaml_empty(std::string_view text);
 
 // ---- TOML: Cargo's config and credentials, uv.toml, Poetry's config.toml and auth.toml ------------------
 struct TomlTable {
@@ -113,6 +121,10 @@ Result<std::string> xml_set_attr(std::string_view text, std::span<const XmlStep>
 // Makes sure the element at `path` exists (creating it like the setters do).
 Result<std::string> xml_ensure(std::string_view text, std::span<const XmlStep> path, std::string_view root_template,
                                std::string_view file);
+// Removes the element at `path` (and the indentation and line it stood on); each element on the way below
+// the root that is left holding nothing but what identifies it (its step's `child`) goes too. The text as
+// it is when there is no such element.
+Result<std::string> xml_remove(std::string_view text, std::span<const XmlStep> path, std::string_view file);
 std::string xml_escape(std::string_view s);
 
 // ---- JSON: SwiftPM's registries.json --------------------------------------------------------------------
@@ -120,11 +132,22 @@ std::string xml_escape(std::string_view s);
 // the file's indentation and separator style. overwrite false: an existing member is left as it is.
 Result<std::string> json_set(std::string_view text, std::span<const std::string> path, std::string_view value_json,
                              bool overwrite, std::string_view file);
+// The member at `path` as written (serialized JSON), nullopt when there is none.
+Result<std::optional<std::string>> json_get(std::string_view text, std::span<const std::string> path,
+                                            std::string_view file);
+// The keys of the object at `path` (empty when there is none).
+Result<std::vector<std::string>> json_keys(std::string_view text, std::span<const std::string> path,
+                                           std::string_view file);
+// Removes the member at `path` (with its separator); each object on the way below the root left empty goes
+// too. The text as it is when there is no such member.
+Result<std::string> json_remove(std::string_view text, std::span<const std::string> path, std::string_view file);
 std::string json_string(std::string_view s);
 
 // ---- .netrc ---------------------------------------------------------------------------------------------
 // Makes the entry for `machine` be "machine M login L password P" (replacing that entry's tokens only).
 Result<std::string> netrc_set(std::string_view text, std::string_view machine, std::string_view login,
                               std::string_view password, std::string_view file);
+// Removes the entry for `machine` when its login is `login` (with the line it stood on, when it had one).
+std::string netrc_remove(std::string_view text, std::string_view machine, std::string_view login);
 
 }  // namespace cat::configure::edit

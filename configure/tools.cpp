@@ -22,8 +22,7 @@ constexpr std::array table{
          .windows_path = npm::windows_path,
          .plan = npm::plan,
          .env_vars = npm::env_vars,
-         .notes = npm::notes,
-         .unconfigure = true},
+         .notes = npm::notes},
     Tool{.name = "yarn",
          .format = "npm",
          .namespace_rule = npm_scope,
@@ -44,8 +43,7 @@ constexpr std::array table{
          .no_reference = "pip.conf cannot refer to a variable: use --credential-helper (pip asks "
                          "codeartifact-token through its keyring provider), or run pip under codeartifact-token "
                          "exec --configure pip",
-         .credential_helper = true,
-         .unconfigure = true},
+         .credential_helper = true},
     Tool{.name = "uv",
          .format = "pypi",
          .extra_index = true,
@@ -54,24 +52,21 @@ constexpr std::array table{
          .plan = uv::plan,
          .env_vars = uv::env_vars,
          .notes = uv::notes,
-         .credential_helper = true,
-         .unconfigure = true},
+         .credential_helper = true},
     Tool{.name = "twine",
          .format = "pypi",
          .posix_path = twine::path,
          .windows_path = twine::windows_path,
          .plan = twine::plan,
          .env_vars = twine::env_vars,
-         .notes = twine::notes,
-         .unconfigure = true},
+         .notes = twine::notes},
     Tool{.name = "poetry",
          .format = "pypi",
          .posix_path = poetry::path,
          .windows_path = poetry::windows_path,
          .plan = poetry::plan,
          .env_vars = poetry::env_vars,
-         .notes = poetry::notes,
-         .unconfigure = true},
+         .notes = poetry::notes},
     Tool{.name = "maven",
          .aliases = maven_aliases,
          .format = "maven",
@@ -87,8 +82,7 @@ constexpr std::array table{
          .windows_path = gradle::windows_path,
          .plan = gradle::plan,
          .env_vars = gradle::env_vars,
-         .notes = gradle::notes,
-         .unconfigure = true},
+         .notes = gradle::notes},
     Tool{.name = "nuget",
          .aliases = nuget_aliases,
          .format = "nuget",
@@ -105,8 +99,7 @@ constexpr std::array table{
          .plan = cargo::plan,
          .env_vars = cargo::env_vars,
          .notes = cargo::notes,
-         .credential_helper = true,
-         .unconfigure = true},
+         .credential_helper = true},
     Tool{.name = "swift",
          .format = "swift",
          .namespace_rule = swift_scope,
@@ -192,6 +185,13 @@ Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_vie
                std::string_view root) {
     return apply_edit(f, attr.empty() ? edit::xml_set_text(f.after, path, value, root, f.path)
                                       : edit::xml_set_attr(f.after, path, attr, value, root, f.path));
+}
+
+Status remove_xml(FileEdit& f, const std::vector<std::vector<edit::XmlStep>>& paths, std::string_view root) {
+    for (const auto& path : paths)
+        if (auto s = apply_edit(f, edit::xml_remove(f.after, path, f.path)); !s) return s;
+    if (f.after == root) f.after.clear();
+    return Ok{};
 }
 
 Status Files::edit(const std::string& path, const std::function<Status(FileEdit&)>& fn) {

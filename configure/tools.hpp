@@ -76,6 +76,7 @@ private:
 };
 
 using PathFn = std::string (*)(const Env& env, std::string_view home);
+// The files and their new text; with c.in.remove (--unconfigure), the same files with our entries taken out.
 using PlanFn = Status (*)(const Context& c, const Where& w, Files& files);
 using Vars = std::vector<std::pair<std::string, std::string>>;
 using VarsFn = void (*)(const Context& c, Vars& out);
@@ -104,7 +105,6 @@ struct Tool {
     // variable the tool reads), else why not and what to use instead (the usage error's text).
     std::string_view no_reference = {};
     bool credential_helper = false;  // --credential-helper: the tool runs us for the token (cargo, pip, uv)
-    bool unconfigure = false;        // --unconfigure: its plan can remove our entries (in.remove)
 };
 
 std::span<const Tool> tools();
@@ -130,6 +130,10 @@ Status remove_toml(FileEdit& f, const edit::TomlTable& t, std::initializer_list<
 // Sets the text of the element at `path` (attr empty) or its attribute `attr`; `root` starts an empty file.
 Status set_xml(FileEdit& f, std::span<const edit::XmlStep> path, std::string_view attr, std::string_view value,
                std::string_view root);
+
+// Removes the elements at `paths`, in order (each parent that holds only what identifies it goes too); a
+// file left as `root` (what set_xml starts an empty file with) is left empty.
+Status remove_xml(FileEdit& f, const std::vector<std::vector<edit::XmlStep>>& paths, std::string_view root);
 
 // ---- the families (one file each) --------------------------------------------------------------------------
 

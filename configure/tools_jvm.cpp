@@ -33,6 +33,18 @@ Status plan(const Context& c, const Where& w, Files& files) {
     const auto el = [](std::string name) { return edit::XmlStep{std::move(name), "", "", ""}; };
     const auto ours = [&](std::string name) { return edit::XmlStep{std::move(name), "id", "", c.name}; };
     const auto settings = el("settings");
+    if (c.in.remove)  // ours, with or without --extra-index; what holds only them goes with them
+        return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+            const std::vector<std::vector<edit::XmlStep>> paths{
+                {settings, el("servers"), ours("server"), el("username")},
+                {settings, el("servers"), ours("server"), el("password")},
+                {settings, el("mirrors"), ours("mirror"), el("url")},
+                {settings, el("mirrors"), ours("mirror"), el("mirrorOf")},
+                {settings, el("profiles"), ours("profile"), el("repositories"), ours("repository"), el("url")},
+                {settings, el("activeProfiles"), {"activeProfile", "", "", c.name}},
+            };
+            return remove_xml(f, paths, maven_root);
+        });
     std::vector<std::pair<std::vector<edit::XmlStep>, std::string>> values{
         {{settings, el("servers"), ours("server"), el("username")}, "aws"},
         // Maven interpolates ${env.NAME} in settings.xml from the environment

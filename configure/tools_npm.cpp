@@ -85,10 +85,22 @@ Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         std::string registry = "//" + c.ep.authority + c.ep.path;
         registry.pop_back();  // Yarn compares registries without the final '/'
+        const auto server = c.scope.empty() ? std::vector<std::string>{"npmRegistryServer"}
+                                            : std::vector<std::string>{"npmScopes", c.scope, "npmRegistryServer"};
+        if (c.in.remove) {  // the registry server only while it still names our repository
+            if (edit::yaml_get(f.after, server) == c.ep.url())
+                if (auto s = apply_edit(f, edit::yaml_remove(f.after, server, f.path)); !s) return s;
+            for (auto key : {"npmAlwaysAuth", "npmAuthToken"})
+                if (auto s = apply_edit(
+                        f,
+                        edit::yaml_remove(f.after, std::vector<std::string>{"npmRegistries", registry, key}, f.path));
+                    !s)
+                    return s;
+            if (edit::yaml_empty(f.after)) f.after.clear();
+            return Ok{};
+        }
         const std::vector<std::pair<std::vector<std::string>, std::string>> sets{
-            {c.scope.empty() ? std::vector<std::string>{"npmRegistryServer"}
-                             : std::vector<std::string>{"npmScopes", c.scope, "npmRegistryServer"},
-             quoted(c.ep.url())},
+            {server, quoted(c.ep.url())},
             {{"npmRegistries", registry, "npmAlwaysAuth"}, "true"},
             // Yarn Berry replaces ${NAME} in .yarnrc.yml values by the environment's
             // (yarnpkg.com/configuration/yarnrc: "environment variables ... using ${NAME}").

@@ -47,6 +47,12 @@ Status plan(const Context& c, const Where& w, Files& files) {
          c.token_or("%CODEARTIFACT_AUTH_TOKEN%")},
     };
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        if (c.in.remove) {
+            std::vector<std::vector<S>> paths;
+            paths.reserve(values.size());
+            for (const auto& [path, value] : values) paths.push_back(path);
+            return remove_xml(f, paths, nuget_root);
+        }
         for (const auto& [path, value] : values)
             if (auto s = set_xml(f, path, "value", value, nuget_root); !s) return s;
         return Ok{};

@@ -149,30 +149,42 @@ std::string windows_path(const Env&, std::string_view home) {
     return join_windows(home, ".pypirc");
 }
 
+namespace {
+
+// The index-servers list --configure writes where there is none: [pypi] and every section of the file
+// (without [distutils], twine knows only [pypi]; listing them keeps them all usable), then ours.
+std::string servers_for(std::string_view text) {
+    std::string servers;
+    auto sections = edit::ini_sections(text, configparser);
+    if (std::find(sections.begin(), sections.end(), "pypi") == sections.end())
+        sections.insert(sections.begin(), "pypi");
+    for (const auto& s : sections)
+        if (s != "distutils" && s != section && (" " + servers).find(" " + s + " ") == std::string::npos)
+            servers += s + " ";
+    return servers + std::string(section);
+}
+
+}  // namespace
+
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
         if (c.in.remove) {
-            f.after = edit::ini_list_remove(f.after, configparser, "distutils", "index-servers",
-                                            [&](std::string_view item) { return item == section; });
             for (auto key : {"repository", "username", "password"})
                 f.after = edit::ini_remove(f.after, configparser, std::string(section), key);
+            // A list that --configure wrote (what is left is what it derived from the file) goes whole.
+            if (edit::ini_get(f.after, configparser, "distutils", "index-servers") == servers_for(f.after)) {
+                f.after = edit::ini_remove(f.after, configparser, "distutils", "index-servers");
+                return Ok{};
+            }
+            f.after = edit::ini_list_remove(f.after, configparser, "distutils", "index-servers",
+                                            [&](std::string_view item) { return item == section; });
             return Ok{};
         }
-        if (edit::ini_has(f.after, configparser, "distutils", "index-servers")) {
+        if (edit::ini_has(f.after, configparser, "distutils", "index-servers"))
             f.after = edit::ini_list_put(f.after, configparser, "distutils", "index-servers", std::string(section),
                                          [&](std::string_view item) { return item == section; });
-        } else {
-            // Without [distutils], twine knows only [pypi]; listing the sections keeps them all usable.
-            std::string servers;
-            auto sections = edit::ini_sections(f.after, configparser);
-            if (std::find(sections.begin(), sections.end(), "pypi") == sections.end())
-                sections.insert(sections.begin(), "pypi");
-            for (const auto& s : sections)
-                if (s != "distutils" && s != section && servers.find(" " + s + " ") == std::string::npos)
-                    servers += s + " ";
-            servers += std::string(section);
-            f.after = edit::ini_set(f.after, configparser, "distutils", "index-servers", servers);
-        }
+        else
+            f.after = edit::ini_set(f.after, configparser, "distutils", "index-servers", servers_for(f.after));
         const std::string name(section);
         f.after = edit::ini_set(f.after, configparser, name, "repository", c.ep.url());
         f.after = edit::ini_set(f.after, configparser, name, "username", "aws");

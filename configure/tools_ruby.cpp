@@ -38,6 +38,17 @@ std::string windows_path(const Env& env, std::string_view home) {
 
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        if (c.in.remove) {  // the credential, and the mirror only while it still names our repository
+            const std::vector<std::string> mirror{bundler_key("mirror.https://rubygems.org/")};
+            if (edit::yaml_get(f.after, mirror) == c.ep.url())
+                if (auto s = apply_edit(f, edit::yaml_remove(f.after, mirror, f.path)); !s) return s;
+            if (auto s =
+                    apply_edit(f, edit::yaml_remove(f.after, std::vector<std::string>{bundler_key(c.ep.host)}, f.path));
+                !s)
+                return s;
+            if (edit::yaml_empty(f.after)) f.after.clear();
+            return Ok{};
+        }
         if (edit::trim(f.after).empty() && f.after.find('\n') == std::string::npos) f.after = "---\n";
         const auto set = [&](std::string_view setting, std::string_view value) {
             return apply_edit(f, edit::yaml_set(f.after, std::vector<std::string>{bundler_key(setting)}, quoted(value),

@@ -15,7 +15,45 @@ std::string windows_path(const Env&, std::string_view home) {
     return join_windows(home, ".swiftpm/configuration/registries.json");
 }
 
+// --unconfigure: the scope's registry while it is ours; the host's authentication and .netrc entry (shared
+// by the domain's repositories) once no registry of the file is on that host.
+Status unconfigure(const Context& c, const Where& w, Files& files) {
+    using Path = std::vector<std::string>;
+    const std::string scope = c.scope.empty() ? "[default]" : c.scope;
+    bool host_used = false;
+    auto s = files.edit(w.main_path, [&](FileEdit& f) -> Status {
+        auto url = edit::json_get(f.after, Path{"registries", scope, "url"}, f.path);
+        if (!url) return std::move(url).error();
+        if (*url == edit::json_string(c.ep.url()))
+            if (auto r = apply_edit(f, edit::json_remove(f.after, Path{"registries", scope}, f.path)); !r) return r;
+        auto scopes = edit::json_keys(f.after, Path{"registries"}, f.path);
+        if (!scopes) return std::move(scopes).error();
+        for (const auto& other : *scopes) {
+            auto u = edit::json_get(f.after, Path{"registries", other, "url"}, f.path);
+            if (!u) return std::move(u).error();
+            host_used = host_used || (*u && (*u)->starts_with("\"" + c.ep.scheme + "://" + c.ep.authority + "/"));
+        }
+        if (host_used) return Ok{};
+        auto r = apply_edit(f, edit::json_remove(f.after, Path{"authentication", c.ep.host}, f.path));
+        if (!r) return r;
+        auto keys = edit::json_keys(f.after, {}, f.path);
+        if (!keys) return std::move(keys).error();
+        if (keys->empty() || *keys == std::vector<std::string>{"version"}) f.after.clear();
+        return Ok{};
+    });
+    if (!s || host_used) return s;
+    const auto netrc = join_path(w.home, ".netrc");
+    auto exists = files.exists(netrc);
+    if (!exists) return std::move(exists).error();
+    if (!*exists) return Ok{};
+    return files.edit(netrc, [&](FileEdit& f) {
+        f.after = edit::netrc_remove(f.after, c.ep.host, "token");
+        return Status(Ok{});
+    });
+}
+
 Status plan(const Context& c, const Where& w, Files& files) {
+    if (c.in.remove) return unconfigure(c, w, files);
     auto s = files.edit(w.main_path, [&](FileEdit& f) -> Status {
         const std::string scope = c.scope.empty() ? "[default]" : c.scope;
         const std::vector<std::pair<std::vector<std::string>, std::string>> sets{

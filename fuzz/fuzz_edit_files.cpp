@@ -6,7 +6,9 @@
 //   - only our value changes when the edit is made again with another value (token rotation): the
 //     second result is the first with the value replaced;
 //   - a fresh entry (a name the file does not have) is a pure insertion: the file is the result with one
-//     contiguous run of bytes taken out (XML: or a self-closing parent's "/" turned into an end tag).
+//     contiguous run of bytes taken out (XML: or a self-closing parent's "/" turned into an end tag);
+//   - the removers of --unconfigure (YAML, XML, JSON, .netrc) take our entry out of the edited file as one
+//     contiguous run of bytes, leaving no value of ours, and refuse what they refuse as a config error.
 #include <algorithm>
 #include <functional>
 #include <optional>
@@ -26,6 +28,7 @@ constexpr std::string_view kFresh = "zqx";  // in every fresh name
 
 // One edit with the value given: the new text, or the editor's error.
 using Edit = std::function<Result<std::string>(std::string_view text, std::string_view value)>;
+using Remove = std::function<Result<std::string>(std::string_view text)>;
 
 struct Case {
     Edit run;
@@ -33,6 +36,7 @@ struct Case {
     bool rotates = true;          // a second value replaces the first (not so for "set only when missing")
     bool xml = false;             // a self-closing parent may become an element with an end tag
     bool blank_template = false;  // an empty file becomes a template first
+    Remove remove;                // --unconfigure's removal of the same entry, where the format has one
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
@@ -98,6 +102,7 @@ Case yaml_case(unsigned v) {
     c.run = [&path, raw](std::string_view text, std::string_view value) {
         return edit::yaml_set(text, path, edit::json_string(value), raw, kFile);
     };
+    c.remove = [&path](std::string_view text) { return edit::yaml_remove(text, path, kFile); };
     return c;
 }
 
@@ -146,11 +151,13 @@ Case xml_case(unsigned v) {
         c.run = [&path](std::string_view text, std::string_view value) {
             return edit::xml_set_text(text, path, value, maven_root, kFile);
         };
+        c.remove = [&path](std::string_view text) { return edit::xml_remove(text, path, kFile); };
     } else {
         const auto& path = nuget[v % 3];
         c.run = [&path](std::string_view text, std::string_view value) {
             return edit::xml_set_attr(text, path, "value", value, nuget_root, kFile);
         };
+        c.remove = [&path](std::string_view text) { return edit::xml_remove(text, path, kFile); };
     }
     return c;
 }
@@ -172,6 +179,7 @@ Case json_case(unsigned v) {
     c.run = [&path, overwrite](std::string_view text, std::string_view value) {
         return edit::json_set(text, path, edit::json_string(value), overwrite, kFile);
     };
+    if (overwrite) c.remove = [&path](std::string_view text) { return edit::json_remove(text, path, kFile); };
     return c;
 }
 
@@ -182,6 +190,7 @@ Case netrc_case(unsigned v) {
     c.run = [machine](std::string_view text, std::string_view value) {
         return edit::netrc_set(text, machine, "token", value, kFile);
     };
+    c.remove = [machine](std::string_view text) { return ok(edit::netrc_remove(text, machine, "token")); };
     return c;
 }
 
@@ -222,10 +231,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (contains_folded(text, "qv1token") || contains_folded(text, "qv2token")) return 0;
     const bool fresh = c.fresh && !contains_folded(text, kFresh);
 
+    if (c.remove)
+        if (auto removed = c.remove(text); !removed) check_refusal(removed.error());
     auto first = c.run(text, kValue1);
     if (!first) {
         check_refusal(first.error());
         return 0;
+    }
+    if (c.remove) {
+        auto removed = c.remove(*first);
+        FUZZ_CHECK(removed.ok());
+        FUZZ_CHECK(removed->find(kValue1) == std::string::npos);
+        FUZZ_CHECK(pure_insertion(*removed, *first, false));
     }
     FUZZ_CHECK(first->find(kValue1) != std::string::npos);
 

@@ -85,8 +85,8 @@ configure::ConfigureInput configure_input(const Plan& plan, const configure::Tar
     in.domain = o.domain;
     in.domain_owner = o.domain_owner;
     in.repository = t.repository;
-    in.namespace_ = plan.namespace_;
-    in.extra_index = plan.extra_index;
+    in.namespace_ = t.namespace_.empty() ? plan.namespace_ : t.namespace_;
+    in.extra_index = t.extra_index || plan.extra_index;
     in.config_file = plan.config_file;
     in.token_reference = plan.token_reference;
     in.credential_helper = plan.credential_helper;
@@ -155,7 +155,7 @@ Result<std::string> configure_tools(const Plan& plan, const protocol::Outcome& o
                     out += std::string(!e.changed() ? "unchanged "
                                        : in.remove  ? "unconfigured "
                                                     : "configured ") +
-                           in.tool + ": " + e.path + "\n";
+                           in.tool + ": " + e.path + (e.remove ? " (removed: nothing else was in it)" : "") + "\n";
             }
             for (auto& n : configure::notes(in, false)) notes.push_back(std::move(n));
             const auto format = configure::repository_format(in.tool);

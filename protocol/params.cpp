@@ -248,13 +248,15 @@ const std::vector<ParamSpec>& param_specs() {
         {.name = "namespace",
          .flag = "--namespace",
          .aliases = {"Namespace"},
-         .help = "With configure: the npm scope (or swift scope) the repository serves."},
+         .help = "With configure: the npm scope (or swift scope) the repository serves; for one item of "
+                 "several: TOOL:REPO@SCOPE."},
         {.name = "extra_index",
          .flag = "--extra-index",
          .aliases = {"ExtraIndex"},
          .cli_only = true,
          .is_switch = true,
-         .help = "With configure: add the repository beside the public registry (pip, uv, maven, cargo, bundler)."},
+         .help = "With configure: add the repository beside the public registry (pip, uv, maven, cargo, bundler); "
+                 "for one item of several: TOOL:REPO+extra-index."},
         {.name = "no_token_in_file",
          .flag = "--no-token-in-file",
          .cli_only = true,

@@ -59,4 +59,96 @@ rc, out, err = run(["--domain", d, "--repository", "crates", "--configure", "car
 check("cargo --output env: export lines", rc == 0 and "export CARGO_REGISTRIES_" in out and "_TOKEN='Bearer eyJ" in out, out)
 check("cargo --output env: no files", not os.path.exists(os.path.join(home, ".cargo")), os.listdir(home))
 
+# Items with their own namespace and extra index (TOOL:REPOSITORY@NAMESPACE, +extra-index), one run; the
+# same items unconfigure them (the created files go).
+ihome = os.path.join(home, "items")
+ienv = dict(env, HOME=ihome)
+items = "npm:npm-store@corp,pip:pypi-store+extra-index"
+rc, out, err = run(["--domain", d, "--configure", items], ienv)
+npmrc_items = os.path.join(ihome, ".npmrc")
+pipconf = os.path.join(ihome, ".config/pip/pip.conf")
+text = open(npmrc_items).read() if os.path.exists(npmrc_items) else ""
+check("items: npm gets the scope of its item only", rc == 0 and "@corp:registry=https://" in text and
+      "\nregistry=" not in "\n" + text, (text, err))
+pip_text = open(pipconf).read() if os.path.exists(pipconf) else ""
+check("items: pip gets an extra index", "extra-index-url = https://aws:" in pip_text and "\nindex-url" not in pip_text,
+      pip_text)
+if shutil.which("npm"):
+    reg = subprocess.run(["npm", "config", "get", "@corp:registry"], capture_output=True, text=True, env=ienv)
+    check("npm reads back the item's scope", reg.stdout.strip().endswith("/npm/npm-store/"), reg.stdout + reg.stderr)
+rc, out, err = run(["--domain", d, "--domain-owner", "111122223333", "--unconfigure", items], ienv)
+check("items: --unconfigure with the same items removes both files",
+      rc == 0 and not os.path.exists(npmrc_items) and not os.path.exists(pipconf), (out, err))
+
+# --unconfigure for the tools of every format: configure beside the user's own entries (CRLF kept), then
+# unconfigure: the user's file comes back byte for byte, a file configure created is deleted, and nothing
+# is sent (no credentials are needed). yarn and mvn read the result back.
+owner = "111122223333"
+user_files = {
+    "yarn": (".yarnrc.yml", "# mine\r\nenableTelemetry: false\r\nnpmRegistries:\r\n  \"//npm.example.com\":\r\n"
+                            "    npmAuthToken: \"FOREIGN\"\r\n"),
+    "maven": (".m2/settings.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<settings>\n  <!-- mine -->\n"
+                                  "  <servers>\n    <server>\n      <id>corp</id>\n      <username>me</username>\n"
+                                  "    </server>\n  </servers>\n</settings>\n"),
+    "nuget": (".nuget/NuGet/NuGet.Config", "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<configuration>\r\n"
+                                           "  <packageSources>\r\n    <add key=\"nuget.org\" "
+                                           "value=\"https://api.nuget.org/v3/index.json\" />\r\n  </packageSources>\r\n"
+                                           "</configuration>\r\n"),
+    "swift": (".swiftpm/configuration/registries.json", "{\n  \"registries\" : {\n    \"other\" : {\n"
+                                                        "      \"url\" : \"https://packages.example.com/\"\n    }\n  },\n"
+                                                        "  \"version\" : 1\n}\n"),
+    "bundler": (".bundle/config", "---\nBUNDLE_JOBS: \"4\"\n"),
+    "twine": (".pypirc", "[pypi]\nusername = __token__\n"),
+}
+user_netrc = "machine packages.example.com login me password FOREIGN\n"
+for tool, (rel, text) in user_files.items():
+    for mine in (True, False):
+        uhome = os.path.join(home, "unconf-%s-%s" % (tool, mine))
+        uenv = dict(env, HOME=uhome)
+        path = os.path.join(uhome, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        netrc = os.path.join(uhome, ".netrc")
+        if mine:
+            with open(path, "w", newline="") as f:
+                f.write(text)
+            if tool == "swift":
+                with open(netrc, "w") as f:
+                    f.write(user_netrc)
+        args = ["--domain", d, "--domain-owner", owner, "--repository", "store"]
+        rc, out, err = run(args + ["--configure", tool], uenv)
+        configured = open(path, newline="").read() if os.path.exists(path) else ""
+        check(f"{tool}: configured ({'beside the user' + chr(39) + 's entries' if mine else 'a new file'})",
+              rc == 0 and "/store/" in configured and configured != text, (out, err))
+        sent = len(server_log(d))
+        rc, out, err = run(args + ["--unconfigure", tool], dict(uenv, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY=""))
+        check(f"{tool} --unconfigure: exit 0, nothing sent", rc == 0 and len(server_log(d)) == sent and
+              out.startswith("unconfigured " + tool), (out, err))
+        if mine:
+            check(f"{tool} --unconfigure: the user's file byte for byte",
+                  open(path, newline="").read() == text, (configured, open(path, newline="").read()))
+            if tool == "swift":
+                check("swift --unconfigure: the user's .netrc byte for byte", open(netrc).read() == user_netrc,
+                      open(netrc).read())
+        else:
+            check(f"{tool} --unconfigure: the file configure created is gone", not os.path.exists(path) and
+                  "(removed: nothing else was in it)" in out and not os.path.exists(netrc), (out, os.listdir(uhome)))
+        if tool == "yarn" and shutil.which("yarn"):
+            got = subprocess.run(["yarn", "config", "get", "npmRegistryServer"], capture_output=True, text=True,
+                                 env=uenv, cwd=uhome, timeout=120)
+            check("yarn reads back its default registry after --unconfigure",
+                  got.stdout.strip() == "https://registry.yarnpkg.com", got.stdout + got.stderr)
+        if tool == "maven" and mine and shutil.which("mvn"):
+            proj = os.path.join(uhome, "proj")
+            os.makedirs(proj)
+            with open(proj + "/pom.xml", "w") as f:
+                f.write('<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+                        '<groupId>g</groupId><artifactId>a</artifactId><version>1</version>'
+                        '<packaging>pom</packaging></project>\n')
+            got = subprocess.run(["mvn", "-B", "-o", "-X", "-s", path, "-Dmaven.repo.local=" + uhome + "/repo",
+                                  "validate"], capture_output=True, text=True, env=uenv, cwd=proj, timeout=240)
+            said = got.stdout + got.stderr
+            check("mvn reads the restored settings.xml without a problem, and no mirror of ours",
+                  got.returncode == 0 and "problems were encountered while building the effective settings" not in said
+                  and "/maven/store/" not in said, said[-1500:])
+
 finish()

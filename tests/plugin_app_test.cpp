@@ -310,6 +310,21 @@ BOOST_AUTO_TEST_CASE(configure_items_name_their_repositories) {
                    .starts_with("config_file goes with one"));
     BOOST_TEST(message({"--domain", "dm", "--configure", "npm:ra,pip:rb", "--format", "npm"})
                    .starts_with("format npm does not fit configure pip"));
+    // An item's own namespace and extra index: TOOL[:REPOSITORY][@NAMESPACE][+extra-index].
+    p = plan({"--domain", "dm", "--repository", "rs", "--configure", "npm:ra@corp,swift@mona,pip:rb+extra-index,uv"});
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(p->configure[0].repository == "ra");
+    BOOST_TEST(p->configure[0].namespace_ == "corp");
+    BOOST_TEST(p->configure[1].tool == "swift");
+    BOOST_TEST(p->configure[1].repository == "rs");
+    BOOST_TEST(p->configure[1].namespace_ == "mona");
+    BOOST_TEST(p->configure[2].repository == "rb");
+    BOOST_TEST(p->configure[2].extra_index);
+    BOOST_TEST((!p->configure[3].extra_index && p->configure[3].namespace_.empty()));
+    BOOST_TEST(message({"--domain", "dm", "--configure", "pip:ra+extra"}).find("unknown option +extra") !=
+               std::string::npos);
+    BOOST_TEST(message({"--domain", "dm", "--configure", "npm:ra@"}).find("no namespace after the @") !=
+               std::string::npos);
     BOOST_TEST(message({"--domain", "dm", "--configure", "npm:bad/name"}).find("repository") != std::string::npos);
 }
 
@@ -602,6 +617,25 @@ BOOST_AUTO_TEST_CASE(several_repositories_one_token) {
     BOOST_TEST(out.find("export NPM_CONFIG_REGISTRY='https://h/npm/ra/'\n") != std::string::npos);
     BOOST_TEST(out.find("export PIP_INDEX_URL='https://aws:tok-1@h/pypi/ra/simple/'\n") != std::string::npos);
     BOOST_TEST(transport.sent.size() == 2u);
+}
+
+// Each item with its own namespace and extra index, in a Terraform query; --unconfigure takes them the same.
+BOOST_AUTO_TEST_CASE(items_carry_their_namespace_and_extra_index) {
+    script_token();
+    for (const char* url : {"https://dm-111122223333.d.codeartifact.us-west-2.amazonaws.com/npm/npm-store/",
+                            "https://dm-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/pypi-store/"})
+        transport.replies.push_back(reply(200, std::string(R"({"repositoryEndpoint":")") + url + "\"}"));
+    BOOST_TEST(run_terraform(R"({"domain":"dm","configure":"npm:npm-store@corp,pip:pypi-store+extra-index"})") == 0);
+    const auto npmrc = read(root / "home/.npmrc");
+    BOOST_TEST(npmrc.find("@corp:registry=https://") != std::string::npos, npmrc);
+    BOOST_TEST(npmrc.find("\nregistry=") == std::string::npos, npmrc);
+    const auto pip = read(root / "home/.config/pip/pip.conf");
+    BOOST_TEST(pip.find("extra-index-url = https://aws:tok-1@") != std::string::npos, pip);
+    io.stdin_is_terminal = true;  // no query this time
+    BOOST_TEST(run({"--domain", "dm", "--domain-owner", "111122223333", "--region", "us-west-2", "--unconfigure",
+                    "npm:npm-store@corp,pip:pypi-store+extra-index"}) == 0);
+    BOOST_TEST(!fs::exists(root / "home/.npmrc"));
+    BOOST_TEST(!fs::exists(root / "home/.config/pip/pip.conf"));
 }
 
 BOOST_AUTO_TEST_CASE(github_input_configure_takes_several_lines) {
