@@ -525,7 +525,7 @@ void reserve_standard_streams() noexcept {
 Result<std::string> read_stdin(std::size_t max_bytes) {
     const HANDLE h = ::GetStdHandle(STD_INPUT_HANDLE);
     if (h == nullptr || h == INVALID_HANDLE_VALUE) return std::string();
-    return read_bounded(h, std_name(Stream::in), max_bytes, 64 * 1024);
+    return read_bounded(h, std_name(Stream::in), max_bytes, 4 * 1024);
 }
 
 // ---- writing ----------------------------------------------------------------------------------------

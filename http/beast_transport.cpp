@@ -416,8 +416,11 @@ private:
     Stage stage_ = Stage::none;
     milliseconds budget_{0};
     net::io_context ioc_{1};
-    beast::tcp_stream tcp_{ioc_};
-    std::optional<ssl::stream<beast::tcp_stream&>> tls_;
+    // The io_context's own executor rather than beast::tcp_stream's type-erased any_io_executor: the same
+    // operations without Asio's any_executor machinery in the binary (issue 16: 28 KiB).
+    using Stream = beast::basic_stream<tcp, net::io_context::executor_type>;
+    Stream tcp_{ioc_.get_executor()};
+    std::optional<ssl::stream<Stream&>> tls_;
     beast::flat_buffer buffer_;
 };
 

@@ -20,7 +20,7 @@ namespace cat::plugin {
 struct Io {
     std::function<std::string()> read_stdin;  // all of standard input
     // One line of standard input without its '\n', nullopt at its end (cargo's credential protocol); empty
-    // means std::cin.
+    // means C stdio's stdin.
     std::function<std::optional<std::string>()> read_line;
     bool stdin_is_terminal = true;
     // Whether standard input has something to read (data or its end) within the wait; empty: it has.

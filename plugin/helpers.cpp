@@ -7,8 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <optional>
 
 #include "aws/rfc3339.hpp"
@@ -119,8 +119,15 @@ std::string cargo_token(const Answer& a, std::chrono::sys_seconds now) {
 
 std::optional<std::string> read_line(Io& io) {
     if (io.read_line) return io.read_line();
+    // As std::getline on std::cin (which reads through stdio): C's stdio keeps iostreams and their
+    // locale set-up out of the binary and out of every start (issue 16).
     std::string line;
-    if (!std::getline(std::cin, line)) return std::nullopt;
+    int c = 0;
+    while ((c = std::getc(stdin)) != EOF) {
+        if (c == '\n') return line;
+        line += static_cast<char>(c);
+    }
+    if (line.empty()) return std::nullopt;
     return line;
 }
 

@@ -21,6 +21,23 @@ std::string fold(std::string_view s) {
     return out;
 }
 
+// Whether fold(a) == fold(b), without building either: find_param runs for every parameter of every run,
+// against every name and alias of the table (issue 16: a cache hit's instructions).
+bool fold_equal(std::string_view a, std::string_view b) {
+    const auto skip = [](std::string_view s, std::size_t i) {
+        while (i < s.size() && (s[i] == '-' || s[i] == '_')) ++i;
+        return i;
+    };
+    std::size_t i = skip(a, 0);
+    std::size_t j = skip(b, 0);
+    while (i < a.size() && j < b.size()) {
+        if (text::lower(a[i]) != text::lower(b[j])) return false;
+        i = skip(a, i + 1);
+        j = skip(b, j + 1);
+    }
+    return i == a.size() && j == b.size();
+}
+
 std::size_t distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
     for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -310,11 +327,10 @@ const std::vector<ParamSpec>& param_specs() {
 }
 
 const ParamSpec* find_param(std::string_view name_or_alias) {
-    const std::string key = fold(name_or_alias);
     for (const auto& spec : param_specs()) {
-        if (fold(spec.name) == key) return &spec;
+        if (fold_equal(spec.name, name_or_alias)) return &spec;
         for (auto alias : spec.aliases)
-            if (fold(alias) == key) return &spec;
+            if (fold_equal(alias, name_or_alias)) return &spec;
     }
     return nullptr;
 }
