@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from harness import binary, check, example_env, finish, server_log, skip, unique
+from harness import binary, check, example_env, finish, server_log, unique
 from registry import PACKAGES, Registry, java_truststore, run, tool_env, which
 
 OWNER = "111122223333"
@@ -339,16 +339,9 @@ for tool, (rel, before) in FOREIGN.items():
         log_before = len(server_log(PYDOMAIN))
         p = ours(pycommon + ["--unconfigure", tool] + mode, dict(env, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY=""))
         after = read(path)
-        if "is not supported yet" in p.stderr:
-            # --unconfigure yarn and maven are being written (q-unconf, issue 15 item 5): then this check runs.
-            skip(f"{label} --unconfigure", p.stderr.strip())
-        elif tool == "twine" and p.returncode == 0 and after == before + "\n[distutils]\nindex-servers = pypi\n":
-            # The index-servers line that --configure twine adds stays (q-unconf, issue 15 item 5).
-            skip(f"{label} --unconfigure", "the [distutils] index-servers line stays")
-        else:
-            check(f"{label} --unconfigure: the file is as it was, with no credentials and no call",
-                  p.returncode == 0 and after == before and len(server_log(PYDOMAIN)) == log_before,
-                  f"{p.stderr}\nbefore: {before!r}\nafter: {after!r}")
+        check(f"{label} --unconfigure: the file is as it was, with no credentials and no call",
+              p.returncode == 0 and after == before and len(server_log(PYDOMAIN)) == log_before,
+              f"{p.stderr}\nbefore: {before!r}\nafter: {after!r}")
 
 shutil.rmtree(work, ignore_errors=True)
 print(f"# fresh_tokens_test: {time.monotonic() - started:.1f} s")
