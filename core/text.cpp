@@ -27,6 +27,28 @@ bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
+std::string fold(std::string_view s) {
+    std::string out;
+    for (char c : s)
+        if (c != '-' && c != '_') out += lower(c);
+    return out;
+}
+
+bool fold_equal(std::string_view a, std::string_view b) noexcept {
+    const auto skip = [](std::string_view s, std::size_t i) {
+        while (i < s.size() && (s[i] == '-' || s[i] == '_')) ++i;
+        return i;
+    };
+    std::size_t i = skip(a, 0);
+    std::size_t j = skip(b, 0);
+    while (i < a.size() && j < b.size()) {
+        if (lower(a[i]) != lower(b[j])) return false;
+        i = skip(a, i + 1);
+        j = skip(b, j + 1);
+    }
+    return i == a.size() && j == b.size();
+}
+
 std::string_view trim(std::string_view s) noexcept {
     constexpr std::string_view space = " \t\r\n";
     const auto first = s.find_first_not_of(space);

@@ -14,6 +14,10 @@ char lower(char c) noexcept;
 std::string lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
+// A name folded for matching: lower case, '-' and '_' dropped, so "Domain-Owner", "domain_owner" and
+// "DOMAINOWNER" are one name. fold_equal(a, b) is fold(a) == fold(b) without building either.
+std::string fold(std::string_view s);
+bool fold_equal(std::string_view a, std::string_view b) noexcept;
 
 // Without leading and trailing spaces, tabs, CR and LF.
 std::string_view trim(std::string_view s) noexcept;

@@ -12,31 +12,8 @@
 namespace cat::protocol {
 namespace {
 
-// Case-insensitive, with '-' and '_' ignored, so "Domain-Owner", "domain_owner", "DOMAINOWNER" and the
-// action's "domain-owner" all reach domain_owner.
-std::string fold(std::string_view s) {
-    std::string out;
-    for (char c : text::lower(s))
-        if (c != '-' && c != '_') out += c;
-    return out;
-}
-
-// Whether fold(a) == fold(b), without building either: find_param runs for every parameter of every run,
-// against every name and alias of the table (issue 16: a cache hit's instructions).
-bool fold_equal(std::string_view a, std::string_view b) {
-    const auto skip = [](std::string_view s, std::size_t i) {
-        while (i < s.size() && (s[i] == '-' || s[i] == '_')) ++i;
-        return i;
-    };
-    std::size_t i = skip(a, 0);
-    std::size_t j = skip(b, 0);
-    while (i < a.size() && j < b.size()) {
-        if (text::lower(a[i]) != text::lower(b[j])) return false;
-        i = skip(a, i + 1);
-        j = skip(b, j + 1);
-    }
-    return i == a.size() && j == b.size();
-}
+using text::fold;
+using text::fold_equal;
 
 std::size_t distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);

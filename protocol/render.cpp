@@ -27,12 +27,7 @@ constexpr std::array<NamedMode, 6> output_modes{{{OutputMode::json, "json"},
                                                  {OutputMode::terraform, "terraform"},
                                                  {OutputMode::cmdlet, "cmdlet"}}};
 
-std::string fold(std::string_view s) {
-    std::string out;
-    for (char c : s)
-        if (c != '_' && c != '-') out += text::lower(c);
-    return out;
-}
+using text::fold;
 
 std::vector<std::pair<std::string, std::string>> all_fields(const Outcome& o) {
     std::vector<std::pair<std::string, std::string>> f;

@@ -59,6 +59,17 @@ BOOST_AUTO_TEST_CASE(case_and_trim) {
     BOOST_TEST(text::trim(" \t ").empty());
 }
 
+BOOST_AUTO_TEST_CASE(folded_names_ignore_case_dashes_and_underscores) {
+    BOOST_TEST(text::fold("Domain-Owner") == "domainowner");
+    for (std::string_view a : {"Domain-Owner", "domain_owner", "DOMAINOWNER", "-domain--owner_"}) {
+        BOOST_TEST(text::fold_equal(a, "domain_owner"));
+        BOOST_TEST(text::fold_equal(a, "domain_owner") == (text::fold(a) == text::fold("domain_owner")));
+    }
+    BOOST_TEST(!text::fold_equal("domain", "domain_owner"));
+    BOOST_TEST(!text::fold_equal("domain-ownerx", "domain_owner"));
+    BOOST_TEST(text::fold_equal("", "--"));
+}
+
 BOOST_AUTO_TEST_CASE(hex_is_lower_case) {
     const std::array<std::uint8_t, 4> bytes = {0x00, 0x0f, 0xab, 0xff};
     BOOST_TEST(text::hex(bytes) == "000fabff");
