@@ -163,6 +163,11 @@ Result<std::vector<Statement>> scan(const Lines& lines, std::string_view file) {
         if (!key || i >= s.size() || s[i] != '=') continue;  // not a statement we understand: left alone
         ++i;
         skip_ws(s, i);
+        // TOML's value starts on the key's line; following lines would otherwise be read as the value (a header
+        // among them taken for an array).
+        if (i >= s.size() || s[i] == '#')
+            return Error::make(ErrorKind::config, std::string(file) + " line " + std::to_string(l + 1) +
+                                                      ": a key without a value (not valid TOML); edit it by hand");
         st.path = std::move(*key);
         st.value_begin = i;
         std::size_t j = i;

@@ -821,6 +821,11 @@ BOOST_AUTO_TEST_CASE(ini_editing) {
     // A key alone on its line gets a separator (fuzz_edit_files found the value joined to the key).
     BOOST_TEST(edit::ini_set("registry\n", npmrc, "", "registry", "https://r/") == "registry=https://r/\n");
     BOOST_TEST(edit::ini_set("[a]\n  k \n", cp, "a", "k", "v") == "[a]\n  k = v\n");
+    // An indented line after our entry would continue its value: ours takes that line's indentation
+    // (fuzz_edit_files: an indented "[" line, a header where it was, became our continuation).
+    BOOST_TEST(edit::ini_set("[a]\n    k = v\n  [b]\nn = x\n", cp, "a", "n", "w") ==
+               "[a]\n    k = v\n  n = w\n  [b]\nn = x\n");
+    BOOST_TEST(edit::ini_set("[a]\n  [b]\n", cp, "a", "n", "w") == "[a]\n  n = w\n  [b]\n");
     // Lists.
     auto same_host = [](std::string_view item) { return item.find("//h/") != std::string_view::npos; };
     BOOST_TEST(edit::ini_list_put("[global]\nextra-index-url = https://x/ https://h/old\n", cp, "global",
@@ -912,6 +917,14 @@ BOOST_AUTO_TEST_CASE(toml_editing) {
     BOOST_REQUIRE(!open_array.ok());
     BOOST_TEST(open_array.error().message ==
                "c.toml line 1: a value that does not end (not valid TOML); edit it by hand");
+    // So does a key whose value is not on its line (fuzz_edit_files: the next lines were read as its value,
+    // our [[index]] among them, so a second run added another).
+    for (std::string_view text : {"ls = \n\n[[index]]\nname = \"mine\"\n", "ls = # c\n[r]\n"}) {
+        auto no_value = edit::toml_set(text, index, "url", "\"u\"", "c.toml");
+        BOOST_REQUIRE(!no_value.ok());
+        BOOST_TEST(no_value.error().message ==
+                   "c.toml line 1: a key without a value (not valid TOML); edit it by hand");
+    }
     // A sub-table of ours is no conflict.
     BOOST_TEST(set("[registries.r.sub]\na = 1\n", reg, "k", "1") ==
                "[registries.r.sub]\na = 1\n\n[registries.r]\nk = 1\n");
