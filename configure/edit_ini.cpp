@@ -190,7 +190,12 @@ std::string with_value(std::string_view line, const IniEntry& e, std::string_vie
 // ends that value, or ours would be its continuation. Where indentation continues a value, ours takes the
 // indentation of the line it goes before, or that line (not a continuation where it was) would become ours.
 void insert_line(Lines& lines, std::size_t at, std::string line, const IniDialect& d) {
-    if (d.continuation_backslash && at > 0 && odd_trailing_backslashes(lines[at - 1])) lines.insert(at++, "");
+    if (d.continuation_backslash && at > 0) {
+        std::string_view before = lines[at - 1];
+        // At the end, the line break we add after a last line ending in '\r' makes a CRLF: the '\r' goes.
+        if (at == lines.size() && before.ends_with('\r')) before.remove_suffix(1);
+        if (odd_trailing_backslashes(before)) lines.insert(at++, "");
+    }
     if (d.continuation_indent && at < lines.size() && !trim(lines[at]).empty())
         line.insert(0, std::string_view(lines[at]).substr(0, indent_of(lines[at])));
     lines.insert(at, std::move(line));

@@ -851,6 +851,8 @@ BOOST_AUTO_TEST_CASE(ini_editing) {
     // A '\' on the file's last line would continue into our entry: an empty line ends it (fuzz_edit_files).
     BOOST_TEST(edit::ini_set("a=1 \\", props, "", "k", "v") == "a=1 \\\n\nk=v\n");
     BOOST_TEST(edit::ini_set(edit::ini_set("a=1 \\", props, "", "k", "v"), props, "", "k", "v") == "a=1 \\\n\nk=v\n");
+    // So does one before a '\r' there, which our line break turns into a CRLF.
+    BOOST_TEST(edit::ini_set("a=1 \\\r", props, "", "k", "v") == "a=1 \\\r\n\nk=v\n");
 }
 
 BOOST_AUTO_TEST_CASE(yaml_editing) {
