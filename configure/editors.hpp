@@ -60,6 +60,9 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
 // The value of `key` in [section] (its first line, trimmed), nullopt when there is none.
 std::optional<std::string> ini_get(std::string_view text, const IniDialect& d, std::string_view section,
                                    std::string_view key);
+// The items of a whitespace-separated list value, over all its lines; nullopt when there is no such key.
+std::optional<std::vector<std::string>> ini_list_get(std::string_view text, const IniDialect& d,
+                                                     std::string_view section, std::string_view key);
 // Removes `key` from [section] (its continuation lines too); a section left with nothing but blank lines
 // goes with its header (and the blank line before it, at the end of the file). The text as it is when
 // there is no such key.

@@ -398,6 +398,60 @@ BOOST_AUTO_TEST_CASE(yaml_xml_json_netrc_removal) {
                "machine a login me \n");
 }
 
+namespace {
+
+// The files after `edits` (a file to remove is gone).
+Tree applied(const std::vector<FileEdit>& edits, Tree t) {
+    for (const auto& e : edits) {
+        const auto rel = e.path.substr(user_home.size() + 1);
+        if (e.remove)
+            t.erase(rel);
+        else
+            t[rel] = e.after;
+    }
+    return t;
+}
+
+// The files after --unconfigure of `in`'s tool.
+Tree unconfigured(ConfigureInput in, const Tree& t) {
+    in.remove = true;
+    in.token.clear();
+    auto edits = plan(in, Env(), user_home, reader(t));
+    BOOST_REQUIRE_MESSAGE(edits.ok(), (edits.ok() ? std::string() : edits.error().message));
+    return applied(*edits, t);
+}
+
+// The files after --configure, then --unconfigure, of `in`'s tool.
+Tree configured_and_unconfigured(const ConfigureInput& in, const Tree& t) {
+    auto edits = plan(in, Env(), user_home, reader(t));
+    BOOST_REQUIRE_MESSAGE(edits.ok(), (edits.ok() ? std::string() : edits.error().message));
+    return unconfigured(in, applied(*edits, t));
+}
+
+}  // namespace
+
+// twine: the index-servers line goes whole only when --configure wrote it and twine's default ("pypi
+// testpypi") does as well without it; a list the user wrote keeps everything but our item.
+BOOST_AUTO_TEST_CASE(unconfigure_twine_index_servers) {
+    const auto in = input_for("twine");
+    const std::string ours = "[codeartifact]\nrepository = " + endpoint_for("twine") + "\nusername = aws\n";
+    // The user's list, ours appended: the user's list again (twine upload -r private still works).
+    const Tree user{{".pypirc", "[distutils]\nindex-servers = pypi private\n\n[private]\nrepository = https://p/\n"}};
+    BOOST_TEST(configured_and_unconfigured(in, user) == user);
+    // The line --configure wrote: gone, with [distutils], and the file it created.
+    BOOST_TEST(configured_and_unconfigured(in, {}).empty());
+    const Tree pypi{{".pypirc", "[pypi]\nusername = __token__\n"}};
+    BOOST_TEST(configured_and_unconfigured(in, pypi) == pypi);
+    // The user's own "pypi testpypi" (nothing --configure derives from this file): kept.
+    const Tree defaults{{".pypirc", "[distutils]\nindex-servers = pypi testpypi\n\n[pypi]\nusername = __token__\n"}};
+    BOOST_TEST(configured_and_unconfigured(in, defaults) == defaults);
+    // A list over several lines is the user's, even when its first line is what --configure writes.
+    const Tree lines{{".pypirc", "[distutils]\nindex-servers = pypi codeartifact\n    testpypi\n\n" + ours}};
+    BOOST_TEST(unconfigured(in, lines).at(".pypirc") == "[distutils]\nindex-servers = pypi\n    testpypi\n");
+    const Tree one_line{{".pypirc", "[distutils]\nindex-servers = pypi private codeartifact\n\n[private]\n\n" + ours}};
+    BOOST_TEST(unconfigured(in, one_line).at(".pypirc") == "[distutils]\nindex-servers = pypi private\n\n[private]\n");
+}
+
 // --unconfigure of a file it cannot read safely: one line naming the file, nothing planned.
 BOOST_AUTO_TEST_CASE(unconfigure_refuses_malformed_files) {
     const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> cases{
