@@ -452,6 +452,26 @@ BOOST_AUTO_TEST_CASE(unconfigure_twine_index_servers) {
     BOOST_TEST(unconfigured(in, one_line).at(".pypirc") == "[distutils]\nindex-servers = pypi private\n\n[private]\n");
 }
 
+// Bundler: the domain's credential (BUNDLE_<HOST>) stays while the mirror left names another repository on
+// its host (written in any case); it goes with our mirror, or when the mirror is elsewhere.
+BOOST_AUTO_TEST_CASE(unconfigure_bundler_keeps_a_credential_still_used) {
+    const auto in = input_for("bundler");
+    const std::string host_key = "BUNDLE_MY___DOMAIN___111122223333__D__CODEARTIFACT__US___WEST___2__AMAZONAWS__COM";
+    const auto config = [&](std::string_view mirror) {
+        return Tree{{".bundle/config", "---\n" + host_key + ": \"aws:t\"\nBUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/: \"" +
+                                           std::string(mirror) + "\"\n"}};
+    };
+    for (const std::string other :
+         {"https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/ruby/other/",
+          "https://MY-DOMAIN-111122223333.d.codeartifact.us-west-2.amazonaws.com/ruby/other/"}) {
+        const auto t = config(other);
+        BOOST_TEST(unconfigured(in, t) == t, other);
+    }
+    BOOST_TEST(unconfigured(in, config(endpoint_for("bundler"))).empty());
+    BOOST_TEST(unconfigured(in, config("https://gems.example/")).at(".bundle/config") ==
+               "---\nBUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/: \"https://gems.example/\"\n");
+}
+
 // --unconfigure of a file it cannot read safely: one line naming the file, nothing planned.
 BOOST_AUTO_TEST_CASE(unconfigure_refuses_malformed_files) {
     const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> cases{
