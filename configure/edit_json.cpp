@@ -34,6 +34,13 @@ public:
         return v;
     }
 
+    // A string literal that is the whole text (json_unquote).
+    Result<std::string> only_string() {
+        auto s = string();
+        if (s && i_ != t_.size()) return fail("text after the string");
+        return s;
+    }
+
 private:
     Error fail(std::string_view why) const {
         std::size_t line = 1;
@@ -44,6 +51,46 @@ private:
     void ws() {
         while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\r' || t_[i_] == '\n')) ++i_;
     }
+    // The four hex digits at `at` (of a \u escape), nullopt when they are not.
+    std::optional<unsigned> hex4(std::size_t at) const {
+        if (at + 4 > t_.size()) return std::nullopt;
+        unsigned v = 0;
+        for (std::size_t k = at; k < at + 4; ++k) {
+            const char c = t_[k];
+            const int d = c >= '0' && c <= '9'   ? c - '0'
+                          : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                          : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                 : -1;
+            if (d < 0) return std::nullopt;
+            v = v * 16 + static_cast<unsigned>(d);
+        }
+        return v;
+    }
+    // A \u escape at i_ (on its 'u'), a surrogate pair taken whole, as UTF-8 (a lone surrogate: U+FFFD).
+    bool unicode_escape(std::string& out) {
+        auto cp = hex4(i_ + 1);
+        if (!cp) return false;
+        i_ += 4;
+        if (*cp >= 0xD800 && *cp < 0xDC00 && t_.substr(i_ + 1, 2) == "\\u") {
+            if (const auto low = hex4(i_ + 3); low && *low >= 0xDC00 && *low < 0xE000) {
+                cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
+                i_ += 6;
+            }
+        }
+        if (*cp >= 0xD800 && *cp < 0xE000) cp = 0xFFFD;
+        const auto byte = [&out](unsigned b) { out += static_cast<char>(b); };
+        if (*cp < 0x80) {
+            byte(*cp);
+        } else if (*cp < 0x800) {
+            byte(0xC0 | (*cp >> 6)), byte(0x80 | (*cp & 0x3F));
+        } else if (*cp < 0x10000) {
+            byte(0xE0 | (*cp >> 12)), byte(0x80 | ((*cp >> 6) & 0x3F)), byte(0x80 | (*cp & 0x3F));
+        } else {
+            byte(0xF0 | (*cp >> 18)), byte(0x80 | ((*cp >> 12) & 0x3F)), byte(0x80 | ((*cp >> 6) & 0x3F));
+            byte(0x80 | (*cp & 0x3F));
+        }
+        return true;
+    }
     Result<std::string> string() {
         if (i_ >= t_.size() || t_[i_] != '"') return fail("expected a string");
         ++i_;
@@ -52,8 +99,11 @@ private:
             if (t_[i_] == '\\') {
                 if (++i_ >= t_.size()) break;
                 const char e = t_[i_];
-                out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
-                if (e == 'u') out += std::string(t_.substr(i_ + 1, 4)), i_ += 4;  // kept as written
+                if (e == 'u') {
+                    if (!unicode_escape(out)) return fail("an invalid \\u escape");
+                } else {
+                    out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+                }
             } else {
                 out += t_[i_];
             }
@@ -235,6 +285,13 @@ std::string json_string(std::string_view s) {
         out += c;
     }
     return out + "\"";
+}
+
+std::optional<std::string> json_unquote(std::string_view literal) {
+    Parser p(literal, "");
+    auto s = p.only_string();
+    if (!s) return std::nullopt;
+    return std::move(*s);
 }
 
 Result<std::string> json_set(std::string_view text, std::span<const std::string> path, std::string_view value_json,

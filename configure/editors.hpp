@@ -145,6 +145,8 @@ Result<std::vector<std::string>> json_keys(std::string_view text, std::span<cons
 // too. The text as it is when there is no such member.
 Result<std::string> json_remove(std::string_view text, std::span<const std::string> path, std::string_view file);
 std::string json_string(std::string_view s);
+// The text of a JSON string literal, escapes decoded (\u as UTF-8); nullopt when `literal` is not one.
+std::optional<std::string> json_unquote(std::string_view literal);
 
 // ---- .netrc ---------------------------------------------------------------------------------------------
 // Makes the entry for `machine` be "machine M login L password P" (replacing that entry's tokens only).

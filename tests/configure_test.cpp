@@ -472,6 +472,37 @@ BOOST_AUTO_TEST_CASE(unconfigure_bundler_keeps_a_credential_still_used) {
                "---\nBUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/: \"https://gems.example/\"\n");
 }
 
+// SwiftPM: the host's authentication and .netrc entry stay while another scope's registry is on the host,
+// however its URL is written (JSON escapes, upper case); our scope's registry goes.
+BOOST_AUTO_TEST_CASE(unconfigure_swift_keeps_a_host_still_used) {
+    const auto in = input_for("swift");
+    const std::string host = "my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com";
+    const std::string netrc = "machine " + host + " login token password t\n";
+    for (const std::string& other :
+         std::vector<std::string>{"\"https:\\/\\/" + host + "\\/swift\\/other\\/\"",
+                                  "\"https://MY-DOMAIN-111122223333.d.codeartifact.us-west-2.amazonaws.com/swift/o/\"",
+                                  "\"https://\\u006dy-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/\""}) {
+        BOOST_TEST_CONTEXT(other) {
+            const std::string auth = "  \"authentication\": {\n    \"" + host +
+                                     "\": {\"type\": \"token\", \"loginAPIPath\": \"/swift/my-repo/login\"}\n  },\n";
+            const std::string rest = "  \"version\": 1\n}\n";
+            const Tree t{{".swiftpm/configuration/registries.json",
+                          "{\n" + auth + "  \"registries\": {\n    \"[default]\": {\"url\": " +
+                              edit::json_string(endpoint_for("swift")) + "},\n    \"o\": {\"url\": " + other +
+                              "}\n  },\n" + rest},
+                         {".netrc", netrc}};
+            const auto after = unconfigured(in, t);
+            BOOST_TEST(after.at(".swiftpm/configuration/registries.json") ==
+                       "{\n" + auth + "  \"registries\": {\n    \"o\": {\"url\": " + other + "}\n  },\n" + rest);
+            BOOST_TEST(after.at(".netrc") == netrc);
+        }
+    }
+    BOOST_TEST(*edit::json_unquote(R"("a\/b\u0041\ud83d\ude00\n")") == "a/bA\xF0\x9F\x98\x80\n");
+    BOOST_TEST(!edit::json_unquote(R"("\u00zz")"));
+    BOOST_TEST(!edit::json_unquote(R"("a" )"));
+    BOOST_TEST(!edit::json_unquote("1"));
+}
+
 // --unconfigure of a file it cannot read safely: one line naming the file, nothing planned.
 BOOST_AUTO_TEST_CASE(unconfigure_refuses_malformed_files) {
     const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> cases{
