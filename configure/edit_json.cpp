@@ -212,12 +212,18 @@ Chain find_chain(const Parser& p, std::size_t root, std::span<const std::string>
     return c;
 }
 
+// What json_set refuses, and json_get, json_keys and json_remove as well: the file is not ours to read.
+Error not_an_object(std::string_view file) {
+    return Error::make(ErrorKind::config, std::string(file) + ": the document is not a JSON object; edit it by hand");
+}
+
 Result<std::pair<std::string, Chain>> parse_chain(std::string_view text, std::span<const std::string> path,
                                                   std::string_view file, std::vector<JValue>& values) {
     std::string t(text.find_first_not_of(" \t\r\n") == std::string_view::npos ? std::string_view("{}") : text);
     Parser p(t, file);
     auto root = p.parse_document();
     if (!root) return std::move(root).error();
+    if (!p.values[*root].object) return not_an_object(file);
     auto chain = find_chain(p, *root, path);
     values = std::move(p.values);
     return std::pair{std::move(t), std::move(chain)};
@@ -301,9 +307,7 @@ Result<std::string> json_set(std::string_view text, std::span<const std::string>
     auto root = p.parse_document();
     if (!root) return std::move(root).error();
     std::size_t cur = *root;
-    if (!p.values[cur].object)
-        return Error::make(ErrorKind::config,
-                           std::string(file) + ": the document is not a JSON object; edit it by hand");
+    if (!p.values[cur].object) return not_an_object(file);
     // Style: the separator between key and value, and the indentation step, from the first member we see.
     std::string sep = " : ";
     std::string unit = "  ";

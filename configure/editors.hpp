@@ -142,7 +142,9 @@ Result<std::optional<std::string>> json_get(std::string_view text, std::span<con
 Result<std::vector<std::string>> json_keys(std::string_view text, std::span<const std::string> path,
                                            std::string_view file);
 // Removes the member at `path` (with its separator); each object on the way below the root left empty goes
-// too. The text as it is when there is no such member.
+// too (one we created cannot be told from the user's empty one); the root stays, if need be as `{}`. The
+// text as it is when there is no such member. A document that is not an object is a config error for
+// json_get, json_keys and json_remove, as for json_set.
 Result<std::string> json_remove(std::string_view text, std::span<const std::string> path, std::string_view file);
 std::string json_string(std::string_view s);
 // The text of a JSON string literal, escapes decoded (\u as UTF-8); nullopt when `literal` is not one.

@@ -503,6 +503,41 @@ BOOST_AUTO_TEST_CASE(unconfigure_swift_keeps_a_host_still_used) {
     BOOST_TEST(!edit::json_unquote("1"));
 }
 
+// SwiftPM's registries.json: a document that is not an object is refused (nothing written) as --configure
+// refuses it; a file we take nothing out of stays, whatever it holds; one left as --configure would have
+// created it (nothing, or only "version": 1) goes; a user's other members and another version stay.
+BOOST_AUTO_TEST_CASE(unconfigure_swift_deletes_only_what_it_emptied) {
+    const auto in = input_for("swift");
+    const std::string rel = ".swiftpm/configuration/registries.json";
+    for (const std::string doc : {"[]", "null", "1", "\"x\""}) {
+        BOOST_TEST_CONTEXT(doc) {
+            auto removing = in;
+            removing.remove = true;
+            removing.token.clear();
+            const Tree t{{rel, doc}};
+            for (const auto& i : {in, removing}) {
+                auto edits = plan(i, Env(), user_home, reader(t));
+                BOOST_REQUIRE(!edits.ok());
+                BOOST_TEST(edits.error().message ==
+                           user_home + "/" + rel + ": the document is not a JSON object; edit it by hand");
+            }
+        }
+    }
+    for (const std::string doc :
+         {"{}", "{\"version\": 1}\n", "{\"authentication\":{},\"registries\":{},\"version\":1}"}) {
+        const Tree t{{rel, doc}};
+        BOOST_TEST(unconfigured(in, t) == t, doc);  // nothing of ours in it: untouched
+        // Configured, then unconfigured: the same for SwiftPM as no file (see tools_swift.cpp).
+        BOOST_TEST(configured_and_unconfigured(in, t).empty(), doc);
+    }
+    const Tree kept{{rel, "{\"version\": 2, \"mine\": true}"}};
+    BOOST_TEST(configured_and_unconfigured(in, kept).at(rel) == "{\"version\": 2, \"mine\": true}");
+    const Tree v2{{rel, "{\"version\": 2}"}};
+    BOOST_TEST(configured_and_unconfigured(in, v2).at(rel) == "{\"version\": 2}");
+    // json_remove never takes the root: its last member goes, `{}` stays.
+    BOOST_TEST(*edit::json_remove("{\"r\": {\"s\": 1}}\n", std::vector<std::string>{"r", "s"}, "f") == "{}\n");
+}
+
 // --unconfigure of a file it cannot read safely: one line naming the file, nothing planned.
 BOOST_AUTO_TEST_CASE(unconfigure_refuses_malformed_files) {
     const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> cases{
