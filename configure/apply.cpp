@@ -45,6 +45,14 @@ Result<std::string> resolve_target(const std::string& path) {
     return config_error("cannot follow the link " + path + ": too many levels of links");
 }
 
+// True when `path` itself is a symlink. --unconfigure leaves the file a linked path leads to empty rather than
+// delete it: a dotfiles repository keeps its file (its history shows our entries going, not the file) and
+// the link does not dangle. (A folder on the way that is a link does not count: the file in it goes.)
+bool linked(const std::string& path) {
+    std::error_code ec;
+    return fs::is_symlink(fs::symlink_status(path, ec));
+}
+
 // The lock of one file, in the program's cache folder: "configure-<sha256 of its absolute path>.lock", so
 // that no lock file is left in the user's folders and two names of one file share a lock.
 std::string lock_name(const std::string& path) {
@@ -79,10 +87,8 @@ Status apply(const std::vector<FileEdit>& edits, const FileReader& read) {
     }
     for (std::size_t i = 0; i < edits.size(); ++i) {
         if (!edits[i].changed()) continue;
-        if (edits[i].remove) {
-            std::error_code ec;
-            if (!fs::remove(targets[i], ec) && ec)
-                return config_error("cannot remove " + edits[i].path + ": " + ec.message());
+        if (edits[i].remove && !linked(edits[i].path)) {
+            if (auto s = files::remove_user_file(targets[i]); !s) return s;
             continue;
         }
         if (auto s = files::make_directories(fs::path(targets[i]).parent_path().string()); !s) return s;
@@ -94,9 +100,14 @@ Status apply(const std::vector<FileEdit>& edits, const FileReader& read) {
 Result<std::vector<FileEdit>> apply_locked(const ConfigureInput& in, const Env& env, std::string_view home,
                                            const std::vector<FileEdit>& planned, const std::string& lock_dir,
                                            std::chrono::milliseconds timeout, const FileReader& read) {
+    // What was done: a linked file left empty is not removed.
+    const auto done = [](std::vector<FileEdit> edits) {
+        for (auto& e : edits) e.remove = e.remove && !linked(e.path);
+        return edits;
+    };
     if (lock_dir.empty()) {  // no cache folder to lock in (no HOME): apply()'s check is the only guard
         if (auto s = configure::apply(planned, read); !s) return s.error();
-        return planned;
+        return done(planned);
     }
     auto dir = files::Directory::open_private(lock_dir, "cache directory");
     if (!dir) return std::move(dir).error();
@@ -123,7 +134,7 @@ Result<std::vector<FileEdit>> apply_locked(const ConfigureInput& in, const Env& 
     // Under the lock, what an earlier run killed between its write and its rename left behind goes.
     for (const auto& e : *edits) files::remove_stale_temporaries(e.path, std::chrono::minutes{1});
     if (auto s = configure::apply(*edits, read); !s) return s.error();
-    return std::move(*edits);
+    return done(std::move(*edits));
 }
 
 }  // namespace cat::configure

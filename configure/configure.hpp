@@ -132,9 +132,10 @@ std::vector<std::pair<std::string, std::string>> env_vars(const ConfigureInput& 
 // variables (env_output true): e.g. the build-script lines that read Gradle's properties.
 std::vector<std::string> notes(const ConfigureInput& in, bool env_output);
 
-// Writes each changed file atomically (a file to `remove` is deleted instead) (a temporary file in the same folder,
-// fsync, rename), creating missing parent folders with mode 0700; a file that would not change is not touched. A new
-// file is 0600; an existing one keeps its owner and group and its mode, made 0600 when it was wider
+// Writes each changed file atomically (a file to `remove` is deleted instead, through files::remove_user_file with
+// the same checks; one whose path is a symbolic link is left empty, the link and its target kept) (a temporary file in
+// the same folder, fsync, rename), creating missing parent folders with mode 0700; a file that would not change is not
+// touched. A new file is 0600; an existing one keeps its owner and group and its mode, made 0600 when it was wider
 // (files::replace_user_file: a read-only file, or another user's file for a normal user, is refused). A
 // file that changed since plan() read it is an error (nothing of it is written). Only a regular file or an
 // absent one is replaced: a FIFO, device, socket or folder is refused, exit 6. A symbolic link to a regular

@@ -294,6 +294,17 @@ std::optional<std::string> ini_get(std::string_view text, const IniDialect& d, s
     return std::string(trim(std::string_view(lines[e->first]).substr(e->value_begin)));
 }
 
+std::optional<std::vector<std::string>> ini_list_get(std::string_view text, const IniDialect& d,
+                                                     std::string_view section, std::string_view key) {
+    const Lines lines(text);
+    const auto f = parse(lines, d);
+    const auto* e = find_entry(f, d, section, key);
+    if (e == nullptr) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& [i, p, q] : list_items(lines, *e)) out.push_back(lines[i].substr(p, q - p));
+    return out;
+}
+
 std::string ini_remove(std::string_view text, const IniDialect& d, std::string_view section, std::string_view key) {
     Lines lines(text);
     auto f = parse(lines, d);

@@ -34,6 +34,13 @@ public:
         return v;
     }
 
+    // A string literal that is the whole text (json_unquote).
+    Result<std::string> only_string() {
+        auto s = string();
+        if (s && i_ != t_.size()) return fail("text after the string");
+        return s;
+    }
+
 private:
     Error fail(std::string_view why) const {
         std::size_t line = 1;
@@ -44,6 +51,46 @@ private:
     void ws() {
         while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\r' || t_[i_] == '\n')) ++i_;
     }
+    // The four hex digits at `at` (of a \u escape), nullopt when they are not.
+    std::optional<unsigned> hex4(std::size_t at) const {
+        if (at + 4 > t_.size()) return std::nullopt;
+        unsigned v = 0;
+        for (std::size_t k = at; k < at + 4; ++k) {
+            const char c = t_[k];
+            const int d = c >= '0' && c <= '9'   ? c - '0'
+                          : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                          : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                 : -1;
+            if (d < 0) return std::nullopt;
+            v = v * 16 + static_cast<unsigned>(d);
+        }
+        return v;
+    }
+    // A \u escape at i_ (on its 'u'), a surrogate pair taken whole, as UTF-8 (a lone surrogate: U+FFFD).
+    bool unicode_escape(std::string& out) {
+        auto cp = hex4(i_ + 1);
+        if (!cp) return false;
+        i_ += 4;
+        if (*cp >= 0xD800 && *cp < 0xDC00 && t_.substr(i_ + 1, 2) == "\\u") {
+            if (const auto low = hex4(i_ + 3); low && *low >= 0xDC00 && *low < 0xE000) {
+                cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
+                i_ += 6;
+            }
+        }
+        if (*cp >= 0xD800 && *cp < 0xE000) cp = 0xFFFD;
+        const auto byte = [&out](unsigned b) { out += static_cast<char>(b); };
+        if (*cp < 0x80) {
+            byte(*cp);
+        } else if (*cp < 0x800) {
+            byte(0xC0 | (*cp >> 6)), byte(0x80 | (*cp & 0x3F));
+        } else if (*cp < 0x10000) {
+            byte(0xE0 | (*cp >> 12)), byte(0x80 | ((*cp >> 6) & 0x3F)), byte(0x80 | (*cp & 0x3F));
+        } else {
+            byte(0xF0 | (*cp >> 18)), byte(0x80 | ((*cp >> 12) & 0x3F)), byte(0x80 | ((*cp >> 6) & 0x3F));
+            byte(0x80 | (*cp & 0x3F));
+        }
+        return true;
+    }
     Result<std::string> string() {
         if (i_ >= t_.size() || t_[i_] != '"') return fail("expected a string");
         ++i_;
@@ -52,8 +99,11 @@ private:
             if (t_[i_] == '\\') {
                 if (++i_ >= t_.size()) break;
                 const char e = t_[i_];
-                out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
-                if (e == 'u') out += std::string(t_.substr(i_ + 1, 4)), i_ += 4;  // kept as written
+                if (e == 'u') {
+                    if (!unicode_escape(out)) return fail("an invalid \\u escape");
+                } else {
+                    out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+                }
             } else {
                 out += t_[i_];
             }
@@ -162,12 +212,18 @@ Chain find_chain(const Parser& p, std::size_t root, std::span<const std::string>
     return c;
 }
 
+// What json_set refuses, and json_get, json_keys and json_remove as well: the file is not ours to read.
+Error not_an_object(std::string_view file) {
+    return Error::make(ErrorKind::config, std::string(file) + ": the document is not a JSON object; edit it by hand");
+}
+
 Result<std::pair<std::string, Chain>> parse_chain(std::string_view text, std::span<const std::string> path,
                                                   std::string_view file, std::vector<JValue>& values) {
     std::string t(text.find_first_not_of(" \t\r\n") == std::string_view::npos ? std::string_view("{}") : text);
     Parser p(t, file);
     auto root = p.parse_document();
     if (!root) return std::move(root).error();
+    if (!p.values[*root].object) return not_an_object(file);
     auto chain = find_chain(p, *root, path);
     values = std::move(p.values);
     return std::pair{std::move(t), std::move(chain)};
@@ -237,6 +293,13 @@ std::string json_string(std::string_view s) {
     return out + "\"";
 }
 
+std::optional<std::string> json_unquote(std::string_view literal) {
+    Parser p(literal, "");
+    auto s = p.only_string();
+    if (!s) return std::nullopt;
+    return std::move(*s);
+}
+
 Result<std::string> json_set(std::string_view text, std::span<const std::string> path, std::string_view value_json,
                              bool overwrite, std::string_view file) {
     std::string t(text.find_first_not_of(" \t\r\n") == std::string_view::npos ? std::string_view("{}\n") : text);
@@ -244,9 +307,7 @@ Result<std::string> json_set(std::string_view text, std::span<const std::string>
     auto root = p.parse_document();
     if (!root) return std::move(root).error();
     std::size_t cur = *root;
-    if (!p.values[cur].object)
-        return Error::make(ErrorKind::config,
-                           std::string(file) + ": the document is not a JSON object; edit it by hand");
+    if (!p.values[cur].object) return not_an_object(file);
     // Style: the separator between key and value, and the indentation step, from the first member we see.
     std::string sep = " : ";
     std::string unit = "  ";

@@ -60,6 +60,9 @@ std::string ini_list_put(std::string_view text, const IniDialect& d, std::string
 // The value of `key` in [section] (its first line, trimmed), nullopt when there is none.
 std::optional<std::string> ini_get(std::string_view text, const IniDialect& d, std::string_view section,
                                    std::string_view key);
+// The items of a whitespace-separated list value, over all its lines; nullopt when there is no such key.
+std::optional<std::vector<std::string>> ini_list_get(std::string_view text, const IniDialect& d,
+                                                     std::string_view section, std::string_view key);
 // Removes `key` from [section] (its continuation lines too); a section left with nothing but blank lines
 // goes with its header (and the blank line before it, at the end of the file). The text as it is when
 // there is no such key.
@@ -139,9 +142,13 @@ Result<std::optional<std::string>> json_get(std::string_view text, std::span<con
 Result<std::vector<std::string>> json_keys(std::string_view text, std::span<const std::string> path,
                                            std::string_view file);
 // Removes the member at `path` (with its separator); each object on the way below the root left empty goes
-// too. The text as it is when there is no such member.
+// too (one we created cannot be told from the user's empty one); the root stays, if need be as `{}`. The
+// text as it is when there is no such member. A document that is not an object is a config error for
+// json_get, json_keys and json_remove, as for json_set.
 Result<std::string> json_remove(std::string_view text, std::span<const std::string> path, std::string_view file);
 std::string json_string(std::string_view s);
+// The text of a JSON string literal, escapes decoded (\u as UTF-8); nullopt when `literal` is not one.
+std::optional<std::string> json_unquote(std::string_view literal);
 
 // ---- .netrc ---------------------------------------------------------------------------------------------
 // Makes the entry for `machine` be "machine M login L password P" (replacing that entry's tokens only).

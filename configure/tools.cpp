@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "http/transport.hpp"
+
 namespace cat::configure::detail {
 namespace {
 
@@ -163,6 +165,12 @@ std::string xdg_config(const Env& env, std::string_view home) {
 
 std::string quoted(std::string_view s) {
     return edit::json_string(s);  // YAML's double quotes have the same escapes
+}
+
+bool on_host(std::string_view url, const Endpoint& ep) {
+    const auto u = http::parse_url(url);
+    if (!u) return false;
+    return (u->host.find(':') != std::string::npos ? "[" + u->host + "]" : u->host) == ep.host;
 }
 
 Status apply_edit(FileEdit& f, Result<std::string> edited) {

@@ -122,6 +122,10 @@ std::string join_windows(std::string_view dir, std::string_view name);
 std::string appdata(const Env& env, std::string_view home);
 std::string xdg_config(const Env& env, std::string_view home);  // $XDG_CONFIG_HOME (when absolute) or ~/.config
 std::string quoted(std::string_view s);                         // a YAML double-quoted scalar
+// True when `url` is an http(s) URL on the endpoint's host (compared without case, as URLs compare host
+// names). Bundler's BUNDLE_<HOST>, SwiftPM's authentication[host] and a .netrc machine are per host: any
+// scheme, port or path on it still uses them.
+bool on_host(std::string_view url, const Endpoint& ep);
 // Puts an editor's result in f.after, or returns the editor's refusal.
 Status apply_edit(FileEdit& f, Result<std::string> edited);
 Status set_toml(FileEdit& f, const edit::TomlTable& t, std::string_view key, std::string_view value);

@@ -171,13 +171,26 @@ Status plan(const Context& c, const Where& w, Files& files) {
         if (c.in.remove) {
             for (auto key : {"repository", "username", "password"})
                 f.after = edit::ini_remove(f.after, configparser, std::string(section), key);
-            // A list that --configure wrote (what is left is what it derived from the file) goes whole.
-            if (edit::ini_get(f.after, configparser, "distutils", "index-servers") == servers_for(f.after)) {
+            const auto servers = edit::ini_list_get(f.after, configparser, "distutils", "index-servers");
+            if (!servers) return Ok{};
+            // The whole entry goes (with [distutils] when nothing else is in it) only when it is what --configure
+            // writes where there is none (servers_for, on one line: a list spanning lines is the user's) and it
+            // names, besides ours, only what twine reads without it ("pypi testpypi", the default of twine's
+            // utils.get_config), so nothing the user listed stops working. Else only our item goes: where the
+            // user wrote `pypi private`, `-r private` keeps working.
+            const auto derived = servers_for(f.after);
+            std::string listed;
+            for (const auto& s : *servers) listed += (listed.empty() ? "" : " ") + s;
+            const bool written =
+                listed == derived && edit::ini_get(f.after, configparser, "distutils", "index-servers") == derived;
+            const bool only_defaults = std::all_of(servers->begin(), servers->end(), [](std::string_view s) {
+                return s == section || s == "pypi" || s == "testpypi";
+            });
+            if (written && only_defaults)
                 f.after = edit::ini_remove(f.after, configparser, "distutils", "index-servers");
-                return Ok{};
-            }
-            f.after = edit::ini_list_remove(f.after, configparser, "distutils", "index-servers",
-                                            [&](std::string_view item) { return item == section; });
+            else
+                f.after = edit::ini_list_remove(f.after, configparser, "distutils", "index-servers",
+                                                [&](std::string_view item) { return item == section; });
             return Ok{};
         }
         if (edit::ini_has(f.after, configparser, "distutils", "index-servers"))

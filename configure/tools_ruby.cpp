@@ -38,14 +38,18 @@ std::string windows_path(const Env& env, std::string_view home) {
 
 Status plan(const Context& c, const Where& w, Files& files) {
     return files.edit(w.main_path, [&](FileEdit& f) -> Status {
-        if (c.in.remove) {  // the credential, and the mirror only while it still names our repository
+        // The mirror only while it still names our repository; the credential (BUNDLE_<HOST>, the domain's)
+        // unless the mirror left names another repository on its host, which still needs it.
+        if (c.in.remove) {
             const std::vector<std::string> mirror{bundler_key("mirror.https://rubygems.org/")};
             if (edit::yaml_get(f.after, mirror) == c.ep.url())
                 if (auto s = apply_edit(f, edit::yaml_remove(f.after, mirror, f.path)); !s) return s;
-            if (auto s =
-                    apply_edit(f, edit::yaml_remove(f.after, std::vector<std::string>{bundler_key(c.ep.host)}, f.path));
-                !s)
-                return s;
+            const auto left = edit::yaml_get(f.after, mirror);
+            if (!left || !on_host(*left, c.ep))
+                if (auto s = apply_edit(
+                        f, edit::yaml_remove(f.after, std::vector<std::string>{bundler_key(c.ep.host)}, f.path));
+                    !s)
+                    return s;
             if (edit::yaml_empty(f.after)) f.after.clear();
             return Ok{};
         }

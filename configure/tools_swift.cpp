@@ -22,23 +22,38 @@ Status unconfigure(const Context& c, const Where& w, Files& files) {
     const std::string scope = c.scope.empty() ? "[default]" : c.scope;
     bool host_used = false;
     auto s = files.edit(w.main_path, [&](FileEdit& f) -> Status {
-        auto url = edit::json_get(f.after, Path{"registries", scope, "url"}, f.path);
+        const std::string found = f.after;
+        // A registry's URL as SwiftPM reads it (escapes such as "https:\/\/" decoded), nullopt when it has none.
+        const auto url_of = [&](const std::string& name) -> Result<std::optional<std::string>> {
+            auto u = edit::json_get(f.after, Path{"registries", name, "url"}, f.path);
+            if (!u) return std::move(u).error();
+            return *u ? edit::json_unquote(**u) : std::nullopt;
+        };
+        auto url = url_of(scope);
         if (!url) return std::move(url).error();
-        if (*url == edit::json_string(c.ep.url()))
+        if (*url == c.ep.url())
             if (auto r = apply_edit(f, edit::json_remove(f.after, Path{"registries", scope}, f.path)); !r) return r;
         auto scopes = edit::json_keys(f.after, Path{"registries"}, f.path);
         if (!scopes) return std::move(scopes).error();
         for (const auto& other : *scopes) {
-            auto u = edit::json_get(f.after, Path{"registries", other, "url"}, f.path);
+            auto u = url_of(other);
             if (!u) return std::move(u).error();
-            host_used = host_used || (*u && (*u)->starts_with("\"" + c.ep.scheme + "://" + c.ep.authority + "/"));
+            host_used = host_used || (*u && on_host(**u, c.ep));
         }
         if (host_used) return Ok{};
         auto r = apply_edit(f, edit::json_remove(f.after, Path{"authentication", c.ep.host}, f.path));
         if (!r) return r;
+        // The file goes when we took something out of it and it is left as --configure would have created it
+        // without our entries: no member, or only "version": 1 (which --configure adds). A file we did not
+        // change stays, whatever it holds. The user's own `{}`, or SwiftPM's empty file, configured and then
+        // unconfigured, goes as well: nothing tells it from one we created, and SwiftPM reads a missing file as
+        // that same empty configuration.
+        if (f.after == found) return Ok{};
         auto keys = edit::json_keys(f.after, {}, f.path);
         if (!keys) return std::move(keys).error();
-        if (keys->empty() || *keys == std::vector<std::string>{"version"}) f.after.clear();
+        auto version = edit::json_get(f.after, Path{"version"}, f.path);
+        if (!version) return std::move(version).error();
+        if (keys->empty() || (*keys == std::vector<std::string>{"version"} && *version == "1")) f.after.clear();
         return Ok{};
     });
     if (!s || host_used) return s;

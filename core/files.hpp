@@ -54,6 +54,11 @@ Status write_private_atomic(const std::string& path, std::string_view bytes);
 // a mode wider than 0600 becomes 0600, as the file holds a secret. A file without write permission for its
 // owner is refused: the user made it read-only. A new file is 0600.
 Status replace_user_file(const std::string& path, std::string_view bytes);
+// Removes the user's own file `path` (--unconfigure's file left with nothing), with replace_user_file's
+// checks: a regular file (a symlink, FIFO, device, socket or folder is refused: resolve links first),
+// writable by its owner (a read-only file is refused: the user made it so), the current user's (root: anyone's).
+// An absent file is Ok.
+Status remove_user_file(const std::string& path);
 // Removes the temporary files a writer of `path` (write_private_atomic, replace_user_file) left beside it
 // when it was killed between its write and its rename: ".<name>.<pid>.<n>.<ticks>.tmp", regular, ours,
 // last changed more than `max_age` ago (a younger one may be another run's, still writing). Returns how

@@ -437,35 +437,53 @@ Status write_private_atomic(const std::string& path, std::string_view bytes) {
     return Native::write_private(Native::fd(d), dir, name, bytes, Directory::Existing::regular_only);
 }
 
+namespace {
+
+// The user's existing file `name` in the folder `dir` (not followed if it is a link), before replace_user_file
+// or remove_user_file `verb`s it: a regular file, writable by its owner (else the user made it read-only),
+// owned by the current user (root: by anyone). Its status, nullopt when it is absent; a refusal names
+// `instead`, what the user may do otherwise.
+Result<std::optional<struct stat>> user_file_status(int dir, const std::string& name, const std::string& path,
+                                                    std::string_view verb, std::string_view instead) {
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return std::optional<struct stat>{};
+        return os_error("inspect", path, errno);
+    }
+    const std::string refusing = "refusing to " + std::string(verb) + " " + path + ": it is ";
+    if (!S_ISREG(st.st_mode)) return config_error(refusing + kind_of(st.st_mode));
+    if ((st.st_mode & S_IWUSR) == 0)
+        return config_error(refusing + "read-only (mode " + octal_mode(st.st_mode) + "); make it writable (chmod u+w " +
+                            path + ") or " + std::string(instead));
+    const uid_t me = ::geteuid();
+    if (st.st_uid != me && me != 0)
+        return config_error(refusing + "owned by uid " + std::to_string(st.st_uid) + ", not by the current user (uid " +
+                            std::to_string(me) + "); run as its owner or " + std::string(instead));
+    return std::optional<struct stat>(st);
+}
+
+}  // namespace
+
 Status replace_user_file(const std::string& path, std::string_view bytes) {
     const auto [dir, name] = split_path(strip_trailing_slashes(path));
     const File d = open_dir(dir, true);
     if (!d.is_open()) return os_error("write in", dir, errno);
     if (!plain_name(name)) return config_error("cannot write " + path + ": not a plain file name");
     Keep keep;
-    struct stat st {};
-    if (::fstatat(Native::fd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (!S_ISREG(st.st_mode)) return config_error("refusing to replace " + path + ": it is " + kind_of(st.st_mode));
-        if ((st.st_mode & S_IWUSR) == 0)
-            return config_error("refusing to replace " + path + ": it is read-only (mode " + octal_mode(st.st_mode) +
-                                "); make it writable (chmod u+w " + path + ") or write another file (--config-file)");
+    auto existing = user_file_status(Native::fd(d), name, path, "replace", "write another file (--config-file)");
+    if (!existing) return std::move(existing).error();
+    if (const auto& st = *existing) {
         const uid_t me = ::geteuid();
-        if (st.st_uid != me && me != 0)
-            return config_error("refusing to replace " + path + ": it is owned by uid " + std::to_string(st.st_uid) +
-                                ", not by the current user (uid " + std::to_string(me) +
-                                "); run as its owner or write another file (--config-file)");
         if (me == 0) {  // root keeps the file its user's; a normal user's group is kept where it may be
-            keep.uid = st.st_uid;
-            keep.gid = st.st_gid;
-        } else if (st.st_gid != ::getegid()) {
-            keep.gid = st.st_gid;
+            keep.uid = st->st_uid;
+            keep.gid = st->st_gid;
+        } else if (st->st_gid != ::getegid()) {
+            keep.gid = st->st_gid;
         }
         // The file holds a secret: any permission beyond the owner's read and write is taken away (0644 and
         // 0755 become 0600); a narrower mode of the owner's is kept.
-        const mode_t mode = st.st_mode & 07777;
+        const mode_t mode = st->st_mode & 07777;
         keep.mode = (mode & ~mode_t{0600}) != 0 ? mode_t{0600} : mode;
-    } else if (errno != ENOENT) {
-        return os_error("inspect", path, errno);
     }
     auto s = Native::write_private(Native::fd(d), dir, name, bytes, Directory::Existing::regular_only, keep);
     if (!s && keep.gid != static_cast<gid_t>(-1) && keep.uid == static_cast<uid_t>(-1)) {
@@ -474,6 +492,19 @@ Status replace_user_file(const std::string& path, std::string_view bytes) {
         s = Native::write_private(Native::fd(d), dir, name, bytes, Directory::Existing::regular_only, keep);
     }
     return s;
+}
+
+Status remove_user_file(const std::string& path) {
+    const auto [dir, name] = split_path(strip_trailing_slashes(path));
+    const File d = open_dir(dir, true);
+    if (!d.is_open()) return errno == ENOENT ? Status(Ok{}) : os_error("remove in", dir, errno);
+    if (!plain_name(name)) return config_error("cannot remove " + path + ": not a plain file name");
+    auto existing = user_file_status(Native::fd(d), name, path, "remove", "delete it yourself");
+    if (!existing) return std::move(existing).error();
+    // unlinkat takes the name itself: had it become a link since, the link would go, never what it names.
+    if (*existing && ::unlinkat(Native::fd(d), name.c_str(), 0) != 0 && errno != ENOENT)
+        return os_error("remove", path, errno);
+    return Ok{};
 }
 
 // ---- Directory --------------------------------------------------------------------------------------

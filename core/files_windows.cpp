@@ -625,6 +625,34 @@ Status replace_user_file(const std::string& path, std::string_view bytes) {
     return Native::write_private(dir, name, bytes, Directory::Existing::regular_only);
 }
 
+Status remove_user_file(const std::string& path) {
+    const std::string name = split_path(strip_trailing_slashes(path)).second;
+    if (!plain_name(name)) return config_error("cannot remove " + path + ": not a plain file name");
+    // The file itself, not followed if it is a link, opened for deletion: the checks and the deletion are
+    // of the same file.
+    File existing = open_file(path, DELETE | READ_CONTROL | FILE_READ_ATTRIBUTES, OPEN_EXISTING,
+                              FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT);
+    if (!existing.is_open()) {
+        const DWORD err = ::GetLastError();
+        return absent(err) ? Status(Ok{}) : os_error("remove", path, err);
+    }
+    const HANDLE h = Native::handle(existing);
+    if (auto kind = kind_of(h); !kind.empty()) return config_error("refusing to remove " + path + ": it is " + kind);
+    BY_HANDLE_FILE_INFORMATION info{};
+    if (::GetFileInformationByHandle(h, &info) && (info.dwFileAttributes & FILE_ATTRIBUTE_READONLY) != 0)
+        return config_error("refusing to remove " + path +
+                            ": it is read-only; make it writable (attrib -r) or delete it yourself");
+    const Security sec(h);
+    if (sec.error == ERROR_SUCCESS && !sec.ours())
+        return config_error("refusing to remove " + path + ": it is owned by " + sec.owner_name() +
+                            ", not by the current user; run as its owner or delete it yourself");
+    FILE_DISPOSITION_INFO disposition{};
+    disposition.DeleteFile = TRUE;
+    if (!::SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof disposition))
+        return os_error("remove", path, ::GetLastError());
+    return existing.close();
+}
+
 // ---- Directory --------------------------------------------------------------------------------------
 
 Result<Directory> Directory::open_private(std::string path, std::string_view label) {

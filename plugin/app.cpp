@@ -631,7 +631,8 @@ Result<Answer> execute(const Request& request, const Env& env, Io& io) {
     if (!request.params.secrets_from_argv.empty())
         io.err("codeartifact-token: warning: " + request.params.secrets_from_argv.front() +
                " was given on the command line, where other processes can read it; prefer the environment");
-    if (plan->defaults_mode == "auto") resolve_auto_defaults(*plan, env, io);
+    // --unconfigure makes no call: the defaults mode (auto asks instance metadata) is not needed there.
+    if (plan->defaults_mode == "auto" && !plan->unconfigure) resolve_auto_defaults(*plan, env, io);
     Run run(std::move(*plan), env, io);
     if (run.plan.unconfigure) return unconfigure(run);
 

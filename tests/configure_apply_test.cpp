@@ -148,6 +148,41 @@ BOOST_AUTO_TEST_CASE(a_link_is_followed) {
     BOOST_TEST(mode_of(h.dir / "dotfiles/npmrc") == 0600u);
 }
 
+// --unconfigure: a file left with nothing goes, with the checks of a write (a read-only one is refused in one
+// line); one whose path is a link (a dotfiles repository's) is left empty, the link and its target kept.
+BOOST_AUTO_TEST_CASE(unconfigure_removes_what_it_emptied_with_the_checks_of_a_write) {
+    TempHome h;
+    auto removing = input_for("npm", "");
+    removing.remove = true;
+    apply_ok(planned(input_for("npm"), h));
+    auto edits = planned(removing, h);
+    BOOST_REQUIRE(edits.size() == 1u);
+    BOOST_TEST(edits[0].remove);
+    BOOST_REQUIRE(::chmod((h.dir / ".npmrc").c_str(), 0400) == 0);
+    auto s = apply(edits);
+    BOOST_REQUIRE(!s.ok());
+    BOOST_TEST(s.error().message == "refusing to remove " + (h.dir / ".npmrc").string() +
+                                        ": it is read-only (mode 0400); make it writable (chmod u+w " +
+                                        (h.dir / ".npmrc").string() + ") or delete it yourself");
+    BOOST_TEST(cat::exit_code(s.error().kind) == 6);
+    BOOST_TEST(fs::exists(h.dir / ".npmrc"));
+    BOOST_REQUIRE(::chmod((h.dir / ".npmrc").c_str(), 0600) == 0);
+    apply_ok(edits);
+    BOOST_TEST(!fs::exists(fs::symlink_status(h.dir / ".npmrc")));
+
+    fs::create_directories(h.dir / "dotfiles");
+    fs::create_symlink(h.dir / "dotfiles/npmrc", h.dir / ".npmrc");
+    apply_ok(planned(input_for("npm"), h));
+    BOOST_TEST(slurp(h.dir / "dotfiles/npmrc").find("TOKEN-1") != std::string::npos);
+    auto done = apply_locked(removing, cat::Env(), h.home(), planned(removing, h), "");
+    BOOST_REQUIRE(done.ok());
+    BOOST_REQUIRE(done->size() == 1u);
+    BOOST_TEST(!(*done)[0].remove);  // reported as left empty, not removed
+    BOOST_TEST(fs::is_symlink(h.dir / ".npmrc"));
+    BOOST_TEST(fs::is_regular_file(h.dir / "dotfiles/npmrc"));
+    BOOST_TEST(slurp(h.dir / "dotfiles/npmrc").empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_file_changed_after_planning_stops_everything) {
     TempHome h;
     const auto edits = planned(input_for("poetry"), h);

@@ -398,6 +398,146 @@ BOOST_AUTO_TEST_CASE(yaml_xml_json_netrc_removal) {
                "machine a login me \n");
 }
 
+namespace {
+
+// The files after `edits` (a file to remove is gone).
+Tree applied(const std::vector<FileEdit>& edits, Tree t) {
+    for (const auto& e : edits) {
+        const auto rel = e.path.substr(user_home.size() + 1);
+        if (e.remove)
+            t.erase(rel);
+        else
+            t[rel] = e.after;
+    }
+    return t;
+}
+
+// The files after --unconfigure of `in`'s tool.
+Tree unconfigured(ConfigureInput in, const Tree& t) {
+    in.remove = true;
+    in.token.clear();
+    auto edits = plan(in, Env(), user_home, reader(t));
+    BOOST_REQUIRE_MESSAGE(edits.ok(), (edits.ok() ? std::string() : edits.error().message));
+    return applied(*edits, t);
+}
+
+// The files after --configure, then --unconfigure, of `in`'s tool.
+Tree configured_and_unconfigured(const ConfigureInput& in, const Tree& t) {
+    auto edits = plan(in, Env(), user_home, reader(t));
+    BOOST_REQUIRE_MESSAGE(edits.ok(), (edits.ok() ? std::string() : edits.error().message));
+    return unconfigured(in, applied(*edits, t));
+}
+
+}  // namespace
+
+// twine: the index-servers line goes whole only when --configure wrote it and twine's default ("pypi
+// testpypi") does as well without it; a list the user wrote keeps everything but our item.
+BOOST_AUTO_TEST_CASE(unconfigure_twine_index_servers) {
+    const auto in = input_for("twine");
+    const std::string ours = "[codeartifact]\nrepository = " + endpoint_for("twine") + "\nusername = aws\n";
+    // The user's list, ours appended: the user's list again (twine upload -r private still works).
+    const Tree user{{".pypirc", "[distutils]\nindex-servers = pypi private\n\n[private]\nrepository = https://p/\n"}};
+    BOOST_TEST(configured_and_unconfigured(in, user) == user);
+    // The line --configure wrote: gone, with [distutils], and the file it created.
+    BOOST_TEST(configured_and_unconfigured(in, {}).empty());
+    const Tree pypi{{".pypirc", "[pypi]\nusername = __token__\n"}};
+    BOOST_TEST(configured_and_unconfigured(in, pypi) == pypi);
+    // The user's own "pypi testpypi" (nothing --configure derives from this file): kept.
+    const Tree defaults{{".pypirc", "[distutils]\nindex-servers = pypi testpypi\n\n[pypi]\nusername = __token__\n"}};
+    BOOST_TEST(configured_and_unconfigured(in, defaults) == defaults);
+    // A list over several lines is the user's, even when its first line is what --configure writes.
+    const Tree lines{{".pypirc", "[distutils]\nindex-servers = pypi codeartifact\n    testpypi\n\n" + ours}};
+    BOOST_TEST(unconfigured(in, lines).at(".pypirc") == "[distutils]\nindex-servers = pypi\n    testpypi\n");
+    const Tree one_line{{".pypirc", "[distutils]\nindex-servers = pypi private codeartifact\n\n[private]\n\n" + ours}};
+    BOOST_TEST(unconfigured(in, one_line).at(".pypirc") == "[distutils]\nindex-servers = pypi private\n\n[private]\n");
+}
+
+// Bundler: the domain's credential (BUNDLE_<HOST>) stays while the mirror left names another repository on
+// its host (written in any case); it goes with our mirror, or when the mirror is elsewhere.
+BOOST_AUTO_TEST_CASE(unconfigure_bundler_keeps_a_credential_still_used) {
+    const auto in = input_for("bundler");
+    const std::string host_key = "BUNDLE_MY___DOMAIN___111122223333__D__CODEARTIFACT__US___WEST___2__AMAZONAWS__COM";
+    const auto config = [&](std::string_view mirror) {
+        return Tree{{".bundle/config", "---\n" + host_key + ": \"aws:t\"\nBUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/: \"" +
+                                           std::string(mirror) + "\"\n"}};
+    };
+    for (const std::string other :
+         {"https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/ruby/other/",
+          "https://MY-DOMAIN-111122223333.d.codeartifact.us-west-2.amazonaws.com/ruby/other/"}) {
+        const auto t = config(other);
+        BOOST_TEST(unconfigured(in, t) == t, other);
+    }
+    BOOST_TEST(unconfigured(in, config(endpoint_for("bundler"))).empty());
+    BOOST_TEST(unconfigured(in, config("https://gems.example/")).at(".bundle/config") ==
+               "---\nBUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/: \"https://gems.example/\"\n");
+}
+
+// SwiftPM: the host's authentication and .netrc entry stay while another scope's registry is on the host,
+// however its URL is written (JSON escapes, upper case); our scope's registry goes.
+BOOST_AUTO_TEST_CASE(unconfigure_swift_keeps_a_host_still_used) {
+    const auto in = input_for("swift");
+    const std::string host = "my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com";
+    const std::string netrc = "machine " + host + " login token password t\n";
+    for (const std::string& other :
+         std::vector<std::string>{"\"https:\\/\\/" + host + "\\/swift\\/other\\/\"",
+                                  "\"https://MY-DOMAIN-111122223333.d.codeartifact.us-west-2.amazonaws.com/swift/o/\"",
+                                  "\"https://\\u006dy-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/\""}) {
+        BOOST_TEST_CONTEXT(other) {
+            const std::string auth = "  \"authentication\": {\n    \"" + host +
+                                     "\": {\"type\": \"token\", \"loginAPIPath\": \"/swift/my-repo/login\"}\n  },\n";
+            const std::string rest = "  \"version\": 1\n}\n";
+            const Tree t{{".swiftpm/configuration/registries.json",
+                          "{\n" + auth + "  \"registries\": {\n    \"[default]\": {\"url\": " +
+                              edit::json_string(endpoint_for("swift")) + "},\n    \"o\": {\"url\": " + other +
+                              "}\n  },\n" + rest},
+                         {".netrc", netrc}};
+            const auto after = unconfigured(in, t);
+            BOOST_TEST(after.at(".swiftpm/configuration/registries.json") ==
+                       "{\n" + auth + "  \"registries\": {\n    \"o\": {\"url\": " + other + "}\n  },\n" + rest);
+            BOOST_TEST(after.at(".netrc") == netrc);
+        }
+    }
+    BOOST_TEST(*edit::json_unquote(R"("a\/b\u0041\ud83d\ude00\n")") == "a/bA\xF0\x9F\x98\x80\n");
+    BOOST_TEST(!edit::json_unquote(R"("\u00zz")"));
+    BOOST_TEST(!edit::json_unquote(R"("a" )"));
+    BOOST_TEST(!edit::json_unquote("1"));
+}
+
+// SwiftPM's registries.json: a document that is not an object is refused (nothing written) as --configure
+// refuses it; a file we take nothing out of stays, whatever it holds; one left as --configure would have
+// created it (nothing, or only "version": 1) goes; a user's other members and another version stay.
+BOOST_AUTO_TEST_CASE(unconfigure_swift_deletes_only_what_it_emptied) {
+    const auto in = input_for("swift");
+    const std::string rel = ".swiftpm/configuration/registries.json";
+    for (const std::string doc : {"[]", "null", "1", "\"x\""}) {
+        BOOST_TEST_CONTEXT(doc) {
+            auto removing = in;
+            removing.remove = true;
+            removing.token.clear();
+            const Tree t{{rel, doc}};
+            for (const auto& i : {in, removing}) {
+                auto edits = plan(i, Env(), user_home, reader(t));
+                BOOST_REQUIRE(!edits.ok());
+                BOOST_TEST(edits.error().message ==
+                           user_home + "/" + rel + ": the document is not a JSON object; edit it by hand");
+            }
+        }
+    }
+    for (const std::string doc :
+         {"{}", "{\"version\": 1}\n", "{\"authentication\":{},\"registries\":{},\"version\":1}"}) {
+        const Tree t{{rel, doc}};
+        BOOST_TEST(unconfigured(in, t) == t, doc);  // nothing of ours in it: untouched
+        // Configured, then unconfigured: the same for SwiftPM as no file (see tools_swift.cpp).
+        BOOST_TEST(configured_and_unconfigured(in, t).empty(), doc);
+    }
+    const Tree kept{{rel, "{\"version\": 2, \"mine\": true}"}};
+    BOOST_TEST(configured_and_unconfigured(in, kept).at(rel) == "{\"version\": 2, \"mine\": true}");
+    const Tree v2{{rel, "{\"version\": 2}"}};
+    BOOST_TEST(configured_and_unconfigured(in, v2).at(rel) == "{\"version\": 2}");
+    // json_remove never takes the root: its last member goes, `{}` stays.
+    BOOST_TEST(*edit::json_remove("{\"r\": {\"s\": 1}}\n", std::vector<std::string>{"r", "s"}, "f") == "{}\n");
+}
+
 // --unconfigure of a file it cannot read safely: one line naming the file, nothing planned.
 BOOST_AUTO_TEST_CASE(unconfigure_refuses_malformed_files) {
     const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> cases{

@@ -245,6 +245,35 @@ BOOST_AUTO_TEST_CASE(atomic_write_refuses_what_is_not_a_regular_file) {
     BOOST_TEST(names == (std::vector<std::string>{"fifo", "link", "sub", "target"}));  // no temporary file
 }
 
+// --unconfigure's removal: the checks of replace_user_file, and the name itself, never what a link names.
+BOOST_AUTO_TEST_CASE(remove_user_file_checks_what_it_removes) {
+    TempDir dir;
+    write(dir / "f", "x");
+    BOOST_TEST(files::remove_user_file(dir / "f").ok());
+    BOOST_TEST(!fs::exists(dir / "f"));
+    BOOST_TEST(files::remove_user_file(dir / "f").ok());  // already gone
+    BOOST_TEST(files::remove_user_file(dir / "absent/f").ok());
+    write(dir / "ro", "x", 0400);
+    BOOST_TEST(message_of(files::remove_user_file(dir / "ro")) ==
+               "refusing to remove " + dir / "ro" + ": it is read-only (mode 0400); make it writable (chmod u+w " +
+                   dir / "ro" + ") or delete it yourself");
+    BOOST_TEST(fs::exists(dir / "ro"));
+    write(dir / "target", "keep");
+    BOOST_REQUIRE(::symlink((dir / "target").c_str(), (dir / "link").c_str()) == 0);
+    BOOST_TEST(message_of(files::remove_user_file(dir / "link")) ==
+               "refusing to remove " + dir / "link" + ": it is a symlink");
+    BOOST_TEST(slurp(dir / "target") == "keep");
+    BOOST_TEST(fs::is_symlink(dir / "link"));
+    BOOST_REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+    BOOST_TEST(contains(message_of(files::remove_user_file(dir / "fifo")), "it is a FIFO"));
+    BOOST_REQUIRE(::mkdir((dir / "sub").c_str(), 0700) == 0);
+    BOOST_TEST(contains(message_of(files::remove_user_file(dir / "sub")), "it is a directory"));
+    // replace_user_file says the same of a read-only file, with its own way out.
+    BOOST_TEST(contains(message_of(files::replace_user_file(dir / "ro", "y")),
+                        "it is read-only (mode 0400); make it writable (chmod u+w " + dir / "ro" +
+                            ") or write another file (--config-file)"));
+}
+
 BOOST_AUTO_TEST_CASE(atomic_write_fails_cleanly_in_a_read_only_folder,
                      *boost::unit_test::precondition([](auto) { return ::geteuid() != 0; })) {
     TempDir dir;

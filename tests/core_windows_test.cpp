@@ -267,6 +267,24 @@ BOOST_AUTO_TEST_CASE(replace_user_file_refuses_read_only_and_makes_it_private) {
     ::SetFileAttributesW(wide(path).c_str(), FILE_ATTRIBUTE_NORMAL);
 }
 
+// --unconfigure's removal: refused for a read-only file (one line), done for the user's own file.
+BOOST_AUTO_TEST_CASE(remove_user_file_refuses_read_only) {
+    TempDir dir;
+    const std::string path = dir / ".npmrc";
+    BOOST_REQUIRE(files::append_file(path, "x=1\n"));
+    BOOST_REQUIRE(::SetFileAttributesW(wide(path).c_str(), FILE_ATTRIBUTE_READONLY));
+    auto r = files::remove_user_file(path);
+    BOOST_REQUIRE(!r);
+    BOOST_TEST(r.error().message.find("read-only") != std::string::npos, r.error().message);
+    BOOST_TEST(r.error().message.find('\n') == std::string::npos);
+    BOOST_TEST(std::filesystem::exists(path));
+    BOOST_REQUIRE(::SetFileAttributesW(wide(path).c_str(), FILE_ATTRIBUTE_NORMAL));
+    auto removed = files::remove_user_file(path);
+    BOOST_REQUIRE_MESSAGE(removed.ok(), (removed ? std::string() : removed.error().message));
+    BOOST_TEST(!std::filesystem::exists(path));
+    BOOST_TEST(files::remove_user_file(path).ok());  // already gone
+}
+
 // ---- processes --------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(arguments_reach_the_child_exactly) {

@@ -343,6 +343,39 @@ for tool, (rel, before) in FOREIGN.items():
               p.returncode == 0 and after == before and len(server_log(PYDOMAIN)) == log_before,
               f"{p.stderr}\nbefore: {before!r}\nafter: {after!r}")
 
+# A list of twine's index servers the user wrote keeps all but ours; a registries.json that is not an object
+# is refused and left alone; a symlinked ~/.npmrc (a dotfiles repository) is left empty, the link kept; a
+# read-only file is refused in one line; AWS_DEFAULTS_MODE=auto asks instance metadata nothing.
+unenv = dict(new_env(), AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="")
+pypirc = os.path.join(unenv["HOME"], ".pypirc")
+write(pypirc, "[distutils]\nindex-servers = pypi private\n\n[private]\nrepository = https://p.example/\n")
+before = read(pypirc)
+p = ours(pycommon + ["--configure", "twine"], new_env() | {"HOME": unenv["HOME"]})
+p2 = ours(pycommon + ["--unconfigure", "twine"], unenv)
+check("twine --unconfigure: the user's index-servers list is as it was", p.returncode == 0 and p2.returncode == 0
+      and read(pypirc) == before, p.stderr + p2.stderr + str(read(pypirc)))
+registries = os.path.join(unenv["HOME"], ".swiftpm/configuration/registries.json")
+write(registries, "[]\n")
+p = ours(pycommon + ["--unconfigure", "swift"], unenv)
+check("swift --unconfigure: a registries.json that is not an object is refused (exit 6) and left alone",
+      p.returncode == 6 and "not a JSON object" in p.stderr and read(registries) == "[]\n", p.stderr)
+dotfile = os.path.join(unenv["HOME"], "dotfiles/npmrc")
+write(dotfile, "")
+npmrc = os.path.join(unenv["HOME"], ".npmrc")
+os.symlink(dotfile, npmrc)
+p = ours(pycommon + ["--configure", "npm"], new_env() | {"HOME": unenv["HOME"]})
+os.chmod(dotfile, 0o400)
+p2 = ours(pycommon + ["--unconfigure", "npm"], unenv)
+check("npm --unconfigure: a read-only file is refused in one line", p.returncode == 0 and p2.returncode == 6
+      and p2.stderr.count("\n") == 1 and "read-only" in p2.stderr and read(dotfile), p.stderr + p2.stderr)
+os.chmod(dotfile, 0o600)
+auto = dict(unenv, AWS_DEFAULTS_MODE="auto", AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:1")
+auto.pop("AWS_EC2_METADATA_DISABLED", None)
+p = ours(pycommon + ["--unconfigure", "npm", "--debug"], auto)
+check("npm --unconfigure: a linked file is left empty, the link kept; no instance-metadata request",
+      p.returncode == 0 and os.path.islink(npmrc) and read(dotfile) == "" and "defaults mode" not in p.stderr
+      and "imds" not in p.stderr and "(removed" not in p.stdout, p.stdout + p.stderr)
+
 shutil.rmtree(work, ignore_errors=True)
 print(f"# fresh_tokens_test: {time.monotonic() - started:.1f} s")
 finish()

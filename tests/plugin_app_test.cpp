@@ -246,6 +246,22 @@ BOOST_AUTO_TEST_CASE(defaults_mode_sets_the_connect_timeout) {
                "in-region, cross-region, mobile or auto");
 }
 
+// --unconfigure makes no call: AWS_DEFAULTS_MODE=auto does not ask instance metadata for the region (here
+// an endpoint on a closed port, with metadata allowed; a request would show as its debug lines).
+BOOST_AUTO_TEST_CASE(unconfigure_asks_no_instance_metadata_for_the_defaults_mode) {
+    vars.erase("AWS_EC2_METADATA_DISABLED");
+    vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:1";
+    vars["AWS_DEFAULTS_MODE"] = "auto";
+    BOOST_TEST(run({"--domain", "dm", "--domain-owner", "111122223333", "--unconfigure", "npm", "--repository",
+                    "npm-store", "--debug"}) == 0);
+    for (const auto& line : err) {
+        BOOST_TEST(line.find("defaults mode auto") == std::string::npos, line);
+        BOOST_TEST(line.find("127.0.0.1:1") == std::string::npos, line);
+        BOOST_TEST(line.find("imds") == std::string::npos, line);
+    }
+    BOOST_TEST(transport.sent.empty());
+}
+
 BOOST_AUTO_TEST_CASE(sdk_ua_app_id_environment_then_profile) {
     BOOST_TEST(plan({"--domain", "dm"})->ua_app_id.empty());
     BOOST_TEST(plan({"--domain", "dm", "--profile", "modes"})->ua_app_id == "team tools/1");
