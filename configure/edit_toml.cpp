@@ -165,8 +165,10 @@ Result<std::vector<Statement>> scan(const Lines& lines, std::string_view file) {
         skip_ws(s, i);
         // TOML's value starts on the key's line; following lines would otherwise be read as the value (a header
         // among them taken for an array).
-        // (A '\r' left at the end of the file becomes part of a CRLF once a line follows.)
-        if (i >= s.size() || s[i] == '#' || s.substr(i) == "\r")
+        // ('\r's are no value either: one left at the end of the file becomes part of a CRLF once a line follows.)
+        std::size_t v = i;
+        while (v < s.size() && (s[v] == '\r' || s[v] == ' ' || s[v] == '\t')) ++v;
+        if (v >= s.size() || s[v] == '#')
             return Error::make(ErrorKind::config, std::string(file) + " line " + std::to_string(l + 1) +
                                                       ": a key without a value (not valid TOML); edit it by hand");
         st.path = std::move(*key);

@@ -1061,7 +1061,7 @@ BOOST_AUTO_TEST_CASE(toml_editing) {
                "c.toml line 1: a value that does not end (not valid TOML); edit it by hand");
     // So does a key whose value is not on its line (fuzz_edit_files: the next lines were read as its value,
     // our [[index]] among them, so a second run added another).
-    for (std::string_view text : {"ls = \n\n[[index]]\nname = \"mine\"\n", "ls = # c\n[r]\n", "ls = \r"}) {
+    for (std::string_view text : {"ls = \n\n[[index]]\nname = \"mine\"\n", "ls = # c\n[r]\n", "ls = \r", "ls =\r\r"}) {
         auto no_value = edit::toml_set(text, index, "url", "\"u\"", "c.toml");
         BOOST_REQUIRE(!no_value.ok());
         BOOST_TEST(no_value.error().message ==
