@@ -300,6 +300,13 @@ Result<std::optional<std::string>> read_file_if_exists(const std::string& path, 
     return read_path(path, max_bytes, true);
 }
 
+bool is_null_device(const std::string& path) noexcept {
+    struct stat st {};
+    struct stat null {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode) && ::stat("/dev/null", &null) == 0 &&
+           st.st_rdev == null.st_rdev;
+}
+
 // ---- standard streams -------------------------------------------------------------------------------
 
 namespace {

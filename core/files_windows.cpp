@@ -408,6 +408,13 @@ Result<std::optional<std::string>> read_file_if_exists(const std::string& path, 
     return read_path(path, max_bytes, true);
 }
 
+bool is_null_device(const std::string& path) noexcept {
+    std::string_view name = path;
+    if (name.size() > 4 && (name.starts_with("\\\\.\\") || name.starts_with("//./"))) name.remove_prefix(4);
+    if (name.ends_with(':')) name.remove_suffix(1);
+    return name.size() == 3 && (name[0] | 0x20) == 'n' && (name[1] | 0x20) == 'u' && (name[2] | 0x20) == 'l';
+}
+
 // ---- standard streams -------------------------------------------------------------------------------
 
 namespace {
