@@ -132,6 +132,32 @@ BOOST_AUTO_TEST_CASE(bad_keys_are_refused_without_quoting_them) {
     }
 }
 
+// Throwaway P-256 keys made for this test only (openssl ec -aes256 / openssl pkcs8 -topk8 -v2 aes-256-cbc,
+// passphrase "throwaway"): an encrypted dpopKey is refused in one line, without OpenSSL's default passphrase
+// callback asking on the terminal.
+BOOST_AUTO_TEST_CASE(an_encrypted_key_is_refused_without_asking_for_a_passphrase) {
+    for (std::string_view pem : {std::string_view("-----BEGIN EC PRIVATE KEY-----\n"
+                                                  "Proc-Type: 4,ENCRYPTED\n"
+                                                  "DEK-Info: AES-256-CBC,2D009A654757BB68171406D6D27B25AC\n\n"
+                                                  "nW4vyagbw5OUF5VhC4O/Q29RKHUZ6193ebS2xBBuhyo+19Yd+fwWpIvdjhBgni2V\n"
+                                                  "JFpkfC71igLhKUTNFw7A+KsQ29Nrxoh8AiPrAfuRD3NlnHVcmRTF6pITFdUGVA+L\n"
+                                                  "zqe3gwcWgtH+QFy74KGzRqXBpXw4GjxjB2ZBgsTOc0E=\n"
+                                                  "-----END EC PRIVATE KEY-----\n"),
+                                 std::string_view("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+                                                  "MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiJpVSMKIMaYgICCAAw\n"
+                                                  "DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEKcMLBioFk3J33xoNMSekVcEgZCE\n"
+                                                  "Mh1b8JVYogtUi5H1PnuNw4MokgqGFrLfV6lS/arXv0MFCyaeT7Af+puygOP+5b8x\n"
+                                                  "PE5u7MD9Kw64yTHzzVTHn6wOeUO/EaMmTPcjkjLDusOlmvTLTEJlXYkXU+b59o1O\n"
+                                                  "fkv8bVUix2oqyOGmk/qQqzxVWi32Jg6ZSAznGIWEhNIOOF9vviqXrSRuPGXtRiM=\n"
+                                                  "-----END ENCRYPTED PRIVATE KEY-----\n")}) {
+        auto key = a::DpopKey::from_pem(pem);
+        BOOST_REQUIRE(!key.ok());
+        const std::string& message = key.error().message;
+        BOOST_TEST(message ==
+                   "the DPoP key (dpopKey) is encrypted with a passphrase (aws login writes it unencrypted)");
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_proof_is_an_es256_jwt_with_the_jwk_and_the_claims) {
     auto key = a::DpopKey::from_pem(rust_key);
     BOOST_REQUIRE(key.ok());
