@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -347,6 +348,26 @@ Result<std::optional<std::string>> ask_terminal(std::string_view prompt) {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
+    // As getpass: echo off while the line is typed (before the prompt, so nothing typed after it shows),
+    // then the terminal as it was, and the newline the user's Enter did not echo (on an error too).
+    struct Quiet {
+        int fd;
+        termios saved{};
+        bool changed = false;
+        explicit Quiet(int f) : fd(f) {
+            if (::tcgetattr(fd, &saved) != 0) return;
+            termios quiet = saved;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            changed = ::tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+        }
+        Quiet(const Quiet&) = delete;
+        Quiet& operator=(const Quiet&) = delete;
+        ~Quiet() {
+            if (!changed) return;
+            ::tcsetattr(fd, TCSAFLUSH, &saved);
+            (void)write_fd(fd, "\n", "/dev/tty");
+        }
+    } quiet(fd);
     if (auto s = write_fd(fd, prompt, "/dev/tty"); !s) return s.error();
     std::string line;
     for (;;) {
