@@ -108,7 +108,9 @@ Result<http::Response> send_with_retries(const CallOptions& options, const CallS
                 pause(wait);
             }
         }
-        http::Request request = build_request(attempt);
+        auto built = build_request(attempt);
+        if (!built) return std::move(built).error();
+        http::Request request = std::move(*built);
         debug("attempt " + std::to_string(attempt) + " " + request.method + " " + without_query(request.url));
         auto response = options.transport->send(request, http::Clock::now() + options.attempt_timeout);
         // Headers and body may hold a secret (a bearer token, a web identity token).
