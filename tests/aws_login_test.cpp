@@ -335,6 +335,27 @@ BOOST_FIXTURE_TEST_CASE(credentials_within_five_minutes_are_refreshed_and_writte
         BOOST_TEST(all_debug().find(secret) == std::string::npos, secret);
 }
 
+// The refreshed credentials serve the run when the cache cannot be written back, with a warning naming the
+// file (the next run refreshes again from the old one).
+BOOST_FIXTURE_TEST_CASE(a_failed_write_back_is_a_warning, LoginFixture) {
+    files[cache_path] = cache_json("2026-03-01T00:04:59Z");
+    transport.replies.push_back(reply(200, refreshed));
+    std::vector<std::string> warnings;
+    ctx.warn = [&](const std::string& line) { warnings.push_back(line); };
+    ctx.write_file = [](const std::string& path, std::string_view) -> cat::Status {
+        return cat::Error::make(cat::ErrorKind::config, "cannot write " + path + ": Read-only file system");
+    };
+    auto c = a::credentials_from_login(ctx, settings());
+    BOOST_REQUIRE_MESSAGE(c.ok(), (c.ok() ? std::string() : c.error().message));
+    BOOST_TEST(c->keys.access_key_id == "ASIANEWLOGINEXAMPLE");
+    BOOST_REQUIRE_EQUAL(warnings.size(), 1u);
+    BOOST_TEST(warnings[0].find("could not be written back to " + cache_path) != std::string::npos, warnings[0]);
+    BOOST_TEST(warnings[0].find("Read-only file system") != std::string::npos, warnings[0]);
+    BOOST_TEST(warnings[0].find('\n') == std::string::npos);
+    for (const char* secret : {"login-refresh-token", "new-login-secret", "new-login-session", "MHcCAQEE"})
+        BOOST_TEST(warnings[0].find(secret) == std::string::npos, secret);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_configured_endpoint_is_used_and_named_in_htu, LoginFixture) {
     files[cache_path] = cache_json("2026-02-28T00:00:00Z");
     transport.replies.push_back(reply(200, refreshed));

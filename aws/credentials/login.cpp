@@ -224,7 +224,8 @@ Result<LoginToken> refresh(const ProviderContext& ctx, const LoginSettings& logi
     auto written = ctx.write_file ? ctx.write_file(path, file.view()) : write_private_file(path, file.view());
     // The new credentials serve this run either way (the Rust SDK only warns too).
     if (!written)
-        detail::debug(ctx, "login: the refreshed credentials could not be written back: " + written.error().message);
+        detail::warn(ctx, "the refreshed login credentials could not be written back to " + path + ": " +
+                              written.error().message);
     else
         detail::debug(ctx, "login: refreshed (the credentials expire at " + expires + ") and wrote back " + path);
     return fresh;
