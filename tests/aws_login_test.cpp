@@ -335,6 +335,22 @@ BOOST_FIXTURE_TEST_CASE(credentials_within_five_minutes_are_refreshed_and_writte
         BOOST_TEST(all_debug().find(secret) == std::string::npos, secret);
 }
 
+// The configured retry mode decides what is retried: legacy retries a 509 (standard does not).
+BOOST_FIXTURE_TEST_CASE(the_retry_mode_decides_what_is_retried, LoginFixture) {
+    for (const auto mode : {a::RetryMode::legacy, a::RetryMode::standard}) {
+        files[cache_path] = cache_json("2026-03-01T00:04:59Z");
+        transport.sent.clear();
+        transport.replies.clear();
+        transport.replies.push_back(reply(509, R"({"error":"BANDWIDTH"})"));
+        transport.replies.push_back(reply(200, refreshed));
+        ctx.call.retry.mode = mode;
+        ctx.call.retry.max_attempts = 3;
+        auto c = a::credentials_from_login(ctx, settings());
+        BOOST_TEST(c.ok() == (mode == a::RetryMode::legacy));
+        BOOST_TEST(transport.sent.size() == (mode == a::RetryMode::legacy ? 2u : 1u));
+    }
+}
+
 // The refreshed credentials serve the run when the cache cannot be written back, with a warning naming the
 // file (the next run refreshes again from the old one).
 BOOST_FIXTURE_TEST_CASE(a_failed_write_back_is_a_warning, LoginFixture) {

@@ -194,6 +194,7 @@ Result<LoginToken> refresh(const ProviderContext& ctx, const LoginSettings& logi
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status == 200) return std::nullopt;
         Error e = parse_error(r, operation, {secrets[0], secrets[1], secrets[2]});
+        e.retryable = is_retryable(e, ctx.call.retry.mode);
         // Sign-In's errors carry an OAuth error code in "error" (TOKEN_EXPIRED, USER_CREDENTIALS_CHANGED,
         // INSUFFICIENT_PERMISSIONS, ...), which botocore decides on.
         const std::string oauth = detail::read_json_in_place(r.body, [](const rapidjson::Document& doc) {
