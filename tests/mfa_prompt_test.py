@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import termios
 import time
@@ -154,5 +155,22 @@ os.close(master)
 check("the terminal ends before a line: exit 3, one line", q.returncode == 3 and "mfa_serial" in err and
       not assume_role_calls(role), (q.returncode, err))
 check("the terminal ends before a line: it echoes again", echoes)
+
+# --- Ctrl-C at the prompt: the terminal echoes again (as getpass restores it on KeyboardInterrupt) -----------
+master, slave = pty.openpty()
+q = subprocess.Popen([binary(), "--domain", unique("mfa-int"), "--profile", "mfa", "--no-cache"], env=env,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                     start_new_session=True, preexec_fn=lambda: os.close(os.open(os.ttyname(slave), os.O_RDWR)))
+buf = b""
+while b"Enter MFA code" not in buf and q.poll() is None:
+    if select.select([master], [], [], 1)[0]:
+        buf += os.read(master, 1024)
+q.send_signal(signal.SIGINT)
+out, err = q.communicate(timeout=60)
+echoes = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+os.close(slave)
+os.close(master)
+check("interrupted at the prompt: ended by SIGINT, and the terminal echoes again",
+      q.returncode == -signal.SIGINT and echoes and not assume_role_calls(role), (q.returncode, echoes, err))
 
 finish()
