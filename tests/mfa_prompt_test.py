@@ -138,39 +138,34 @@ rc, out, err, shown, echoes = run_on_tty(["--domain", unique("mfa-sts"), "--prof
 check("an STS setting in error: said before any prompt", rc != 0 and "Enter MFA code" not in shown and
       "mfa_serial" not in err and "STS" in err and not assume_role_calls(role), (rc, err, shown))
 
+def at_the_prompt(name, act):
+    """Runs the program on a pseudo-terminal until its prompt shows, then calls act(process, master).
+    Returns (rc, stderr, whether the terminal echoes after the run)."""
+    master, slave = pty.openpty()
+    q = subprocess.Popen([binary(), "--domain", unique(name), "--profile", "mfa", "--no-cache"], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True, preexec_fn=lambda: os.close(os.open(os.ttyname(slave), os.O_RDWR)))
+    buf = b""
+    while b"Enter MFA code" not in buf and q.poll() is None:
+        if select.select([master], [], [], 1)[0]:
+            buf += os.read(master, 1024)
+    act(q, master)
+    out, err = q.communicate(timeout=60)
+    echoes = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+    os.close(slave)
+    os.close(master)
+    return q.returncode, err, echoes
+
+
 # --- the terminal closes without a line ------------------------------------------------------------------
-master, slave = pty.openpty()
-q = subprocess.Popen([binary(), "--domain", unique("mfa-eof"), "--profile", "mfa", "--no-cache"], env=env,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                     start_new_session=True, preexec_fn=lambda: os.close(os.open(os.ttyname(slave), os.O_RDWR)))
-buf = b""
-while b"Enter MFA code" not in buf and q.poll() is None:
-    if select.select([master], [], [], 1)[0]:
-        buf += os.read(master, 1024)
-os.write(master, b"\x04")  # ^D on an empty line: end of input
-out, err = q.communicate(timeout=60)
-echoes = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
-os.close(slave)
-os.close(master)
-check("the terminal ends before a line: exit 3, one line", q.returncode == 3 and "mfa_serial" in err and
-      not assume_role_calls(role), (q.returncode, err))
+rc, err, echoes = at_the_prompt("mfa-eof", lambda q, master: os.write(master, b"\x04"))  # ^D: end of input
+check("the terminal ends before a line: exit 3, one line", rc == 3 and "mfa_serial" in err and
+      not assume_role_calls(role), (rc, err))
 check("the terminal ends before a line: it echoes again", echoes)
 
 # --- Ctrl-C at the prompt: the terminal echoes again (as getpass restores it on KeyboardInterrupt) -----------
-master, slave = pty.openpty()
-q = subprocess.Popen([binary(), "--domain", unique("mfa-int"), "--profile", "mfa", "--no-cache"], env=env,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                     start_new_session=True, preexec_fn=lambda: os.close(os.open(os.ttyname(slave), os.O_RDWR)))
-buf = b""
-while b"Enter MFA code" not in buf and q.poll() is None:
-    if select.select([master], [], [], 1)[0]:
-        buf += os.read(master, 1024)
-q.send_signal(signal.SIGINT)
-out, err = q.communicate(timeout=60)
-echoes = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
-os.close(slave)
-os.close(master)
+rc, err, echoes = at_the_prompt("mfa-int", lambda q, master: q.send_signal(signal.SIGINT))
 check("interrupted at the prompt: ended by SIGINT, and the terminal echoes again",
-      q.returncode == -signal.SIGINT and echoes and not assume_role_calls(role), (q.returncode, echoes, err))
+      rc == -signal.SIGINT and echoes and not assume_role_calls(role), (rc, echoes, err))
 
 finish()
