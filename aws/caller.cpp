@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/secret.hpp"
+#include "core/utf.hpp"
 
 namespace cat::aws {
 namespace {
@@ -58,15 +59,24 @@ Error api_error(int http_status, std::string_view operation, std::string code, s
     return e;
 }
 
+// As botocore's sanitize_user_agent_string_component(allow_hash=True): ASCII letters, digits,
+// "!$%&'*+-.^_`|~," and '#' stay; any other code point becomes one '-' (a byte that is not well-formed
+// UTF-8 counts as one, as Python's surrogateescape reads it).
 std::string with_app_id(std::string user_agent, std::string_view app_id) {
     if (app_id.empty()) return user_agent;
-    static constexpr std::string_view punctuation = "!$%&'*+-.^_`|~,";
+    static constexpr std::string_view punctuation = "!$%&'*+-.^_`|~,#";
     user_agent += " app/";
-    for (const char c : app_id) {
+    for (std::size_t i = 0; i < app_id.size();) {
+        const char c = app_id[i];
         const auto u = static_cast<unsigned char>(c);
         const bool allowed = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
                              punctuation.find(c) != std::string_view::npos;
         user_agent += allowed ? c : '-';
+        const std::size_t len = u >= 0xc2 && u <= 0xdf   ? 2
+                                : u >= 0xe0 && u <= 0xef ? 3
+                                : u >= 0xf0 && u <= 0xf4 ? 4
+                                                         : 1;
+        i += len > 1 && utf::valid_utf8(app_id.substr(i, len)) ? len : 1;
     }
     return user_agent;
 }
@@ -108,7 +118,9 @@ Result<http::Response> send_with_retries(const CallOptions& options, const CallS
                 pause(wait);
             }
         }
-        http::Request request = build_request(attempt);
+        auto built = build_request(attempt);
+        if (!built) return std::move(built).error();
+        http::Request request = std::move(*built);
         debug("attempt " + std::to_string(attempt) + " " + request.method + " " + without_query(request.url));
         auto response = options.transport->send(request, http::Clock::now() + options.attempt_timeout);
         // Headers and body may hold a secret (a bearer token, a web identity token).

@@ -42,8 +42,9 @@ struct CallSpec {
     std::span<const std::string_view> secrets = {};  // replaced by <redacted> in every message (4+ characters)
 };
 
-// Builds the request of attempt `attempt` (1, 2, ...): signed requests are signed afresh each time.
-using BuildRequest = std::function<http::Request(int attempt)>;
+// Builds the request of attempt `attempt` (1, 2, ...): signed requests are signed afresh each time. An
+// error ends the call there, before that attempt is sent (a DPoP proof that could not be made).
+using BuildRequest = std::function<Result<http::Request>(int attempt)>;
 // Reads a response: nullopt when it is the success the caller wants (it is returned), else the Error,
 // whose `retryable` says whether another attempt may help.
 using Classify = std::function<std::optional<Error>(const http::Response&)>;

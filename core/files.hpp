@@ -31,6 +31,9 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes = d
 // The same, but an absent file (or an absent folder on its path) is nullopt rather than an error.
 Result<std::optional<std::string>> read_file_if_exists(const std::string& path,
                                                        std::size_t max_bytes = default_max_bytes);
+// Whether `path` names the null device (/dev/null, or a node of the same device; NUL on Windows): what a
+// user sets a file variable to for "no file" (BOTO_CONFIG=/dev/null), which read_file refuses as a device.
+bool is_null_device(const std::string& path) noexcept;
 
 // Appends `text` to the file with one write in append mode, creating it with mode 0600 if needed
 // (GitHub's GITHUB_OUTPUT and GITHUB_ENV files).

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -300,6 +301,13 @@ Result<std::optional<std::string>> read_file_if_exists(const std::string& path, 
     return read_path(path, max_bytes, true);
 }
 
+bool is_null_device(const std::string& path) noexcept {
+    struct stat st {};
+    struct stat null {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode) && ::stat("/dev/null", &null) == 0 &&
+           st.st_rdev == null.st_rdev;
+}
+
 // ---- standard streams -------------------------------------------------------------------------------
 
 namespace {
@@ -333,6 +341,64 @@ bool wait_readable(Stream stream, std::chrono::milliseconds wait) noexcept {
     return n > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
 }
 
+namespace {
+
+// The terminal whose echo ask_terminal turned off, and its settings before: a signal that ends us while the
+// line is typed (Ctrl-C) restores them first, as getpass does on KeyboardInterrupt. Read by the handler.
+int quiet_fd = -1;
+termios quiet_saved{};
+constexpr int quiet_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+extern "C" void restore_echo_and_end(int sig) {
+    ::tcsetattr(quiet_fd, TCSAFLUSH, &quiet_saved);
+    // Then end as the signal would have ended us (it is blocked while we handle it: delivered on return).
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+
+// Echo off on `fd` while it lives, as getpass: then the terminal as it was, and the newline the user's Enter
+// did not echo (on an error too). Signals left at their default action restore the terminal before they end us.
+class Quiet {
+public:
+    explicit Quiet(int fd) : fd_(fd) {
+        if (::tcgetattr(fd_, &saved_) != 0) return;
+        quiet_fd = fd_;
+        quiet_saved = saved_;
+        for (std::size_t i = 0; i < std::size(quiet_signals); ++i) {
+            struct sigaction act {};
+            if (::sigaction(quiet_signals[i], nullptr, &act) != 0 || act.sa_handler != SIG_DFL) continue;
+            act.sa_handler = restore_echo_and_end;
+            sigemptyset(&act.sa_mask);
+            act.sa_flags = 0;
+            caught_[i] = ::sigaction(quiet_signals[i], &act, nullptr) == 0;
+        }
+        termios quiet = saved_;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        changed_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+    }
+    Quiet(const Quiet&) = delete;
+    Quiet& operator=(const Quiet&) = delete;
+    ~Quiet() {
+        if (changed_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+        for (std::size_t i = 0; i < std::size(quiet_signals); ++i) {
+            if (!caught_[i]) continue;
+            struct sigaction dfl {};
+            dfl.sa_handler = SIG_DFL;
+            sigemptyset(&dfl.sa_mask);
+            ::sigaction(quiet_signals[i], &dfl, nullptr);
+        }
+        if (changed_) (void)write_fd(fd_, "\n", "/dev/tty");
+    }
+
+private:
+    int fd_;
+    termios saved_{};
+    bool changed_ = false;
+    std::array<bool, std::size(quiet_signals)> caught_{};
+};
+
+}  // namespace
+
 Result<std::optional<std::string>> ask_terminal(std::string_view prompt) {
     const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);  // NOLINT(cppcoreguidelines-pro-type-vararg)
     if (fd < 0) return std::optional<std::string>();
@@ -340,6 +406,8 @@ Result<std::optional<std::string>> ask_terminal(std::string_view prompt) {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
+    // Before the prompt, so that nothing typed after it shows.
+    const Quiet quiet(fd);
     if (auto s = write_fd(fd, prompt, "/dev/tty"); !s) return s.error();
     std::string line;
     for (;;) {

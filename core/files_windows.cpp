@@ -408,6 +408,13 @@ Result<std::optional<std::string>> read_file_if_exists(const std::string& path, 
     return read_path(path, max_bytes, true);
 }
 
+bool is_null_device(const std::string& path) noexcept {
+    std::string_view name = path;
+    if (name.size() > 4 && (name.starts_with("\\\\.\\") || name.starts_with("//./"))) name.remove_prefix(4);
+    if (name.ends_with(':')) name.remove_suffix(1);
+    return name.size() == 3 && (name[0] | 0x20) == 'n' && (name[1] | 0x20) == 'u' && (name[2] | 0x20) == 'l';
+}
+
 // ---- standard streams -------------------------------------------------------------------------------
 
 namespace {
@@ -489,6 +496,25 @@ Result<std::optional<std::string>> ask_terminal(std::string_view prompt) {
                                      nullptr, OPEN_EXISTING, 0, nullptr);
     const HandleCloser close_out{out};
     if (in == INVALID_HANDLE_VALUE || out == INVALID_HANDLE_VALUE) return std::optional<std::string>();
+    // As getpass: no echo while the line is typed, then the console as it was and the newline (on an
+    // error too).
+    struct Quiet {
+        HANDLE in, out;
+        DWORD saved = 0;
+        bool changed = false;
+        Quiet(HANDLE i, HANDLE o) : in(i), out(o) {
+            if (::GetConsoleMode(in, &saved))
+                changed = ::SetConsoleMode(in, saved & ~static_cast<DWORD>(ENABLE_ECHO_INPUT)) != 0;
+        }
+        Quiet(const Quiet&) = delete;
+        Quiet& operator=(const Quiet&) = delete;
+        ~Quiet() {
+            if (!changed) return;
+            ::SetConsoleMode(in, saved);
+            DWORD written = 0;
+            ::WriteConsoleW(out, L"\r\n", 2, &written, nullptr);
+        }
+    } quiet(in, out);
     const std::wstring text = win::wide(prompt);
     DWORD n = 0;
     if (!::WriteConsoleW(out, text.data(), static_cast<DWORD>(text.size()), &n, nullptr))

@@ -381,6 +381,7 @@ aws::ProviderContext provider_context(const Run& run) {
     if (!offline(run.plan)) ctx.call.transport = nullptr;  // a dry run: offline
     ctx.transport_options = run.plan.transport;
     ctx.run_process = aws::run_process;
+    ctx.warn = [&run](const std::string& line) { run.io.err("codeartifact-token: warning: " + line); };
     return ctx;
 }
 

@@ -242,6 +242,33 @@ BOOST_AUTO_TEST_CASE(the_callers_secrets_are_redacted_and_requests_wiped) {
     BOOST_TEST(lines.front() == "op: attempt 1 POST https://example.com/path");
 }
 
+// A request that cannot be built (login's DPoP proof) ends the call before that attempt is sent, also after
+// a retryable failure.
+BOOST_AUTO_TEST_CASE(a_request_that_cannot_be_built_is_not_sent) {
+    FakeTransport transport;
+    aws::CallOptions call;
+    call.transport = &transport;
+    call.retry.max_attempts = 3;
+    call.sleep = [](milliseconds) {};
+    const auto build = [](int attempt) -> cat::Result<http::Request> {
+        if (attempt == 2) return Error::make(cat::ErrorKind::internal, "no proof");
+        http::Request r;
+        r.method = "POST";
+        r.url = url("example.com");
+        return r;
+    };
+    const auto classify = [](const http::Response& r) -> std::optional<Error> {
+        Error e = Error::make(cat::ErrorKind::api, "HTTP " + std::to_string(r.status));
+        e.retryable = true;
+        return e;
+    };
+    for (int i = 0; i < 3; ++i) transport.replies.push_back(reply(500, ""));
+    auto r = aws::send_with_retries(call, {"op", {}, {}}, build, classify);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message == "no proof");
+    BOOST_TEST(transport.sent.size() == 1u);
+}
+
 // AWS_RETRY_MODE=legacy: botocore's _retry.json decides what is retried, for the SDK callers (CodeArtifact
 // here; STS and SSO classify the same way).
 BOOST_AUTO_TEST_CASE(legacy_mode_retries_botocores_list_only) {

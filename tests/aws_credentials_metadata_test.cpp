@@ -23,6 +23,7 @@
 
 #include "aws/credentials/container.hpp"
 #include "aws/credentials/process.hpp"
+#include "aws/credentials/role_cache.hpp"
 #include "aws/credentials/sso.hpp"
 #include "aws/rfc3339.hpp"
 #include "temp_dir.hpp"
@@ -1915,6 +1916,34 @@ struct MotoAvailable {
 };
 
 }  // namespace
+
+BOOST_AUTO_TEST_SUITE(role_cache)
+
+// The AWS CLI cache entry's Expiration against the clock: a far-future one ("9999-12-31T00:00:00UTC") is
+// valid (the difference was once taken in nanoseconds, which overflowed), one within 15 minutes is not.
+BOOST_AUTO_TEST_CASE(far_future_and_expiring_entries) {
+    Fixture f;
+    std::string entry;
+    f.ctx.read_if_exists = [&](const std::string&) -> Result<std::optional<std::string>> {
+        return std::optional<std::string>(entry);
+    };
+    const auto with_expiration = [](std::string_view when) {
+        return R"({"Credentials": {"AccessKeyId": "ASIACACHEDEXAMPLE", "SecretAccessKey": "s", "SessionToken": "t",)"
+               R"( "Expiration": ")" +
+               std::string(when) + R"("}})";
+    };
+    const auto now = std::chrono::system_clock::time_point(ts("2026-03-01T00:00:00Z")) + 999ms;
+    entry = with_expiration("9999-12-31T00:00:00UTC");
+    auto cached = a::read_role_cache(f.ctx, "/c.json", now);
+    BOOST_REQUIRE(cached.has_value());
+    BOOST_TEST(cached->keys.access_key_id == "ASIACACHEDEXAMPLE");
+    entry = with_expiration("2026-03-01T00:15:01UTC");
+    BOOST_TEST(a::read_role_cache(f.ctx, "/c.json", now).has_value());
+    entry = with_expiration("2026-03-01T00:14:59UTC");
+    BOOST_TEST(!a::read_role_cache(f.ctx, "/c.json", now).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(moto_imds, *boost::unit_test::precondition(MotoAvailable()))
 

@@ -132,6 +132,32 @@ BOOST_AUTO_TEST_CASE(bad_keys_are_refused_without_quoting_them) {
     }
 }
 
+// Throwaway P-256 keys made for this test only (openssl ec -aes256 / openssl pkcs8 -topk8 -v2 aes-256-cbc,
+// passphrase "throwaway"): an encrypted dpopKey is refused in one line, without OpenSSL's default passphrase
+// callback asking on the terminal.
+BOOST_AUTO_TEST_CASE(an_encrypted_key_is_refused_without_asking_for_a_passphrase) {
+    for (std::string_view pem : {std::string_view("-----BEGIN EC PRIVATE KEY-----\n"
+                                                  "Proc-Type: 4,ENCRYPTED\n"
+                                                  "DEK-Info: AES-256-CBC,2D009A654757BB68171406D6D27B25AC\n\n"
+                                                  "nW4vyagbw5OUF5VhC4O/Q29RKHUZ6193ebS2xBBuhyo+19Yd+fwWpIvdjhBgni2V\n"
+                                                  "JFpkfC71igLhKUTNFw7A+KsQ29Nrxoh8AiPrAfuRD3NlnHVcmRTF6pITFdUGVA+L\n"
+                                                  "zqe3gwcWgtH+QFy74KGzRqXBpXw4GjxjB2ZBgsTOc0E=\n"
+                                                  "-----END EC PRIVATE KEY-----\n"),
+                                 std::string_view("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+                                                  "MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiJpVSMKIMaYgICCAAw\n"
+                                                  "DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEKcMLBioFk3J33xoNMSekVcEgZCE\n"
+                                                  "Mh1b8JVYogtUi5H1PnuNw4MokgqGFrLfV6lS/arXv0MFCyaeT7Af+puygOP+5b8x\n"
+                                                  "PE5u7MD9Kw64yTHzzVTHn6wOeUO/EaMmTPcjkjLDusOlmvTLTEJlXYkXU+b59o1O\n"
+                                                  "fkv8bVUix2oqyOGmk/qQqzxVWi32Jg6ZSAznGIWEhNIOOF9vviqXrSRuPGXtRiM=\n"
+                                                  "-----END ENCRYPTED PRIVATE KEY-----\n")}) {
+        auto key = a::DpopKey::from_pem(pem);
+        BOOST_REQUIRE(!key.ok());
+        const std::string& message = key.error().message;
+        BOOST_TEST(message ==
+                   "the DPoP key (dpopKey) is encrypted with a passphrase (aws login writes it unencrypted)");
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_proof_is_an_es256_jwt_with_the_jwk_and_the_claims) {
     auto key = a::DpopKey::from_pem(rust_key);
     BOOST_REQUIRE(key.ok());
@@ -307,6 +333,43 @@ BOOST_FIXTURE_TEST_CASE(credentials_within_five_minutes_are_refreshed_and_writte
 
     for (const char* secret : {"login-refresh-token", "old-login-secret", "new-login-secret", "MHcCAQEE"})
         BOOST_TEST(all_debug().find(secret) == std::string::npos, secret);
+}
+
+// The configured retry mode decides what is retried: legacy retries a 509 (standard does not).
+BOOST_FIXTURE_TEST_CASE(the_retry_mode_decides_what_is_retried, LoginFixture) {
+    for (const auto mode : {a::RetryMode::legacy, a::RetryMode::standard}) {
+        files[cache_path] = cache_json("2026-03-01T00:04:59Z");
+        transport.sent.clear();
+        transport.replies.clear();
+        transport.replies.push_back(reply(509, R"({"error":"BANDWIDTH"})"));
+        transport.replies.push_back(reply(200, refreshed));
+        ctx.call.retry.mode = mode;
+        ctx.call.retry.max_attempts = 3;
+        auto c = a::credentials_from_login(ctx, settings());
+        BOOST_TEST(c.ok() == (mode == a::RetryMode::legacy));
+        BOOST_TEST(transport.sent.size() == (mode == a::RetryMode::legacy ? 2u : 1u));
+    }
+}
+
+// The refreshed credentials serve the run when the cache cannot be written back, with a warning naming the
+// file (the next run refreshes again from the old one).
+BOOST_FIXTURE_TEST_CASE(a_failed_write_back_is_a_warning, LoginFixture) {
+    files[cache_path] = cache_json("2026-03-01T00:04:59Z");
+    transport.replies.push_back(reply(200, refreshed));
+    std::vector<std::string> warnings;
+    ctx.warn = [&](const std::string& line) { warnings.push_back(line); };
+    ctx.write_file = [](const std::string& path, std::string_view) -> cat::Status {
+        return cat::Error::make(cat::ErrorKind::config, "cannot write " + path + ": Read-only file system");
+    };
+    auto c = a::credentials_from_login(ctx, settings());
+    BOOST_REQUIRE_MESSAGE(c.ok(), (c.ok() ? std::string() : c.error().message));
+    BOOST_TEST(c->keys.access_key_id == "ASIANEWLOGINEXAMPLE");
+    BOOST_REQUIRE_EQUAL(warnings.size(), 1u);
+    BOOST_TEST(warnings[0].find("could not be written back to " + cache_path) != std::string::npos, warnings[0]);
+    BOOST_TEST(warnings[0].find("Read-only file system") != std::string::npos, warnings[0]);
+    BOOST_TEST(warnings[0].find('\n') == std::string::npos);
+    for (const char* secret : {"login-refresh-token", "new-login-secret", "new-login-session", "MHcCAQEE"})
+        BOOST_TEST(warnings[0].find(secret) == std::string::npos, secret);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_configured_endpoint_is_used_and_named_in_htu, LoginFixture) {

@@ -91,6 +91,19 @@ BOOST_AUTO_TEST_CASE(read_file_refuses_what_is_not_a_regular_file) {
     BOOST_TEST(!files::read_file("").ok());
 }
 
+BOOST_AUTO_TEST_CASE(the_null_device_is_known_by_its_node) {
+    TempDir dir;
+    BOOST_TEST(files::is_null_device("/dev/null"));
+    BOOST_TEST(!files::is_null_device("/dev/zero"));
+    BOOST_TEST(!files::is_null_device(dir.path));
+    BOOST_TEST(!files::is_null_device(dir / "absent"));
+    BOOST_TEST(!files::is_null_device(""));
+    write(dir / "null", "");
+    BOOST_TEST(!files::is_null_device(dir / "null"));
+    BOOST_REQUIRE(::symlink("/dev/null", (dir / "link").c_str()) == 0);
+    BOOST_TEST(files::is_null_device(dir / "link"));
+}
+
 BOOST_AUTO_TEST_CASE(read_file_has_a_size_bound) {
     TempDir dir;
     write(dir / "ten", "0123456789");

@@ -175,6 +175,14 @@ BOOST_AUTO_TEST_CASE(reads_refuse_what_is_not_a_file_and_absent_is_nullopt) {
     BOOST_TEST(!files::read_file(dir / "big", 1000));
 }
 
+BOOST_AUTO_TEST_CASE(the_null_device_is_known_by_its_names) {
+    TempDir dir;
+    for (const char* name : {"NUL", "nul", "NUL:", "\\\\.\\NUL", "//./nul"})
+        BOOST_TEST(files::is_null_device(name), name);
+    for (const char* name : {"", "NULL", "nul.txt", "CON"}) BOOST_TEST(!files::is_null_device(name), name);
+    BOOST_TEST(!files::is_null_device(dir.path));
+}
+
 BOOST_AUTO_TEST_CASE(append_and_make_directories) {
     TempDir dir;
     BOOST_REQUIRE(files::append_file(dir / "out", "a=1\n"));

@@ -16,7 +16,7 @@ import tempfile
 import time
 
 from harness import (EXAMPLE_AK, EXAMPLE_SK, binary, check, finish, home_env, main_url, post_json, run,
-                     server_log, start_server, unique)
+                     server_log, skip, start_server, unique)
 
 STATE = tempfile.mkdtemp(prefix="cat-chain-")
 
@@ -411,6 +411,36 @@ env["BOTO_CONFIG"] = os.path.join(env["HOME"], "absent.cfg")
 rc, out, err, log = fetch(env)
 check("boto 2 files: BOTO_CONFIG replaces ~/.boto, even when absent",
       rc == 3 and "boto config" in err and botocore_key(env) is None, err)
+# BOTO_CONFIG=/dev/null, a folder, an unreadable file or "" (even with a ~/.boto) turns the boto files off:
+# the chain goes on to the container endpoint, as botocore's (its BotoProvider passes over what is not a
+# readable regular file). The null device is an empty file for every file variable.
+def with_container(env, **extra):
+    env.update(AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{META}/container/creds",
+               AWS_CONTAINER_AUTHORIZATION_TOKEN="container-test-token", **extra)
+    return env
+
+
+env = home_env(files={".boto": BOTO_FILE, "boto.d/x": ""})
+boto_case("BOTO_CONFIG=/dev/null: the boto files off, the container next", with_container(env, BOTO_CONFIG="/dev/null"),
+          META_AK)
+env = home_env(files={".boto": BOTO_FILE, "boto.d/x": ""})
+boto_case("BOTO_CONFIG a folder: passed over", with_container(env, BOTO_CONFIG=os.path.join(env["HOME"], "boto.d")),
+          META_AK)
+env = home_env(files={".boto": BOTO_FILE})
+boto_case("BOTO_CONFIG=\"\": no boto file, not ~/.boto", with_container(env, BOTO_CONFIG=""), META_AK)
+if os.geteuid() != 0:
+    env = home_env(files={".boto": BOTO_FILE, "locked.cfg": BOTO_FILE})
+    os.chmod(os.path.join(env["HOME"], "locked.cfg"), 0)
+    boto_case("BOTO_CONFIG unreadable: passed over",
+              with_container(env, BOTO_CONFIG=os.path.join(env["HOME"], "locked.cfg")), META_AK)
+else:
+    skip("boto 2 files: BOTO_CONFIG unreadable", "root reads any file")
+env = home_env(files={".boto": BOTO_FILE})
+boto_case("AWS_CREDENTIAL_FILE=/dev/null: nothing in it, ~/.boto next", with_container(env, AWS_CREDENTIAL_FILE="/dev/null"),
+          BOTO_AK)
+env = home_env(credentials=f"[default]\naws_access_key_id = {EXAMPLE_AK}\naws_secret_access_key = {EXAMPLE_SK}\n")
+boto_case("AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE =/dev/null: empty files",
+          with_container(env, AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null"), META_AK)
 env = home_env()
 env["AWS_CREDENTIAL_FILE"] = os.path.join(env["HOME"], "absent.txt")
 rc, out, err, log = fetch(env)

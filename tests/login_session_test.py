@@ -135,6 +135,21 @@ env = login_env(cache(iso(datetime.timedelta(hours=-1))), endpoint=None,
 rc, out, err, log = fetch(env)
 check("the profile's services section sets the Sign-In endpoint", rc == 0 and signer(log) == NEW_AK, err[-1500:])
 
+# The cache file a symlink (read through, never replaced): the refreshed credentials serve the run, and a
+# warning on stderr (without --debug) names the file; nothing secret in it.
+env = login_env(cache(iso(datetime.timedelta(hours=-1))))
+real = os.path.join(env["HOME"], "login-cache-elsewhere.json")
+os.rename(cache_path(env), real)
+os.symlink(real, cache_path(env))
+d = unique("login")
+rc, out, err = run(["--domain", d, "--no-cache"], env)
+check("a cache that cannot be written back: the refreshed credentials sign the request",
+      rc == 0 and signer(server_log(d)) == NEW_AK, (rc, err[-1500:]))
+check("a cache that cannot be written back: one warning line naming the file",
+      err.count("codeartifact-token: warning: the refreshed login credentials could not be written back to "
+                + cache_path(env)) == 1 and err.count("\n") == 1, err)
+no_secret("a cache that cannot be written back", err)
+
 # --- the clear errors ------------------------------------------------------------------------------------
 env = login_env(None)
 rc, out, err, log = fetch(env)

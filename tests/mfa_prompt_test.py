@@ -11,7 +11,9 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
+import termios
 import time
 
 from harness import EXAMPLE_AK, EXAMPLE_SK, binary, check, finish, home_env, server_log, unique
@@ -28,7 +30,8 @@ def profile(role):
 def run_on_tty(args, env, answer):
     """Runs the program in a new session whose controlling terminal is a pseudo-terminal; stdin is
     /dev/null and stdout/stderr are pipes, as under Terraform or a pipeline. Types `answer` (when not None)
-    once the prompt is on the terminal. Returns (rc, stdout, stderr, what the terminal showed)."""
+    once the prompt is on the terminal. Returns (rc, stdout, stderr, what the terminal showed, whether the
+    terminal echoes after the run)."""
     master, slave = pty.openpty()
     p = subprocess.Popen([binary(), *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -48,6 +51,7 @@ def run_on_tty(args, env, answer):
             os.write(master, answer.encode() + b"\n")
             typed = True
     out, err = p.communicate(timeout=60)
+    echoes = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
     os.close(slave)
     try:
         while select.select([master], [], [], 0)[0]:
@@ -58,7 +62,7 @@ def run_on_tty(args, env, answer):
     except OSError:
         pass
     os.close(master)
-    return p.returncode, out, err, shown.decode(errors="replace")
+    return p.returncode, out, err, shown.decode(errors="replace"), echoes
 
 
 def assume_role_calls(role):
@@ -70,8 +74,11 @@ def assume_role_calls(role):
 role = unique("mfa-role")
 env = home_env(config=profile(role))
 domain = unique("mfa")
-rc, out, err, shown = run_on_tty(["--domain", domain, "--profile", "mfa", "--no-cache"], env, "123456")
+rc, out, err, shown, echoes = run_on_tty(["--domain", domain, "--profile", "mfa", "--no-cache"], env, "123456")
 check("the prompt is on the terminal, as the AWS CLI words it", f"Enter MFA code for {SERIAL}: " in shown, shown)
+check("the code typed is not echoed (as getpass), the line ends after it",
+      "123456" not in shown and shown.endswith(f"Enter MFA code for {SERIAL}: \r\n"), shown)
+check("the terminal echoes again after the run", echoes)
 check("the prompt is not on stdout or stderr", "Enter MFA code" not in out + err, (out, err))
 calls = assume_role_calls(role)
 check("one AssumeRole with SerialNumber and TokenCode",
@@ -101,7 +108,7 @@ except Exception as e:  # noqa: BLE001
     check("botocore's fetcher reads the entry back", False, repr(e))
 
 domain2 = unique("mfa-again")
-rc, out, err, shown = run_on_tty(["--domain", domain2, "--profile", "mfa", "--no-cache", "--debug"], env, None)
+rc, out, err, shown, _ = run_on_tty(["--domain", domain2, "--profile", "mfa", "--no-cache", "--debug"], env, None)
 check("a second run: no prompt, no AssumeRole, the cached role signs",
       rc == 0 and "Enter MFA code" not in shown and len(assume_role_calls(role)) == 1 and
       server_log(domain2)[-1].get("access_key") == log[-1].get("access_key"), (rc, err, shown))
@@ -118,24 +125,47 @@ check("no terminal: exit 3, one line naming mfa_serial, no AssumeRole",
 check("no terminal: nothing on stdout", p.stdout == "", p.stdout)
 
 # --- a code that is not 6 characters: refused before any request -----------------------------------------
-rc, out, err, shown = run_on_tty(["--domain", unique("mfa-short"), "--profile", "mfa", "--no-cache"], env, "12")
+rc, out, err, shown, echoes = run_on_tty(["--domain", unique("mfa-short"), "--profile", "mfa", "--no-cache"], env,
+                                        "12")
 check("a short code: one line, no AssumeRole", rc != 0 and "MFA code" in err and not assume_role_calls(role),
       (rc, err))
+check("a short code: not echoed, and the terminal echoes again", "12\r" not in shown and echoes, shown)
+
+# --- the STS settings are checked before the code is asked for ---------------------------------------------
+bad = dict(env, AWS_ENDPOINT_URL_STS="ftp://sts.example")
+rc, out, err, shown, echoes = run_on_tty(["--domain", unique("mfa-sts"), "--profile", "mfa", "--no-cache"], bad,
+                                         "123456")
+check("an STS setting in error: said before any prompt", rc != 0 and "Enter MFA code" not in shown and
+      "mfa_serial" not in err and "STS" in err and not assume_role_calls(role), (rc, err, shown))
+
+def at_the_prompt(name, act):
+    """Runs the program on a pseudo-terminal until its prompt shows, then calls act(process, master).
+    Returns (rc, stderr, whether the terminal echoes after the run)."""
+    master, slave = pty.openpty()
+    q = subprocess.Popen([binary(), "--domain", unique(name), "--profile", "mfa", "--no-cache"], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True, preexec_fn=lambda: os.close(os.open(os.ttyname(slave), os.O_RDWR)))
+    buf = b""
+    while b"Enter MFA code" not in buf and q.poll() is None:
+        if select.select([master], [], [], 1)[0]:
+            buf += os.read(master, 1024)
+    act(q, master)
+    out, err = q.communicate(timeout=60)
+    echoes = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+    os.close(slave)
+    os.close(master)
+    return q.returncode, err, echoes
+
 
 # --- the terminal closes without a line ------------------------------------------------------------------
-master, slave = pty.openpty()
-q = subprocess.Popen([binary(), "--domain", unique("mfa-eof"), "--profile", "mfa", "--no-cache"], env=env,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                     start_new_session=True, preexec_fn=lambda: os.close(os.open(os.ttyname(slave), os.O_RDWR)))
-buf = b""
-while b"Enter MFA code" not in buf and q.poll() is None:
-    if select.select([master], [], [], 1)[0]:
-        buf += os.read(master, 1024)
-os.write(master, b"\x04")  # ^D on an empty line: end of input
-out, err = q.communicate(timeout=60)
-os.close(slave)
-os.close(master)
-check("the terminal ends before a line: exit 3, one line", q.returncode == 3 and "mfa_serial" in err and
-      not assume_role_calls(role), (q.returncode, err))
+rc, err, echoes = at_the_prompt("mfa-eof", lambda q, master: os.write(master, b"\x04"))  # ^D: end of input
+check("the terminal ends before a line: exit 3, one line", rc == 3 and "mfa_serial" in err and
+      not assume_role_calls(role), (rc, err))
+check("the terminal ends before a line: it echoes again", echoes)
+
+# --- Ctrl-C at the prompt: the terminal echoes again (as getpass restores it on KeyboardInterrupt) -----------
+rc, err, echoes = at_the_prompt("mfa-int", lambda q, master: q.send_signal(signal.SIGINT))
+check("interrupted at the prompt: ended by SIGINT, and the terminal echoes again",
+      rc == -signal.SIGINT and echoes and not assume_role_calls(role), (rc, echoes, err))
 
 finish()

@@ -270,6 +270,14 @@ BOOST_AUTO_TEST_CASE(sdk_ua_app_id_environment_then_profile) {
     BOOST_TEST(cat::aws::with_app_id("codeartifact-token/1.0.0", "team tools/1") ==
                "codeartifact-token/1.0.0 app/team-tools-1");
     BOOST_TEST(cat::aws::with_app_id("codeartifact-token/1.0.0", "") == "codeartifact-token/1.0.0");
+    // botocore's sanitize_user_agent_string_component(allow_hash=True), one '-' per code point (and per byte
+    // that is not UTF-8, as Python's surrogateescape reads the environment): the expected values are its.
+    BOOST_TEST(cat::aws::with_app_id("ua", "team#tools/1") == "ua app/team#tools-1");
+    BOOST_TEST(cat::aws::with_app_id("ua", "caf\xc3\xa9 #1 \xe2\x9c\x93") == "ua app/caf--#1--");
+    BOOST_TEST(cat::aws::with_app_id("ua", "\xf0\x9f\x98\x80!") == "ua app/-!");
+    BOOST_TEST(cat::aws::with_app_id("ua", "x\xff\xfey") == "ua app/x--y");
+    BOOST_TEST(cat::aws::with_app_id("ua", "\xe2\x9c") == "ua app/--");
+    BOOST_TEST(cat::aws::with_app_id("ua", "\xed\xa0\x80") == "ua app/---");  // a surrogate: 3 bytes
 }
 
 BOOST_AUTO_TEST_CASE(endpoint_url_flag_then_environment_then_profile) {

@@ -89,9 +89,9 @@ d = unique("uaapp")
 rc, out, err = fetch(d, env, "--profile", "r")
 ua = server_log(d)[-1]["headers"].get("user-agent", "") if rc == 0 else ""
 sts = [e for e in server_log() if e.get("service") == "sts" and (e.get("role_arn") or "").endswith("/" + role)]
-check("sdk_ua_app_id in the profile, characters outside botocore's set replaced by '-'",
-      ua.endswith(" app/team-tools--1"), ua)
-check("the STS call carries it too", sts and sts[-1]["headers"].get("user-agent", "").endswith(" app/team-tools--1"),
+check("sdk_ua_app_id in the profile, characters outside botocore's set replaced by '-' ('#' kept, as botocore)",
+      ua.endswith(" app/team-tools-#1"), ua)
+check("the STS call carries it too", sts and sts[-1]["headers"].get("user-agent", "").endswith(" app/team-tools-#1"),
       sts[-1]["headers"] if sts else None)
 
 finish()

@@ -66,23 +66,25 @@ Resolved<AwsCredentials> ec2_credential_file(const ProviderContext& ctx) {
     return keys(std::move(*access_key), secret_key.reveal(), "AWS_CREDENTIAL_FILE " + path);
 }
 
+// As botocore's BotoProvider: BOTO_CONFIG, even when set to "", replaces the two default files; a file that
+// is absent, not a regular file or unreadable is passed over (raw_config_parse's os.path.isfile, and
+// configparser skips what it cannot open), so BOTO_CONFIG=/dev/null or "" only turns the boto files off.
 Resolved<AwsCredentials> boto_config(const ProviderContext& ctx) {
     std::vector<std::string> paths;
-    if (ctx.env.has("BOTO_CONFIG"))
-        paths.push_back(expand_home(ctx.env.get("BOTO_CONFIG"), ctx.home));
+    if (const auto set = ctx.env.all().find("BOTO_CONFIG"); set != ctx.env.all().end())
+        paths.push_back(expand_home(set->second, ctx.home));
     else
         paths = {"/etc/boto.cfg", expand_home("~/.boto", ctx.home)};
     std::string passed;
     for (const auto& path : paths) {
-        auto content = read_if_exists(ctx, path);
+        const std::string shown = path.empty() ? "BOTO_CONFIG \"\"" : path;
+        auto content = path.empty() ? Result<std::optional<std::string>>(std::nullopt) : read_if_exists(ctx, path);
         if (!content) {
-            Error e = std::move(content).error();
-            e.kind = ErrorKind::credentials;
-            e.message = "boto config: " + e.message;
-            return e;
+            passed += (passed.empty() ? "" : ", ") + content.error().message;
+            continue;
         }
         if (!*content) {
-            passed += (passed.empty() ? "" : ", ") + path + " absent";
+            passed += (passed.empty() ? "" : ", ") + shown + " absent";
             continue;
         }
         WipedIni file;

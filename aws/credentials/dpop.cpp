@@ -5,6 +5,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -81,8 +82,19 @@ Result<DpopKey> DpopKey::from_pem(std::string_view pem) {
     if (pem.find("-----BEGIN") == std::string_view::npos) return key_error("is not a PEM private key");
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     if (bio == nullptr) return Error::make(ErrorKind::internal, "OpenSSL: out of memory");
-    EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    // A passphrase callback that has none: without one OpenSSL would ask for it on the terminal.
+    bool encrypted = false;
+    EVP_PKEY* raw = PEM_read_bio_PrivateKey(
+        bio, nullptr,
+        [](char*, int, int, void* asked) {
+            *static_cast<bool*>(asked) = true;
+            return -1;
+        },
+        &encrypted);
     BIO_free(bio);
+    ERR_clear_error();
+    if (raw == nullptr && encrypted)
+        return key_error("is encrypted with a passphrase (aws login writes it unencrypted)");
     if (raw == nullptr) return key_error("cannot be read as an EC private key (SEC1 or PKCS#8 PEM)");
     DpopKey key;
     key.key_.reset(raw);

@@ -172,21 +172,19 @@ Result<LoginToken> refresh(const ProviderContext& ctx, const LoginSettings& logi
     detail::debug(ctx, "login: the credentials expire at " + format_rfc3339(old.expires_at) +
                            ": refreshing them with AWS Sign-In CreateOAuth2Token at " + htu);
 
-    std::optional<Error> proof_error;
-    const auto build = [&](int) {
-        http::Request req;
-        req.method = "POST";
-        req.url = *url;
-        req.headers.emplace_back("Content-Type", "application/json");
-        // A proof per attempt: its jti must be new and its iat current.
+    const auto build = [&](int) -> Result<http::Request> {
+        // A proof per attempt: its jti must be new and its iat current. Without one the refresh token is not
+        // sent at all.
         const auto now = std::chrono::floor<std::chrono::seconds>(aws::now(ctx.call));
         auto id = new_dpop_id();
         auto proof = id ? dpop_proof(*key, {"POST", htu, now.time_since_epoch().count(), *id})
                         : Result<std::string>(std::move(id).error());
-        if (proof)
-            req.headers.emplace_back("DPoP", std::move(*proof));
-        else
-            proof_error = std::move(proof).error();
+        if (!proof) return std::move(proof).error();
+        http::Request req;
+        req.method = "POST";
+        req.url = *url;
+        req.headers.emplace_back("Content-Type", "application/json");
+        req.headers.emplace_back("DPoP", std::move(*proof));
         req.body = detail::json_object(
             {{"clientId", old.client_id}, {"grantType", "refresh_token"}, {"refreshToken", old.refresh_token.view()}});
         return req;
@@ -196,6 +194,7 @@ Result<LoginToken> refresh(const ProviderContext& ctx, const LoginSettings& logi
     const auto classify = [&](const http::Response& r) -> std::optional<Error> {
         if (r.status == 200) return std::nullopt;
         Error e = parse_error(r, operation, {secrets[0], secrets[1], secrets[2]});
+        e.retryable = is_retryable(e, ctx.call.retry.mode);
         // Sign-In's errors carry an OAuth error code in "error" (TOKEN_EXPIRED, USER_CREDENTIALS_CHANGED,
         // INSUFFICIENT_PERMISSIONS, ...), which botocore decides on.
         const std::string oauth = detail::read_json_in_place(r.body, [](const rapidjson::Document& doc) {
@@ -208,7 +207,6 @@ Result<LoginToken> refresh(const ProviderContext& ctx, const LoginSettings& logi
     detail::ProviderTransport transport(ctx, ctx.transport_options.connect_timeout, ctx.transport_options.read_timeout);
     auto response = send_with_retries(detail::call_options(ctx, *transport),
                                       {"signin", "the AWS Sign-In endpoint " + htu, secrets}, build, classify);
-    if (proof_error) return std::move(*proof_error);
     if (!response) return std::move(response).error();
     const Secret body = std::move(response->body);
     auto answer = parse_create_oauth2_token(body.view());
@@ -227,7 +225,8 @@ Result<LoginToken> refresh(const ProviderContext& ctx, const LoginSettings& logi
     auto written = ctx.write_file ? ctx.write_file(path, file.view()) : write_private_file(path, file.view());
     // The new credentials serve this run either way (the Rust SDK only warns too).
     if (!written)
-        detail::debug(ctx, "login: the refreshed credentials could not be written back: " + written.error().message);
+        detail::warn(ctx, "the refreshed login credentials could not be written back to " + path + ": " +
+                              written.error().message);
     else
         detail::debug(ctx, "login: refreshed (the credentials expire at " + expires + ") and wrote back " + path);
     return fresh;

@@ -101,6 +101,7 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
     // mfa_serial: as the AWS CLI, the credentials cached in ~/.aws/cli/cache while they last, else the code
     // asked for on the terminal (botocore's getpass); a program run by CI has no one to ask.
     std::string cache_path;
+    std::optional<Result<StsConfig>> sts;
     if (section.has("mfa_serial")) {
         params->serial_number = section.get("mfa_serial");
         const std::string name = role_cache_file_name(*params);
@@ -113,6 +114,9 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
                 return std::move(*cached);
             }
         }
+        // The STS settings before the code: an error in them must not come after the user typed it.
+        sts.emplace(sts_());
+        if (!*sts) return std::move(*sts).error();
         const std::string prompt = "Enter MFA code for " + params->serial_number + ": ";
         auto code = ctx_.ask ? ctx_.ask(prompt) : files::ask_terminal(prompt);
         if (!code) return credentials_error(profile, "mfa_serial: " + code.error().message);
@@ -123,11 +127,11 @@ Result<AwsCredentials> ProfileProvider::assume(const std::string& profile, const
                                      "credential_process that caches an MFA session, or a role without MFA");
         params->token_code = text::trim(**code);
     }
-    auto sts = sts_();
-    if (!sts) return std::move(sts).error();
+    if (!sts) sts.emplace(sts_());
+    if (!*sts) return std::move(*sts).error();
     detail::debug(ctx_,
                   "profile " + profile + ": assuming " + params->role_arn + " with credentials from " + source.source);
-    auto creds = assume_role(*sts, source, *params);
+    auto creds = assume_role(**sts, source, *params);
     if (!creds) {
         Error e = std::move(creds).error();
         e.message = "profile " + profile + ": " + e.message;

@@ -72,6 +72,9 @@ struct ProviderContext {
     // Asks the user on the terminal (the MFA code of a role with mfa_serial): the line typed, nullopt when
     // there is no terminal. Default: files::ask_terminal.
     std::function<Result<std::optional<std::string>>(std::string_view prompt)> ask;
+    // A warning for the user: one line without a secret, which the caller prefixes ("warning: "). Default:
+    // a debug line.
+    std::function<void(const std::string& line)> warn;
     // Replaces a file atomically with mode 0600 (the refreshed SSO token); default: write_private_file.
     std::function<Status(const std::string& path, std::string_view bytes)> write_file;
     // Runs argv (no shell) with our environment, killed after `timeout` (nullopt: no limit); default:

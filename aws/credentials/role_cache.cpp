@@ -89,7 +89,9 @@ std::optional<AwsCredentials> read_role_cache(const ProviderContext& ctx, const 
                 out.role_arn = detail::string_member(user->value, "Arn").value_or("");
             return out;
         });
-    if (!creds || *creds->expiration - now < expiry_window) return std::nullopt;
+    // In seconds: a far-future Expiration (9999-12-31) in nanoseconds would overflow.
+    if (!creds || *creds->expiration - std::chrono::floor<std::chrono::seconds>(now) < expiry_window)
+        return std::nullopt;
     return creds;
 }
 

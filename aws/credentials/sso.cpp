@@ -248,7 +248,8 @@ Result<CachedToken> refresh_sso_token(const ProviderContext& ctx, const SsoSetti
     auto written = ctx.write_file ? ctx.write_file(path, file.view()) : write_private_file(path, file.view());
     // The new token serves this run either way; the next run refreshes again from the old file.
     if (!written)
-        detail::debug(ctx, "sso: the refreshed token could not be written back: " + written.error().message);
+        detail::warn(ctx,
+                     "the refreshed SSO token could not be written back to " + path + ": " + written.error().message);
     else
         detail::debug(ctx, "sso: refreshed the token (it expires at " + expires + ") and wrote it back to " + path);
     return fresh;

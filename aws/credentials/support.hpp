@@ -47,6 +47,13 @@ inline void debug(const ProviderContext& ctx, const std::string& message) {
     if (ctx.call.debug) ctx.call.debug(message);
 }
 
+inline void warn(const ProviderContext& ctx, const std::string& message) {
+    if (ctx.warn)
+        ctx.warn(message);
+    else
+        debug(ctx, "warning: " + message);
+}
+
 // The call options of a provider's own requests: ctx.call with `transport` and, when given, its own
 // policy and per-attempt timeout.
 inline CallOptions call_options(const ProviderContext& ctx, http::Transport& transport,
