@@ -6,7 +6,8 @@
 //   - only our value changes when the edit is made again with another value (token rotation): the
 //     second result is the first with the value replaced;
 //   - a fresh entry (a name the file does not have) is a pure insertion: the file is the result with one
-//     contiguous run of bytes taken out (XML: or a self-closing parent's "/" turned into an end tag);
+//     contiguous run of bytes taken out (XML: or a self-closing parent's "/" turned into an end tag; JSON: or
+//     an empty object's blanks);
 //   - the removers of --unconfigure (YAML, XML, JSON, .netrc) take our entry out of the edited file as one
 //     contiguous run of bytes, leaving no value of ours, and refuse what they refuse as a config error.
 #include <algorithm>
@@ -35,6 +36,7 @@ struct Case {
     bool fresh = false;           // our entry's name has kFresh in it
     bool rotates = true;          // a second value replaces the first (not so for "set only when missing")
     bool xml = false;             // a self-closing parent may become an element with an end tag
+    bool json = false;            // an empty object's inner blanks give way to the first member's lines
     bool blank_template = false;  // an empty file becomes a template first
     Remove remove;                // --unconfigure's removal of the same entry, where the format has one
 };
@@ -176,6 +178,7 @@ Case json_case(unsigned v) {
     c.fresh = v % paths.size() >= 3;
     c.rotates = overwrite;
     c.blank_template = true;  // a blank file is taken as {}
+    c.json = true;
     c.run = [&path, overwrite](std::string_view text, std::string_view value) {
         return edit::json_set(text, path, edit::json_string(value), overwrite, kFile);
     };
@@ -200,8 +203,9 @@ void check_refusal(const Error& e) {
     fuzz::check_error(e);
 }
 
-// `before` is `after` with one contiguous run taken out (for XML, or that run replacing a "/").
-bool pure_insertion(std::string_view before, std::string_view after, bool xml) {
+// `before` is `after` with one contiguous run taken out (for XML, or that run replacing a "/"; for JSON, or
+// replacing blanks).
+bool pure_insertion(std::string_view before, std::string_view after, bool xml, bool json) {
     std::size_t p = 0;
     while (p < before.size() && p < after.size() && before[p] == after[p]) ++p;
     std::size_t s = 0;
@@ -209,7 +213,8 @@ bool pure_insertion(std::string_view before, std::string_view after, bool xml) {
            before[before.size() - 1 - s] == after[after.size() - 1 - s])
         ++s;
     const auto removed = before.substr(p, before.size() - p - s);
-    return removed.empty() || (xml && edit::trim(removed) == "/");
+    return removed.empty() || (xml && edit::trim(removed) == "/") ||
+           (json && removed.find_first_not_of(" \t\r\n") == std::string_view::npos);
 }
 
 }  // namespace
@@ -242,7 +247,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto removed = c.remove(*first);
         FUZZ_CHECK(removed.ok());
         FUZZ_CHECK(removed->find(kValue1) == std::string::npos);
-        FUZZ_CHECK(pure_insertion(*removed, *first, false));
+        FUZZ_CHECK(pure_insertion(*removed, *first, false, false));
     }
     // "Set only when missing" keeps a value the file already has, and then changes nothing.
     FUZZ_CHECK(first->find(kValue1) != std::string::npos || (!c.rotates && *first == text));
@@ -258,6 +263,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     if (fresh && !(c.blank_template && text.find_first_not_of(" \t\r\n") == std::string::npos))
-        FUZZ_CHECK(pure_insertion(text, *first, c.xml));
+        FUZZ_CHECK(pure_insertion(text, *first, c.xml, c.json));
     return 0;
 }
