@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "configure/editors.hpp"
+#include "core/utf.hpp"
 
 namespace cat::configure::edit {
 namespace {
@@ -78,17 +79,7 @@ private:
             }
         }
         if (*cp >= 0xD800 && *cp < 0xE000) cp = 0xFFFD;
-        const auto byte = [&out](unsigned b) { out += static_cast<char>(b); };
-        if (*cp < 0x80) {
-            byte(*cp);
-        } else if (*cp < 0x800) {
-            byte(0xC0 | (*cp >> 6)), byte(0x80 | (*cp & 0x3F));
-        } else if (*cp < 0x10000) {
-            byte(0xE0 | (*cp >> 12)), byte(0x80 | ((*cp >> 6) & 0x3F)), byte(0x80 | (*cp & 0x3F));
-        } else {
-            byte(0xF0 | (*cp >> 18)), byte(0x80 | ((*cp >> 12) & 0x3F)), byte(0x80 | ((*cp >> 6) & 0x3F));
-            byte(0x80 | (*cp & 0x3F));
-        }
+        utf::append_utf8(out, *cp);
         return true;
     }
     Result<std::string> string() {
